@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "ChannelCast",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "channelcastd", targets: ["channelcastd"]),
+    .executable(name: "channelcast", targets: ["channelcast"]),
+    .library(name: "ChannelCastClient", targets: ["ChannelCastClient"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+  ],
+  targets: [
+    // The C library, from Debian's libzmq3-dev (headers in /usr/include, so no pkg-config flags).
+    .systemLibrary(
+      name: "CZeroMQ",
+      providers: [.apt(["libzmq3-dev"])]
+    ),
+    // A small, safe Swift binding over libzmq. Knows nothing about channels.
+    .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+    // The domain: channels, subscriptions, validation, index, history, fan-out, protocol codec.
+    // Knows nothing about sockets.
+    .target(name: "ChannelCastCore"),
+    // The daemon's wiring: configuration, the command socket, the delivery socket.
+    .target(
+      name: "ChannelCastServer",
+      dependencies: [
+        "ChannelCastCore", "ZeroMQ",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
+    ),
+    // A client of the protocol, used by the command-line tool, the tests and the benchmarks.
+    .target(name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore"]),
+    .executableTarget(
+      name: "channelcastd",
+      dependencies: [
+        "ChannelCastServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
+    ),
+    .executableTarget(
+      name: "channelcast",
+      dependencies: [
+        "ChannelCastClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
+    .testTarget(
+      name: "ChannelCastServerTests",
+      dependencies: ["ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore"]
+    ),
+    .testTarget(name: "EndToEndTests", dependencies: ["ChannelCastClient", "ZeroMQ"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

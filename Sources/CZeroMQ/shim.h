@@ -1,0 +1,4 @@
+#ifndef CHANNELCAST_CZEROMQ_SHIM_H
+#define CHANNELCAST_CZEROMQ_SHIM_H
+#include <zmq.h>
+#endif

@@ -1,0 +1,111 @@
+import ChannelCastCore
+import ZeroMQ
+
+/// A client of the command socket over a DEALER socket: sends request objects and reads replies.
+///
+/// Ownership: not Sendable; its socket belongs to the thread that uses the client. Requests may
+/// be pipelined with `send` and `receiveReply`; `call` does one round trip.
+public final class ChannelCastClient {
+  /// What a request got back.
+  public struct Reply: Sendable {
+    /// The reply frame as received.
+    public let raw: [UInt8]
+    public let ok: Bool
+    /// The `result` object of a success.
+    public let result: JSONRawValue?
+    /// `error.code` and `error.message` of a failure.
+    public let errorCode: String?
+    public let errorMessage: String?
+    /// The echoed `id`.
+    public let id: JSONRawValue?
+
+    init(frame: [UInt8]) throws(ClientError) {
+      let object: JSONObject
+      do {
+        object = try JSONParser.parseObject(frame)
+      } catch {
+        throw ClientError.malformedReply("\(error)")
+      }
+      raw = frame
+      ok = object["ok"]?.boolValue ?? false
+      result = object["result"]
+      id = object["id"]
+      let error = object["error"]?.objectMembers
+      errorCode = error?["code"]?.stringValue
+      errorMessage = error?["message"]?.stringValue
+    }
+  }
+
+  private let socket: Socket
+  private let timeoutMilliseconds: Int
+  private var nextID = 0
+
+  /// Connects to the daemon's command socket. A reply that takes longer than the timeout makes
+  /// `call` and `receiveReply` throw.
+  public init(endpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 10_000) throws {
+    socket = try Socket(context: context, type: .dealer)
+    try socket.setOption(.linger, 0)
+    try socket.connect(endpoint)
+    self.timeoutMilliseconds = timeoutMilliseconds
+  }
+
+  deinit {
+    socket.close()
+  }
+
+  /// Sends one request with `op`, the given fields and a fresh numeric `id`, and returns its
+  /// reply.
+  public func call(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws
+    -> Reply
+  {
+    try send(request(op, fill))
+    return try receiveReply()
+  }
+
+  /// Builds a request object with `op`, a fresh `id` and the fields `fill` adds.
+  public func request(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in })
+    -> [UInt8]
+  {
+    nextID += 1
+    var request = JSONObjectWriter()
+    request.add("op", op)
+    request.add("id", nextID)
+    fill(&request)
+    return request.finished()
+  }
+
+  /// Sends a request frame as it is (after the empty delimiter), without waiting for the reply.
+  public func send(_ frame: [UInt8]) throws {
+    try socket.sendMultipart([[], frame])
+  }
+
+  /// Waits for the next reply frame.
+  public func receiveReply() throws -> Reply {
+    try Reply(frame: receiveRawReply())
+  }
+
+  /// Waits for the next reply frame and returns it undecoded.
+  public func receiveRawReply() throws -> [UInt8] {
+    let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
+    guard ready[0].contains(.readable), let frames = try socket.receiveMultipart(dontWait: true)
+    else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
+    guard let body = frames.last, frames.count == 2, frames[0].isEmpty else {
+      throw ClientError.malformedReply("expected an empty delimiter and one frame")
+    }
+    return body
+  }
+}
+
+/// Why a request got no usable reply.
+public enum ClientError: Error, CustomStringConvertible {
+  case timedOut(milliseconds: Int)
+  case malformedReply(String)
+
+  public var description: String {
+    switch self {
+    case .timedOut(let milliseconds):
+      "no reply within \(milliseconds) ms: is channelcastd running at that endpoint?"
+    case .malformedReply(let reason): "the reply is malformed: \(reason)"
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import ZeroMQ
+
+/// A consumer of the delivery socket over a SUB socket, as a gateway would be.
+///
+/// Ownership: not Sendable; its socket belongs to the thread that uses it.
+public final class DeliveryConsumer {
+  /// One delivery: the recipient's user ID (the topic without its NUL) and the envelope frame.
+  public struct Delivery: Sendable {
+    public let userID: [UInt8]
+    public let envelope: [UInt8]
+  }
+
+  private let socket: Socket
+
+  /// Connects and subscribes to the given users' topics, or to every delivery when `users` is
+  /// nil.
+  public init(
+    endpoint: String, context: ZMQContext, users: [String]? = nil,
+    receiveHighWaterMark: Int32? = nil
+  ) throws {
+    socket = try Socket(context: context, type: .sub)
+    try socket.setOption(.linger, 0)
+    if let receiveHighWaterMark {
+      try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
+    }
+    if let users {
+      for user in users { try socket.subscribe(Array(user.utf8) + [0]) }
+    } else {
+      try socket.subscribe([UInt8]())
+    }
+    try socket.connect(endpoint)
+  }
+
+  deinit {
+    socket.close()
+  }
+
+  /// The next delivery, or nil when none arrives within the timeout (-1 waits forever).
+  public func receive(timeoutMilliseconds: Int) throws -> Delivery? {
+    let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
+    guard ready[0].contains(.readable), let frames = try socket.receiveMultipart(dontWait: true),
+      frames.count == 2, frames[0].last == 0
+    else { return nil }
+    return Delivery(userID: Array(frames[0].dropLast()), envelope: frames[1])
+  }
+}

@@ -1,0 +1,52 @@
+import Dispatch
+
+/// Fans broadcasts and per-user events out across shards.
+///
+/// Submissions come from one thread (the command thread), in the order the stream is sequenced;
+/// each shard's serial queue then preserves that order for every user it owns.
+public final class FanOut: Sendable {
+  private let shards: [FanOutShard]
+  private let counters = FanOutCounters()
+
+  public init(shardCount: Int, directory: UserDirectory, sink: any DeliverySink) {
+    precondition(shardCount > 0)
+    let counters = counters
+    shards = (0..<shardCount).map {
+      FanOutShard(number: $0, directory: directory, sink: sink, counters: counters)
+    }
+  }
+
+  public var shardCount: Int { shards.count }
+
+  /// Sends a broadcast to the subscriber set it was sequenced with.
+  public func broadcast(to members: ChannelMembers, envelopes: BroadcastEnvelopes) {
+    precondition(members.shards.count == shards.count)
+    for (shard, shardMembers) in zip(shards, members.shards) where !shardMembers.isEmpty {
+      shard.submit(members: shardMembers, envelopes: envelopes)
+    }
+  }
+
+  /// Sends an event to one user through the user's shard.
+  public func send(_ envelope: SharedBytes, toUser user: UInt32, shard: Int) {
+    shards[shard].submit(user: user, envelope: envelope)
+  }
+
+  /// Deliveries waiting in each shard's queue.
+  public var queueDepths: [Int] {
+    shards.map { $0.pendingDeliveries.load(ordering: .relaxed) }
+  }
+
+  public var deliveriesSent: UInt64 { counters.deliveriesSent.load(ordering: .relaxed) }
+  public var deliveriesDropped: UInt64 { counters.deliveriesDropped.load(ordering: .relaxed) }
+
+  /// Blocks until everything submitted so far has been handed to the sink, or until `timeout`.
+  /// Returns false on timeout.
+  public func waitUntilDrained(timeout: DispatchTimeInterval = .seconds(3600)) -> Bool {
+    let group = DispatchGroup()
+    for shard in shards {
+      group.enter()
+      shard.afterPendingWork { group.leave() }
+    }
+    return group.wait(timeout: .now() + timeout) == .success
+  }
+}

@@ -1,0 +1,207 @@
+/// Who subscribes to what, in both directions, compactly.
+///
+/// Channel → subscribers is a `ChannelMembers` per channel (one packed word per subscriber, split
+/// by shard) so a broadcast takes its recipient set in O(shards). User → channels is a small array
+/// per user whose entries also remember where the user sits in the channel's member list, so an
+/// unsubscribe is O(subscriptions of the user), never O(subscribers of the channel).
+///
+/// Ownership: not thread-safe; one owner (the command thread) reads and writes it. Fan-out only
+/// sees `ChannelMembers` values and the `UserDirectory`, which are safe to share.
+public struct SubscriptionIndex {
+  /// What a subscribe did.
+  public enum SubscribeOutcome: Equatable, Sendable {
+    case subscribed
+    /// Already subscribed since the given time; nothing changed.
+    case alreadySubscribed(subscribeTime: UInt32)
+    /// The channel holds its maximum number of subscribers.
+    case full
+  }
+
+  /// One of a user's subscriptions.
+  struct UserSubscription {
+    var channel: UInt32
+    /// The position of the user in `members[channel].shards[shard of user]`.
+    var slot: UInt32
+    var subscribeTime: UInt32
+  }
+
+  /// A subscription as the protocol shows it.
+  public struct Subscription: Equatable, Sendable {
+    public var subscribeTime: UInt32
+    public var flag: MessageFlag
+    public var customData: String
+  }
+
+  public let directory: UserDirectory
+  public let shardCount: Int
+  private var members: [ChannelMembers?] = []
+  private var freeChannels: [UInt32] = []
+  private var subscriptionsByUser: [ContiguousArray<UserSubscription>] = []
+  /// Subscription custom data, rare enough to live outside the packed arrays.
+  private var customData: [UInt64: String] = [:]
+
+  /// The number of subscriptions across all channels.
+  public private(set) var subscriptionCount = 0
+
+  public init(shardCount: Int, directory: UserDirectory = UserDirectory()) {
+    precondition(shardCount > 0)
+    self.shardCount = shardCount
+    self.directory = directory
+  }
+
+  // MARK: Channels
+
+  /// Makes room for a new channel and returns its number (numbers of removed channels are reused).
+  public mutating func addChannel() -> UInt32 {
+    if let channel = freeChannels.popLast() {
+      members[Int(channel)] = ChannelMembers(shardCount: shardCount)
+      return channel
+    }
+    members.append(ChannelMembers(shardCount: shardCount))
+    return UInt32(members.count - 1)
+  }
+
+  /// Removes a channel and every subscription to it; returns its last subscriber set.
+  public mutating func removeChannel(_ channel: UInt32) -> ChannelMembers {
+    let removed = members[Int(channel)]!
+    for shard in removed.shards {
+      for entry in shard {
+        let user = Int(entry.user)
+        if let position = subscriptionsByUser[user].firstIndex(where: { $0.channel == channel }) {
+          subscriptionsByUser[user].swapAt(position, subscriptionsByUser[user].count - 1)
+          subscriptionsByUser[user].removeLast()
+        }
+        customData[Self.key(entry.user, channel)] = nil
+      }
+    }
+    subscriptionCount -= removed.count
+    members[Int(channel)] = nil
+    freeChannels.append(channel)
+    return removed
+  }
+
+  /// The channel's subscribers: a cheap snapshot that later changes do not affect.
+  public func members(of channel: UInt32) -> ChannelMembers {
+    members[Int(channel)]!
+  }
+
+  // MARK: Subscriptions
+
+  /// The shard that delivers to a user.
+  public func shard(of user: UInt32) -> Int {
+    let topic = directory.topic(of: user)
+    return StableHash.shard(
+      ofUserID: UnsafeBufferPointer(rebasing: topic.bindMemory(to: UInt8.self).dropLast()),
+      shards: shardCount)
+  }
+
+  public mutating func subscribe(
+    user: UInt32, channel: UInt32, subscribeTime: UInt32, maxSubscriberCount: Int
+  ) -> SubscribeOutcome {
+    ensureUser(user)
+    if let existing = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel }) {
+      return .alreadySubscribed(subscribeTime: existing.subscribeTime)
+    }
+    guard members[Int(channel)]!.count < maxSubscriberCount else { return .full }
+    let shard = shard(of: user)
+    let slot = UInt32(members[Int(channel)]!.shards[shard].count)
+    members[Int(channel)]!.shards[shard].append(MemberEntry(user: user, flag: .acceptAndNotify))
+    members[Int(channel)]!.count += 1
+    subscriptionsByUser[Int(user)].append(
+      UserSubscription(channel: channel, slot: slot, subscribeTime: subscribeTime))
+    subscriptionCount += 1
+    return .subscribed
+  }
+
+  /// Removes a subscription; false if there was none.
+  public mutating func unsubscribe(user: UInt32, channel: UInt32) -> Bool {
+    guard Int(user) < subscriptionsByUser.count,
+      let position = subscriptionsByUser[Int(user)].firstIndex(where: { $0.channel == channel })
+    else { return false }
+    let slot = Int(subscriptionsByUser[Int(user)][position].slot)
+    let shard = shard(of: user)
+    let removed = members[Int(channel)]!.shards[shard][slot]
+    let last = members[Int(channel)]!.shards[shard].removeLast()
+    if slot < members[Int(channel)]!.shards[shard].count {
+      // The last member fills the hole; tell its user where it now sits.
+      members[Int(channel)]!.shards[shard][slot] = last
+      let moved = Int(last.user)
+      let movedPosition = subscriptionsByUser[moved].firstIndex(where: { $0.channel == channel })!
+      subscriptionsByUser[moved][movedPosition].slot = UInt32(slot)
+    }
+    members[Int(channel)]!.count -= 1
+    if removed.flag == .discard { members[Int(channel)]!.discardCount -= 1 }
+    subscriptionsByUser[Int(user)].swapAt(position, subscriptionsByUser[Int(user)].count - 1)
+    subscriptionsByUser[Int(user)].removeLast()
+    customData[Self.key(user, channel)] = nil
+    subscriptionCount -= 1
+    return true
+  }
+
+  public func subscription(user: UInt32, channel: UInt32) -> Subscription? {
+    guard Int(user) < subscriptionsByUser.count,
+      let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
+    else { return nil }
+    let member = members[Int(channel)]!.shards[shard(of: user)][Int(entry.slot)]
+    return Subscription(
+      subscribeTime: entry.subscribeTime, flag: member.flag,
+      customData: customData[Self.key(user, channel)] ?? "")
+  }
+
+  /// Changes a subscription's options; nil if the user does not subscribe.
+  public mutating func setOptions(
+    user: UInt32, channel: UInt32, flag: MessageFlag?, customData newCustomData: String?
+  ) -> Subscription? {
+    guard Int(user) < subscriptionsByUser.count,
+      let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
+    else { return nil }
+    if let flag {
+      let shard = shard(of: user)
+      let old = members[Int(channel)]!.shards[shard][Int(entry.slot)].flag
+      if old != flag {
+        members[Int(channel)]!.shards[shard][Int(entry.slot)] = MemberEntry(user: user, flag: flag)
+        if old == .discard { members[Int(channel)]!.discardCount -= 1 }
+        if flag == .discard { members[Int(channel)]!.discardCount += 1 }
+      }
+    }
+    if let newCustomData {
+      customData[Self.key(user, channel)] = newCustomData.isEmpty ? nil : newCustomData
+    }
+    return subscription(user: user, channel: channel)
+  }
+
+  /// The channels a user subscribes to, with the time of each subscription, in no order.
+  public func subscriptions(of user: UInt32) -> [(channel: UInt32, subscribeTime: UInt32)] {
+    guard Int(user) < subscriptionsByUser.count else { return [] }
+    return subscriptionsByUser[Int(user)].map { ($0.channel, $0.subscribeTime) }
+  }
+
+  /// A page of a channel's subscribers ordered by user ID bytes: the first `limit` whose ID sorts
+  /// after `cursor`, and whether more follow.
+  ///
+  /// One pass over the members with a bounded heap, O(n log limit), without sorting the channel.
+  public func subscriberPage(of channel: UInt32, after cursor: [UInt8]?, limit: Int)
+    -> (users: [UInt32], hasMore: Bool)
+  {
+    var page = BoundedSmallest(capacity: limit + 1) { [directory] in directory.precedes($0, $1) }
+    for shard in members[Int(channel)]!.shards {
+      for entry in shard where cursor.map({ directory.sortsAfter(entry.user, $0) }) ?? true {
+        page.offer(entry.user)
+      }
+    }
+    var users = page.sorted()
+    let hasMore = users.count > limit
+    if hasMore { users.removeLast() }
+    return (users, hasMore)
+  }
+
+  private mutating func ensureUser(_ user: UInt32) {
+    while subscriptionsByUser.count <= Int(user) {
+      subscriptionsByUser.append([])
+    }
+  }
+
+  private static func key(_ user: UInt32, _ channel: UInt32) -> UInt64 {
+    UInt64(channel) << 32 | UInt64(user)
+  }
+}

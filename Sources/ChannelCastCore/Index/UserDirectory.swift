@@ -1,0 +1,147 @@
+/// Interns user IDs: each distinct user ID gets a dense number, and its bytes (followed by the NUL
+/// that ends a delivery topic) are kept once, at an address that never changes.
+///
+/// Ownership: `intern` and `lookup` run only on the index's owner (the command thread); `topic(of:)`
+/// runs on fan-out shards at the same time. Storage is append-only chunks that never move and
+/// never change once written, and a number reaches a shard only through a queue hop after its
+/// entry was written, so readers never see a partial entry.
+public final class UserDirectory: @unchecked Sendable {
+  /// The highest number of users: the index packs a user number into 30 bits.
+  public static let capacity = 1 << 30
+  private static let entriesPerChunk = 1 << 16
+  private static let chunkDirectorySize = capacity / entriesPerChunk
+  private static let nameChunkBytes = 1 << 20
+
+  /// Where each user's topic (ID bytes and NUL) starts, chunked so that appending never moves it.
+  private let topicStarts: UnsafeMutablePointer<UnsafeMutablePointer<UnsafePointer<UInt8>>?>
+  /// Each user's ID length in bytes (at most 64), chunked like `topicStarts`.
+  private let idLengths: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
+  private var nameChunks: [UnsafeMutableRawPointer] = []
+  private var nameChunkUsed = UserDirectory.nameChunkBytes
+  /// Open addressing: a slot holds user number + 1, or 0 when empty. Owner-only.
+  private var slots: [UInt32] = Array(repeating: 0, count: 1024)
+
+  /// How many users have been interned.
+  public private(set) var count = 0
+
+  public init() {
+    topicStarts = .allocate(capacity: Self.chunkDirectorySize)
+    topicStarts.initialize(repeating: nil, count: Self.chunkDirectorySize)
+    idLengths = .allocate(capacity: Self.chunkDirectorySize)
+    idLengths.initialize(repeating: nil, count: Self.chunkDirectorySize)
+  }
+
+  deinit {
+    for chunk in 0..<(count + Self.entriesPerChunk - 1) / Self.entriesPerChunk {
+      topicStarts[chunk]?.deallocate()
+      idLengths[chunk]?.deallocate()
+    }
+    topicStarts.deallocate()
+    idLengths.deallocate()
+    for chunk in nameChunks { chunk.deallocate() }
+  }
+
+  /// The number of `userID`, or nil if it was never interned.
+  public func lookup(_ userID: ByteString) -> UInt32? {
+    userID.bytes.withUnsafeBufferPointer { bytes in
+      let mask = slots.count - 1
+      var slot = Int(truncatingIfNeeded: StableHash.fnv1a64(bytes)) & mask
+      while slots[slot] != 0 {
+        let user = slots[slot] - 1
+        if matches(user, bytes) { return user }
+        slot = (slot + 1) & mask
+      }
+      return nil
+    }
+  }
+
+  /// The number of `userID`, interning it first if it is new. The caller has validated the ID.
+  public func intern(_ userID: ByteString) -> UInt32 {
+    if let user = lookup(userID) { return user }
+    precondition(count < Self.capacity, "more than \(Self.capacity) distinct users")
+    let user = UInt32(count)
+    store(userID.bytes, as: Int(user))
+    count += 1
+    if count * 2 > slots.count { grow() }
+    insertSlot(user, hash: hashOf(user))
+    return user
+  }
+
+  /// The user's ID bytes followed by one NUL: the delivery topic. Safe on any thread for a user
+  /// number that reached it through a queue hop.
+  public func topic(of user: UInt32) -> UnsafeRawBufferPointer {
+    let (chunk, index) = Self.position(user)
+    let start = topicStarts[chunk]![index]
+    return UnsafeRawBufferPointer(start: start, count: Int(idLengths[chunk]![index]) + 1)
+  }
+
+  /// The user's ID.
+  public func userID(of user: UInt32) -> ByteString {
+    let topic = topic(of: user)
+    return ByteString(Array(topic.prefix(topic.count - 1)))
+  }
+
+  /// Orders two users by their ID bytes.
+  public func precedes(_ lhs: UInt32, _ rhs: UInt32) -> Bool {
+    idBytes(lhs).lexicographicallyPrecedes(idBytes(rhs))
+  }
+
+  /// Whether the user's ID sorts after `bytes`.
+  public func sortsAfter(_ user: UInt32, _ bytes: [UInt8]) -> Bool {
+    bytes.lexicographicallyPrecedes(idBytes(user))
+  }
+
+  private func idBytes(_ user: UInt32) -> UnsafeRawBufferPointer {
+    let topic = topic(of: user)
+    return UnsafeRawBufferPointer(rebasing: topic.prefix(topic.count - 1))
+  }
+
+  private static func position(_ user: UInt32) -> (chunk: Int, index: Int) {
+    (Int(user) / entriesPerChunk, Int(user) % entriesPerChunk)
+  }
+
+  private func store(_ bytes: [UInt8], as user: Int) {
+    let needed = bytes.count + 1
+    if nameChunkUsed + needed > Self.nameChunkBytes {
+      nameChunks.append(
+        .allocate(byteCount: Self.nameChunkBytes, alignment: MemoryLayout<UInt8>.alignment))
+      nameChunkUsed = 0
+    }
+    let destination = nameChunks[nameChunks.count - 1].advanced(by: nameChunkUsed)
+      .bindMemory(to: UInt8.self, capacity: needed)
+    bytes.withUnsafeBufferPointer { destination.initialize(from: $0.baseAddress!, count: $0.count) }
+    destination[bytes.count] = 0
+    nameChunkUsed += needed
+
+    let (chunk, index) = Self.position(UInt32(user))
+    if topicStarts[chunk] == nil {
+      topicStarts[chunk] = .allocate(capacity: Self.entriesPerChunk)
+      idLengths[chunk] = .allocate(capacity: Self.entriesPerChunk)
+    }
+    topicStarts[chunk]![index] = UnsafePointer(destination)
+    idLengths[chunk]![index] = UInt8(bytes.count)
+  }
+
+  private func matches(_ user: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let stored = idBytes(user)
+    return stored.count == bytes.count && stored.elementsEqual(bytes)
+  }
+
+  private func hashOf(_ user: UInt32) -> UInt64 {
+    StableHash.fnv1a64(idBytes(user).bindMemory(to: UInt8.self))
+  }
+
+  private func insertSlot(_ user: UInt32, hash: UInt64) {
+    let mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while slots[slot] != 0 { slot = (slot + 1) & mask }
+    slots[slot] = user + 1
+  }
+
+  private func grow() {
+    slots = Array(repeating: 0, count: slots.count * 2)
+    for user in 0..<UInt32(count) {
+      insertSlot(user, hash: hashOf(user))
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/// A UTF-8 string compared, hashed and ordered by its bytes, never by Unicode equivalence.
+///
+/// Identifiers in the protocol are byte strings: `"é"` written precomposed and decomposed are two
+/// different user IDs, as they are to every other system that stores them as bytes.
+public struct ByteString: Hashable, Comparable, Sendable, CustomStringConvertible {
+  /// The UTF-8 bytes.
+  public let bytes: [UInt8]
+
+  public init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+  }
+
+  public init(_ string: String) {
+    self.bytes = Array(string.utf8)
+  }
+
+  /// The number of UTF-8 bytes.
+  public var count: Int { bytes.count }
+
+  /// The bytes decoded as a `String` (only for messages and logs: never compare the result).
+  public var description: String { String(decoding: bytes, as: UTF8.self) }
+
+  public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
+    lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+  }
+}

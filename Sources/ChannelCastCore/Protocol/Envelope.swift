@@ -1,0 +1,106 @@
+/// The delivery envelopes: the second frame of every delivery, `{"v": 1, "type": ..., ...}`.
+///
+/// Each is encoded once per broadcast or event and shared by every recipient.
+public enum Envelope {
+  public static let version = 1
+
+  /// The fields every `message` envelope and history entry share, up to (not including) `notify`
+  /// and `payload`.
+  private static func messageHead(
+    officialAccountID: ByteString, msgKey: String, seq: UInt64, sendTimeMs: Int64
+  ) -> JSONObjectWriter {
+    var envelope = start("message")
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    envelope.add("msgKey", msgKey)
+    envelope.add("seq", seq)
+    envelope.add("sendTimeMs", sendTimeMs)
+    return envelope
+  }
+
+  /// A `message` delivery, or with `notify` nil its history entry.
+  public static func message(
+    officialAccountID: ByteString, msgKey: String, seq: UInt64, sendTimeMs: Int64,
+    notify: Bool?, payload: ArraySlice<UInt8>
+  ) -> [UInt8] {
+    var envelope = messageHead(
+      officialAccountID: officialAccountID, msgKey: msgKey, seq: seq, sendTimeMs: sendTimeMs)
+    if let notify { envelope.add("notify", notify) }
+    envelope.add("payload", rawJSON: payload)
+    return envelope.finished()
+  }
+
+  /// The history entry of a recalled message: the same entry without its payload.
+  public static func messageTombstone(
+    officialAccountID: ByteString, msgKey: String, seq: UInt64, sendTimeMs: Int64
+  ) -> [UInt8] {
+    var envelope = messageHead(
+      officialAccountID: officialAccountID, msgKey: msgKey, seq: seq, sendTimeMs: sendTimeMs)
+    envelope.add("recalled", true)
+    return envelope.finished()
+  }
+
+  public static func messageRecalled(
+    seq: UInt64, officialAccountID: ByteString, msgKey: String, reason: String
+  ) -> [UInt8] {
+    var envelope = start("messageRecalled")
+    envelope.add("seq", seq)
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    envelope.add("msgKey", msgKey)
+    envelope.add("reason", reason)
+    return envelope.finished()
+  }
+
+  public static func officialAccountInfoChanged(
+    seq: UInt64, account: OfficialAccount, subscriberCount: Int
+  ) -> [UInt8] {
+    var envelope = start("officialAccountInfoChanged")
+    envelope.add("seq", seq)
+    envelope.add(
+      "officialAccountInfo",
+      object: .officialAccountInfo(account, subscriberCount: subscriberCount))
+    return envelope.finished()
+  }
+
+  public static func officialAccountSubscribed(
+    account: OfficialAccount, subscriberCount: Int, subscribeTime: UInt32
+  ) -> [UInt8] {
+    var envelope = start("officialAccountSubscribed")
+    envelope.add(
+      "officialAccountInfo",
+      object: .officialAccountInfo(
+        account, subscriberCount: subscriberCount, subscribeTime: subscribeTime))
+    return envelope.finished()
+  }
+
+  public static func officialAccountUnsubscribed(officialAccountID: ByteString) -> [UInt8] {
+    var envelope = start("officialAccountUnsubscribed")
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    return envelope.finished()
+  }
+
+  public static func officialAccountDeleted(officialAccountID: ByteString) -> [UInt8] {
+    var envelope = start("officialAccountDeleted")
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    return envelope.finished()
+  }
+
+  public static func subscriberMessage(
+    officialAccountID: ByteString, fromUserID: ByteString, msgKey: String, sendTimeMs: Int64,
+    payload: ArraySlice<UInt8>
+  ) -> [UInt8] {
+    var envelope = start("subscriberMessage")
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    envelope.add("fromUserID", utf8: fromUserID.bytes)
+    envelope.add("msgKey", msgKey)
+    envelope.add("sendTimeMs", sendTimeMs)
+    envelope.add("payload", rawJSON: payload)
+    return envelope.finished()
+  }
+
+  private static func start(_ type: String) -> JSONObjectWriter {
+    var envelope = JSONObjectWriter()
+    envelope.add("v", version)
+    envelope.add("type", type)
+    return envelope
+  }
+}

@@ -1,0 +1,15 @@
+/// The protocol's error codes, exactly as they appear in `error.code` and `resultCode`.
+public enum ErrorCode: String, Sendable, CaseIterable {
+  /// A malformed request, or one over a request-shape or field-size limit.
+  case invalidArgument = "invalid_argument"
+  case notFound = "not_found"
+  case alreadyExists = "already_exists"
+  /// A state limit such as a channel's `maxSubscriberCount`.
+  case limitExceeded = "limit_exceeded"
+  case permissionDenied = "permission_denied"
+  case rateLimited = "rate_limited"
+  /// A reused `clientMsgID` with a different payload.
+  case duplicate = "duplicate"
+  case unknownOp = "unknown_op"
+  case `internal` = "internal"
+}

@@ -1,0 +1,144 @@
+/// Subscription operations: subscribe (single and batch), unsubscribe, options, subscriber pages.
+extension ChannelCastService {
+  func subscribeOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
+    let number = try channelNumber(try request.requiredOfficialAccountID())
+    switch (request.has("userID"), request.has("userIDList")) {
+    case (true, false):
+      let user = index.directory.intern(try request.requiredUserID())
+      let subscribeTime = try subscribe(user, to: number)
+      return info(number, subscribeTime: subscribeTime)
+    case (false, true):
+      return try subscribeBatch(request, to: number)
+    default:
+      throw .invalid("userID", "give exactly one of userID and userIDList")
+    }
+  }
+
+  /// Subscribes one user and sends it `officialAccountSubscribed` unless it already subscribed.
+  /// Returns the subscribe time (the first one for a repeat).
+  private func subscribe(_ user: UInt32, to number: UInt32) throws(ChannelCastError) -> UInt32 {
+    let now = UInt32(clamping: nowSeconds)
+    let maximum = state(number).account.maxSubscriberCount
+    switch index.subscribe(
+      user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum)
+    {
+    case .alreadySubscribed(let subscribeTime):
+      return subscribeTime
+    case .full:
+      throw ChannelCastError(
+        .limitExceeded,
+        "official account \(state(number).account.officialAccountID) has reached its "
+          + "maxSubscriberCount of \(maximum)",
+        details: .init(field: "maxSubscriberCount", limit: maximum))
+    case .subscribed:
+      sendEvent(
+        Envelope.officialAccountSubscribed(
+          account: state(number).account, subscriberCount: index.members(of: number).count,
+          subscribeTime: now),
+        toUser: user)
+      return now
+    }
+  }
+
+  private func subscribeBatch(_ request: Request, to number: UInt32) throws(ChannelCastError)
+    -> JSONObjectWriter
+  {
+    guard let users = try request.array("userIDList", limit: FieldLimits.userIDsPerBatch),
+      !users.isEmpty
+    else { throw .invalid("userIDList", "userIDList must not be empty") }
+    var results = JSONArrayWriter()
+    for element in users {
+      var result = JSONObjectWriter()
+      result.add("userID", rawJSON: element.bytes)
+      do throws(ChannelCastError) {
+        guard let bytes = element.stringBytes else {
+          throw .invalid("userIDList", "each entry of userIDList must be a string")
+        }
+        let userID = ByteString(bytes)
+        try FieldValidation.userID(userID)
+        _ = try subscribe(index.directory.intern(userID), to: number)
+        result.add("resultCode", "ok")
+        result.add("resultInfo", "")
+      } catch {
+        result.add("resultCode", error.code.rawValue)
+        result.add("resultInfo", error.message)
+      }
+      results.append(object: result)
+    }
+    var reply = JSONObjectWriter()
+    reply.add("results", array: results)
+    return reply
+  }
+
+  func unsubscribeOfficialAccount(_ request: Request) throws(ChannelCastError)
+    -> JSONObjectWriter
+  {
+    let id = try request.requiredOfficialAccountID()
+    let number = try channelNumber(id)
+    let userID = try request.requiredUserID()
+    guard let user = index.directory.lookup(userID),
+      index.unsubscribe(user: user, channel: number)
+    else { throw notSubscribed(userID, id) }
+    sendEvent(Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user)
+    return JSONObjectWriter()
+  }
+
+  func setSubscriptionOptions(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
+    let id = try request.requiredOfficialAccountID()
+    let number = try channelNumber(id)
+    let userID = try request.requiredUserID()
+    let flag = try request.string("msgFlag").map { (name) throws(ChannelCastError) in
+      guard let flag = MessageFlag(name: name) else {
+        throw .invalid(
+          "msgFlag",
+          "msgFlag \"\(name)\" is not one of "
+            + MessageFlag.allCases.map(\.name).joined(separator: ", "))
+      }
+      return flag
+    }
+    let customData = try request.text("customData", limit: FieldLimits.customData)
+    guard let user = index.directory.lookup(userID),
+      let subscription = index.setOptions(
+        user: user, channel: number, flag: flag, customData: customData)
+    else { throw notSubscribed(userID, id) }
+    var result = JSONObjectWriter()
+    result.add("userID", utf8: userID.bytes)
+    result.add("officialAccountID", utf8: id.bytes)
+    Self.addSubscriptionFields(subscription, to: &result)
+    return result
+  }
+
+  func getSubscribers(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
+    let number = try channelNumber(try request.requiredOfficialAccountID())
+    let limit = try request.pageLimit()
+    let page = index.subscriberPage(
+      of: number, after: try Self.pageCursor(request), limit: limit)
+    var subscribers = JSONArrayWriter()
+    for user in page.users {
+      var subscriber = JSONObjectWriter()
+      subscriber.add("userID", utf8: index.directory.userID(of: user).bytes)
+      Self.addSubscriptionFields(
+        index.subscription(user: user, channel: number)!, to: &subscriber)
+      subscribers.append(object: subscriber)
+    }
+    var result = JSONObjectWriter()
+    result.add("subscribers", array: subscribers)
+    Self.addNextCursor(
+      page.hasMore ? page.users.last.map { index.directory.userID(of: $0) } : nil, to: &result)
+    result.add("subscriberCount", index.members(of: number).count)
+    return result
+  }
+
+  private static func addSubscriptionFields(
+    _ subscription: SubscriptionIndex.Subscription, to object: inout JSONObjectWriter
+  ) {
+    object.add("subscribeTime", Int64(subscription.subscribeTime))
+    object.add("msgFlag", subscription.flag.name)
+    object.add("customData", subscription.customData)
+  }
+
+  func notSubscribed(_ userID: ByteString, _ id: ByteString) -> ChannelCastError {
+    ChannelCastError(
+      .notFound, "user \(userID) does not subscribe to \(id)", details: .init(field: "userID"))
+  }
+}

@@ -1,0 +1,159 @@
+/// The protocol's state machine: takes a request frame, changes the in-memory state, submits the
+/// deliveries it causes, and returns the reply frame.
+///
+/// Ownership: not thread-safe. Exactly one thread (the daemon's command thread) calls `handle`;
+/// it owns the channels, the index and the histories. The fan-out it submits to is thread-safe.
+public final class ChannelCastService {
+  public static let version = "0.1.0"
+  public static let protocolVersion = 1
+
+  let limits: ServiceLimits
+  let fanOut: FanOut
+  let clock: any TimeSource
+  var index: SubscriptionIndex
+  /// Channel state by channel number (the index's numbering); nil for a free number.
+  var channels: [ChannelState?] = []
+  var channelNumbers: [ByteString: UInt32] = [:]
+  /// All channel IDs in byte order, for listing.
+  var sortedIDs: [ByteString] = []
+  /// The last seq of deleted channels, so that a channel re-created under the same ID continues it.
+  var retiredLastSeq: [ByteString: UInt64] = [:]
+  var identifiers = IdentifierGenerator()
+  var broadcastCount: UInt64 = 0
+  let startedAtMs: Int64
+
+  public init(
+    limits: ServiceLimits, fanOut: FanOut, directory: UserDirectory,
+    clock: any TimeSource = SystemTimeSource()
+  ) {
+    self.limits = limits
+    self.fanOut = fanOut
+    self.clock = clock
+    self.index = SubscriptionIndex(shardCount: fanOut.shardCount, directory: directory)
+    self.startedAtMs = clock.nowMilliseconds()
+  }
+
+  /// Handles one request frame and returns the reply frame. Never throws: every failure, from
+  /// bytes that are not JSON to an unknown channel, is an error reply.
+  public func handle(_ frame: [UInt8]) -> [UInt8] {
+    let fields: JSONObject
+    do {
+      fields = try JSONParser.parseObject(frame)
+    } catch {
+      return Reply.failure(
+        id: Reply.nullID,
+        error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)"))
+    }
+    let id = fields["id"]?.bytes ?? Reply.nullID
+    do throws(ChannelCastError) {
+      return Reply.success(id: id, result: try perform(Request(fields: fields)))
+    } catch {
+      return Reply.failure(id: id, error: error)
+    }
+  }
+
+  private func perform(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
+    guard let op = try request.string("op") else { throw .missing("op") }
+    switch op {
+    case "ping": return ping()
+    case "createOfficialAccount": return try createOfficialAccount(request)
+    case "listOfficialAccounts": return try listOfficialAccounts(request)
+    case "setOfficialAccountInfo": return try setOfficialAccountInfo(request)
+    case "deleteOfficialAccount": return try deleteOfficialAccount(request)
+    case "getOfficialAccountsInfo": return try getOfficialAccountsInfo(request)
+    case "subscribeOfficialAccount": return try subscribeOfficialAccount(request)
+    case "unsubscribeOfficialAccount": return try unsubscribeOfficialAccount(request)
+    case "setSubscriptionOptions": return try setSubscriptionOptions(request)
+    case "getSubscribers": return try getSubscribers(request)
+    case "sendMessage": return try sendMessage(request)
+    case "sendMessageToOfficialAccount": return try sendMessageToOfficialAccount(request)
+    case "recallMessages": return try recallMessages(request)
+    case "getHistory": return try getHistory(request)
+    case "stats": return stats()
+    default:
+      throw ChannelCastError(
+        .unknownOp, "unknown op \"\(op)\"", details: .init(field: "op"))
+    }
+  }
+
+  // MARK: Shared helpers
+
+  var nowSeconds: Int64 { clock.nowMilliseconds() / 1000 }
+
+  /// The number of an existing channel, or `not_found`.
+  func channelNumber(_ id: ByteString) throws(ChannelCastError) -> UInt32 {
+    guard let number = channelNumbers[id] else { throw .accountNotFound(id) }
+    return number
+  }
+
+  func state(_ number: UInt32) -> ChannelState {
+    channels[Int(number)]!
+  }
+
+  /// A channel's info as the protocol shows it, optionally in one subscriber's view.
+  func info(_ number: UInt32, subscribeTime: UInt32? = nil) -> JSONObjectWriter {
+    .officialAccountInfo(
+      state(number).account, subscriberCount: index.members(of: number).count,
+      subscribeTime: subscribeTime)
+  }
+
+  /// Sends a per-user event through the user's shard.
+  func sendEvent(_ envelope: [UInt8], toUser user: UInt32) {
+    fanOut.send(SharedBytes(envelope), toUser: user, shard: index.shard(of: user))
+  }
+
+  /// Appends a channel-wide entry to the stream: the next seq, in the history, to the members.
+  func appendToStream(
+    _ number: UInt32, kind: HistoryEntry.Kind, encoded: [UInt8], envelopes: BroadcastEnvelopes
+  ) {
+    let seq = channels[Int(number)]!.account.lastSeq
+    channels[Int(number)]!.history.append(HistoryEntry(seq: seq, kind: kind, encoded: encoded))
+    fanOut.broadcast(to: index.members(of: number), envelopes: envelopes)
+    broadcastCount += 1
+  }
+
+  /// Advances the channel's seq and returns the new one.
+  func nextSeq(_ number: UInt32) -> UInt64 {
+    channels[Int(number)]!.account.lastSeq += 1
+    return channels[Int(number)]!.account.lastSeq
+  }
+
+  func newHistory() -> ChannelHistory {
+    ChannelHistory(maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes)
+  }
+
+  static func pageCursor(_ request: Request) throws(ChannelCastError) -> [UInt8]? {
+    try request.bytes("cursor")?.bytes
+  }
+}
+
+extension ChannelCastService {
+  func ping() -> JSONObjectWriter {
+    var result = JSONObjectWriter()
+    result.add("version", Self.version)
+    result.add("protocolVersion", Self.protocolVersion)
+    return result
+  }
+
+  func stats() -> JSONObjectWriter {
+    var result = JSONObjectWriter()
+    result.add("officialAccounts", channelNumbers.count)
+    result.add("subscriptions", index.subscriptionCount)
+    result.add("users", index.directory.count)
+    result.add("broadcasts", broadcastCount)
+    result.add("deliveriesSent", fanOut.deliveriesSent)
+    result.add("deliveriesDropped", fanOut.deliveriesDropped)
+    var depths = JSONArrayWriter()
+    for depth in fanOut.queueDepths { depths.append(rawJSON: Array(String(depth).utf8)) }
+    result.add("shardQueueDepths", array: depths)
+    result.add("uptimeSeconds", (clock.nowMilliseconds() - startedAtMs) / 1000)
+    return result
+  }
+}
+
+extension ChannelCastService {
+  /// The reply to a message that is not a single request frame, so never reaches `handle`.
+  public static func malformedReply(_ message: String) -> [UInt8] {
+    Reply.failure(id: Reply.nullID, error: ChannelCastError(.invalidArgument, message))
+  }
+}

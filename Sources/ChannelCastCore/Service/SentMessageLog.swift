@@ -1,0 +1,55 @@
+/// The `sendMessage` replies of one channel by `clientMsgID`, remembered for a while so that a
+/// publisher retrying after a timeout gets the first reply instead of a second broadcast.
+struct SentMessageLog {
+  struct Entry {
+    let payloadHash: UInt64
+    let payloadCount: Int
+    let msgKey: String
+    let seq: UInt64
+    let sendTimeMs: Int64
+    let recipientCount: Int
+    let sentAtMs: Int64
+
+    /// The reply `sendMessage` gave, to give it again.
+    var result: JSONObjectWriter {
+      var result = JSONObjectWriter()
+      result.add("msgKey", msgKey)
+      result.add("seq", seq)
+      result.add("sendTimeMs", sendTimeMs)
+      result.add("recipientCount", recipientCount)
+      return result
+    }
+  }
+
+  private var entries: [String: Entry] = [:]
+  /// Client message IDs in the order they were sent, to forget them when they expire.
+  private var expiryOrder: [(clientMsgID: String, sentAtMs: Int64)] = []
+  private var expiryHead = 0
+
+  mutating func entry(for clientMsgID: String, nowMs: Int64, retentionMs: Int64) -> Entry? {
+    forgetExpired(nowMs: nowMs, retentionMs: retentionMs)
+    return entries[clientMsgID]
+  }
+
+  mutating func record(_ entry: Entry, for clientMsgID: String) {
+    entries[clientMsgID] = entry
+    expiryOrder.append((clientMsgID, entry.sentAtMs))
+  }
+
+  private mutating func forgetExpired(nowMs: Int64, retentionMs: Int64) {
+    while expiryHead < expiryOrder.count,
+      expiryOrder[expiryHead].sentAtMs + retentionMs <= nowMs
+    {
+      entries[expiryOrder[expiryHead].clientMsgID] = nil
+      expiryHead += 1
+    }
+    if expiryHead > 0 && expiryHead * 2 >= expiryOrder.count {
+      expiryOrder.removeFirst(expiryHead)
+      expiryHead = 0
+    }
+  }
+
+  static func hash(_ payload: ArraySlice<UInt8>) -> UInt64 {
+    payload.withUnsafeBufferPointer { StableHash.fnv1a64($0) }
+  }
+}

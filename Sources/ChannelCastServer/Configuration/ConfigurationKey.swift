@@ -1,0 +1,125 @@
+import ChannelCastCore
+import Logging
+
+/// A value given for a configuration key, from a TOML file or a flag.
+public enum ConfigurationValue: Sendable, Equatable {
+  case string(String)
+  case integer(Int)
+}
+
+/// One setting: its name in the file, its flag, its help, and how a value is checked and applied.
+/// The single list of keys serves the TOML reader, the flags' help and the documentation.
+public struct ConfigurationKey: Sendable {
+  public let name: String
+  public let help: String
+  let apply:
+    @Sendable (inout DaemonConfiguration, ConfigurationValue) throws(ConfigurationError) -> Void
+  let current: @Sendable (DaemonConfiguration) -> String
+
+  /// The flag, in kebab-case: `commandEndpoint` → `--command-endpoint`.
+  public var flag: String {
+    "--"
+      + name.reduce(into: "") { flag, character in
+        if character.isUppercase {
+          flag += "-" + character.lowercased()
+        } else {
+          flag.append(character)
+        }
+      }
+  }
+
+  /// The default value, as it would be written in the TOML file.
+  public var defaultValue: String { current(DaemonConfiguration()) }
+
+  /// Looks up a key by its file name.
+  public static func named(_ name: String) -> ConfigurationKey? {
+    all.first { $0.name == name }
+  }
+
+  public static let all: [ConfigurationKey] = [
+    string(
+      "commandEndpoint", help: "ZeroMQ endpoint of the command socket (ROUTER).",
+      \.commandEndpoint),
+    string(
+      "deliveryEndpoint", help: "ZeroMQ endpoint of the delivery socket (XPUB).",
+      \.deliveryEndpoint),
+    integer(
+      "deliveryHighWaterMark",
+      help: "Deliveries queued per consumer before fan-out waits for it (0 = unbounded).",
+      0...100_000_000, \.deliveryHighWaterMark),
+    integer(
+      "shards", help: "Fan-out shards (serial queues). Default: the number of processors.",
+      1...1024, \.shards),
+    integer(
+      "maxSubscriberCount", help: "maxSubscriberCount of a channel created without one.",
+      1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount),
+    integer(
+      "historySize", help: "Stream entries retained per channel for getHistory.",
+      0...10_000_000, \.limits.historySize),
+    integer(
+      "historyMaxBytes", help: "Bytes of encoded stream entries retained per channel.",
+      0...(1 << 40), \.limits.historyMaxBytes),
+    integer(
+      "maxPayloadBytes", help: "Largest message payload, in bytes as the request carried it.",
+      1...(16 << 20), \.limits.maxPayloadBytes),
+    integer(
+      "shutdownTimeoutSeconds",
+      help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
+      0...86_400, \.shutdownTimeoutSeconds),
+    ConfigurationKey(
+      name: "logLevel",
+      help: "Log level: trace, debug, info, notice, warning, error or critical.",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: "logLevel", reason: "expected a string")
+        }
+        guard let level = Logger.Level(rawValue: text) else {
+          throw ConfigurationError(
+            key: "logLevel",
+            reason: "\"\(text)\" is not one of trace, debug, info, notice, warning, error, critical"
+          )
+        }
+        configuration.logLevel = level
+      },
+      current: { $0.logLevel.rawValue }),
+  ]
+
+  private static func string(
+    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: name, reason: "expected a string")
+        }
+        guard !text.isEmpty else {
+          throw ConfigurationError(key: name, reason: "must not be empty")
+        }
+        configuration[keyPath: path] = text
+      },
+      current: { "\"\($0[keyPath: path])\"" })
+  }
+
+  private static func integer(
+    _ name: String, help: String, _ range: ClosedRange<Int>,
+    _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .integer(let number) = value else {
+          throw ConfigurationError(key: name, reason: "expected an integer")
+        }
+        guard range.contains(number) else {
+          throw ConfigurationError(
+            key: name,
+            reason:
+              "\(number) is out of range; it must be between \(range.lowerBound) and \(range.upperBound)"
+          )
+        }
+        configuration[keyPath: path] = number
+      },
+      current: { String($0[keyPath: path]) })
+  }
+}

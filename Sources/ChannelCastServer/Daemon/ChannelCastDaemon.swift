@@ -1,0 +1,88 @@
+import ChannelCastCore
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// The running daemon: the delivery socket, the fan-out shards and the command server, wired
+/// together. Start it with `init`; stop it with `shutdown()`, or run it as a `Service` in a
+/// `ServiceGroup`, which stops it on SIGTERM or SIGINT.
+public final class ChannelCastDaemon: Service {
+  public let configuration: DaemonConfiguration
+  private let logger: Logger
+  private let context: ZMQContext
+  private let deliverySocket: DeliverySocket
+  private let fanOut: FanOut
+  private let commandServer: CommandServer
+  private let stopped = Mutex(false)
+
+  /// Binds both sockets and starts serving. Throws if an endpoint cannot be bound.
+  public init(configuration: DaemonConfiguration, logger: Logger) throws {
+    self.configuration = configuration
+    self.logger = logger
+    context = try ZMQContext()
+    deliverySocket = try DeliverySocket(
+      context: context, endpoint: configuration.deliveryEndpoint,
+      highWaterMark: configuration.deliveryHighWaterMark, logger: logger)
+    let directory = UserDirectory()
+    let fanOut = FanOut(
+      shardCount: configuration.shards, directory: directory, sink: deliverySocket)
+    self.fanOut = fanOut
+    do {
+      commandServer = try CommandServer(
+        context: context, endpoint: configuration.commandEndpoint, logger: logger
+      ) { [limits = configuration.limits] in
+        ChannelCastService(limits: limits, fanOut: fanOut, directory: directory)
+      }
+    } catch {
+      deliverySocket.close()
+      throw error
+    }
+    logger.info(
+      "channelcastd \(ChannelCastService.version) serving",
+      metadata: [
+        "commandEndpoint": "\(configuration.commandEndpoint)",
+        "deliveryEndpoint": "\(configuration.deliveryEndpoint)",
+        "shards": "\(configuration.shards)",
+      ])
+  }
+
+  /// Runs until a graceful shutdown is requested, then stops cleanly.
+  public func run() async throws {
+    try await gracefulShutdown()
+    shutdown()
+  }
+
+  /// Stops taking commands, lets the fan-outs in flight finish (up to `shutdownTimeoutSeconds`),
+  /// then closes the sockets. Safe to call more than once.
+  public func shutdown() {
+    let alreadyStopped = stopped.withLock { stopped in
+      defer { stopped = true }
+      return stopped
+    }
+    guard !alreadyStopped else { return }
+    logger.info("stopping: no new commands; finishing fan-outs in flight")
+    commandServer.stop()
+    let drained = fanOut.waitUntilDrained(
+      timeout: .seconds(configuration.shutdownTimeoutSeconds))
+    if !drained {
+      let undelivered = fanOut.queueDepths.reduce(0, +)
+      logger.warning(
+        "fan-out did not finish within \(configuration.shutdownTimeoutSeconds) s",
+        metadata: ["undelivered": "\(undelivered)"])
+    }
+    deliverySocket.close()
+    _ = fanOut.waitUntilDrained()
+    logger.info(
+      "stopped",
+      metadata: [
+        "deliveriesSent": "\(fanOut.deliveriesSent)",
+        "deliveriesDropped": "\(fanOut.deliveriesDropped)",
+      ])
+  }
+
+  deinit {
+    shutdown()
+  }
+}

@@ -1,0 +1,79 @@
+import ChannelCastCore
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The delivery socket: an XPUB socket with `ZMQ_XPUB_NODROP` and a bounded send high-water mark,
+/// so that when consumers fall behind, fan-out waits instead of dropping.
+///
+/// Ownership: the socket lives inside a `LockedSocket` and is only touched by whoever holds its
+/// lock:
+/// a fan-out shard handing over a batch, or `close()`. No other queue sits between the shards and
+/// libzmq.
+final class DeliverySocket: DeliverySink {
+  /// How long one blocking send waits for a full consumer before checking whether the daemon is
+  /// closing.
+  private static let backPressureWaitMilliseconds: Int32 = 100
+
+  private let socket: LockedSocket
+  private let closing = Atomic<Bool>(false)
+  private let logger: Logger
+
+  init(context: ZMQContext, endpoint: String, highWaterMark: Int, logger: Logger) throws {
+    let socket = try Socket(context: context, type: .xpub)
+    try socket.setOption(.xpubNoDrop, true)
+    try socket.setOption(.sendHighWaterMark, Int32(clamping: highWaterMark))
+    try socket.setOption(.sendTimeout, Self.backPressureWaitMilliseconds)
+    try socket.setOption(.linger, 0)
+    try socket.bind(endpoint)
+    self.socket = LockedSocket(socket)
+    self.logger = logger
+  }
+
+  func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int {
+    socket.withSocket { socket in
+      guard let socket else { return 0 }
+      var handed = 0
+      for delivery in deliveries {
+        guard Self.send(delivery.topic, more: true, on: socket, closing: closing, logger: logger),
+          Self.send(delivery.envelope, more: false, on: socket, closing: closing, logger: logger)
+        else { break }
+        handed += 1
+      }
+      Self.discardSubscriptionMessages(socket)
+      return handed
+    }
+  }
+
+  /// Stops waiting for slow consumers and closes the socket; later deliveries count as dropped.
+  func close() {
+    closing.store(true, ordering: .relaxed)
+    socket.close()
+  }
+
+  /// Sends one frame, waiting while the consumers' queues are full. False once closing.
+  ///
+  /// The send blocks inside libzmq, which wakes it as soon as a consumer has read. Polling for
+  /// writable would not: an XPUB reports writable even while `ZMQ_XPUB_NODROP` refuses the send.
+  private static func send(
+    _ frame: UnsafeRawBufferPointer, more: Bool, on socket: Socket, closing: borrowing Atomic<Bool>,
+    logger: Logger
+  ) -> Bool {
+    while true {
+      do {
+        return try socket.send(frame, more: more)
+      } catch let error where error.isWouldBlock || error.isInterrupted {
+        if closing.load(ordering: .relaxed) { return false }
+      } catch {
+        logger.error("delivery socket failed: \(error)")
+        return false
+      }
+    }
+  }
+
+  /// XPUB queues every consumer's (un)subscription for the application to read; nothing here
+  /// needs them, so they are read and dropped to keep that queue from growing.
+  private static func discardSubscriptionMessages(_ socket: Socket) {
+    while (try? socket.receiveFrame(dontWait: true)) != nil {}
+  }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+
+/// The `channelcast` command: one subcommand per operation of the ChannelCast protocol, plus
+/// `tail` for the delivery socket.
+@main
+struct ChannelCastCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "channelcast",
+    abstract: "Talk to channelcastd: manage official channels, broadcast, watch deliveries.",
+    discussion: """
+      Each subcommand sends one request to the daemon's command socket (--endpoint, default \
+      tcp://127.0.0.1:7701) and prints the reply's result as one line of JSON on stdout. \
+      tail instead prints the deliveries of the delivery socket (--delivery-endpoint, \
+      default tcp://127.0.0.1:7702). Run channelcast help <subcommand> for its options and \
+      an example.
+
+      EXIT STATUS
+        0   The daemon answered ok; the result is on stdout.
+        1   The daemon answered with an error, printed on stderr as
+            "channelcast: <code>: <message>"; or libzmq rejected the endpoint.
+        2   No usable reply arrived within --timeout.
+        64  The command line is wrong, such as a payload that is not valid JSON.
+
+      EXAMPLE
+        channelcast create --id '@TOA#_news' --owner editor --name 'Daily News'
+        channelcast subscribe '@TOA#_news' alice
+        channelcast tail --user alice &
+        channelcast send '@TOA#_news' '{"title": "Hello"}'
+      """,
+    subcommands: [
+      PingCommand.self,
+      CreateCommand.self,
+      ListCommand.self,
+      InfoCommand.self,
+      SetInfoCommand.self,
+      DeleteCommand.self,
+      SubscribeCommand.self,
+      UnsubscribeCommand.self,
+      OptionsCommand.self,
+      SubscribersCommand.self,
+      SendCommand.self,
+      SendToAccountCommand.self,
+      RecallCommand.self,
+      HistoryCommand.self,
+      StatsCommand.self,
+      TailCommand.self,
+    ])
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import ChannelCastClient
+import ChannelCastCore
+import ZeroMQ
+
+/// `channelcast tail`: prints deliveries from the delivery socket as JSON lines.
+struct TailCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tail",
+    abstract: "Print deliveries as they arrive, one JSON line each.",
+    discussion: """
+      Connects to the delivery socket as a gateway would and prints every delivery as \
+      {"userID": ..., "envelope": {...}}, where the envelope is the daemon's JSON exactly as \
+      it arrived. Each line is flushed at once, so the output can be piped. Runs until \
+      interrupted (Ctrl-C) or until --count deliveries have been printed.
+
+      Without --user it receives every user's deliveries. ZeroMQ subscriptions take a moment \
+      to reach the daemon: deliveries made in the first milliseconds after tail starts may \
+      not be seen.
+
+      EXAMPLES
+        channelcast tail --user alice --user bob
+        channelcast tail --count 1 | jq .envelope.payload
+      """)
+
+  @Option(
+    name: .customLong("user"),
+    help: ArgumentHelp("Receive this user's deliveries (repeatable; default: everyone's).",
+      valueName: "user-id"))
+  var users: [String] = []
+
+  @Option(help: "The daemon's delivery socket (a ZeroMQ endpoint).")
+  var deliveryEndpoint = "tcp://127.0.0.1:7702"
+
+  @Option(help: "Stop after printing this many deliveries.")
+  var count: Int?
+
+  func validate() throws {
+    if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+  }
+
+  func run() throws {
+    let context = try ZMQContext()
+    let consumer = try DeliveryConsumer(
+      endpoint: deliveryEndpoint, context: context, users: users.isEmpty ? nil : users)
+    var printed = 0
+    while count.map({ printed < $0 }) ?? true {
+      guard let delivery = try consumer.receive(timeoutMilliseconds: -1) else { continue }
+      // The line promises valid JSON; an envelope that is not (never one from channelcastd)
+      // is reported instead of being spliced in.
+      guard (try? JSONParser.parseValue(delivery.envelope)) != nil else {
+        StandardStreams.printError("skipped a delivery whose envelope is not valid JSON")
+        continue
+      }
+      var line = JSONObjectWriter(reservingCapacity: delivery.envelope.count + 64)
+      line.add("userID", String(decoding: delivery.userID, as: UTF8.self))
+      line.add("envelope", rawJSON: delivery.envelope)
+      StandardStreams.printLine(line.finished())
+      printed += 1
+    }
+  }
+}

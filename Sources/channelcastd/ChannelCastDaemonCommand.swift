@@ -1,0 +1,121 @@
+import ArgumentParser
+import ChannelCastServer
+import Foundation
+import Logging
+import ServiceLifecycle
+
+@main
+struct ChannelCastDaemonCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "channelcastd",
+    abstract: "Broadcast official-channel messages to every subscriber over ZeroMQ.",
+    discussion: """
+      channelcastd keeps official channels ("official accounts") and their subscribers in \
+      memory, takes commands and broadcasts from publishers on a ZeroMQ ROUTER socket, and fans \
+      each broadcast out as one delivery per subscribed user on a ZeroMQ XPUB socket. The \
+      protocol is described in README.md.
+
+      CONFIGURATION
+        Settings come from their defaults, then from the TOML file given with --config, then \
+      from flags. Every key of the file has a flag of the same name in kebab-case \
+      (commandEndpoint is --command-endpoint). An unknown key, a value of the wrong type or \
+      out of range is reported with the key and the reason, and channelcastd exits with \
+      status 1.
+
+      SIGNALS
+        SIGTERM and SIGINT stop the daemon cleanly: it stops taking commands, finishes the \
+      fan-outs in flight (up to shutdownTimeoutSeconds) and exits 0.
+
+      LOGS
+        Logs go to standard error.
+
+      EXIT STATUS
+        0 after a clean stop; 1 when the configuration is invalid or an endpoint cannot be \
+      bound; 64 for a usage error.
+
+      EXAMPLES
+        channelcastd
+        channelcastd --config /etc/channelcast/channelcastd.toml --shards 4
+        channelcastd --command-endpoint ipc:///run/channelcast/command.sock
+      """)
+
+  @Option(name: .long, help: "A TOML configuration file.", completion: .file())
+  var config: String?
+
+  @Option(help: help("commandEndpoint")) var commandEndpoint: String?
+  @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
+  @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
+  @Option(help: help("shards")) var shards: Int?
+  @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
+  @Option(help: help("historySize")) var historySize: Int?
+  @Option(help: help("historyMaxBytes")) var historyMaxBytes: Int?
+  @Option(help: help("maxPayloadBytes")) var maxPayloadBytes: Int?
+  @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
+  @Option(help: help("logLevel")) var logLevel: String?
+
+  /// A flag's help: the key's description and its default.
+  private static func help(_ name: String) -> ArgumentHelp {
+    let key = ConfigurationKey.named(name)!
+    return ArgumentHelp("\(key.help) (default: \(key.defaultValue))", valueName: name)
+  }
+
+  /// The flags given, by configuration key.
+  private var flags: [(String, ConfigurationValue?)] {
+    [
+      ("commandEndpoint", commandEndpoint.map(ConfigurationValue.string)),
+      ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
+      ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
+      ("shards", shards.map(ConfigurationValue.integer)),
+      ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
+      ("historySize", historySize.map(ConfigurationValue.integer)),
+      ("historyMaxBytes", historyMaxBytes.map(ConfigurationValue.integer)),
+      ("maxPayloadBytes", maxPayloadBytes.map(ConfigurationValue.integer)),
+      ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
+      ("logLevel", logLevel.map(ConfigurationValue.string)),
+    ]
+  }
+
+  func run() async throws {
+    let configuration: DaemonConfiguration
+    do {
+      configuration = try loadConfiguration()
+    } catch {
+      FileHandle.standardError.write(Data("channelcastd: \(error)\n".utf8))
+      throw ExitCode(1)
+    }
+    let level = configuration.logLevel
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    let logger = Logger(label: "channelcastd")
+    let daemon: ChannelCastDaemon
+    do {
+      daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
+    } catch {
+      logger.critical("cannot start: \(error)")
+      throw ExitCode(1)
+    }
+    let group = ServiceGroup(
+      services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    try await group.run()
+  }
+
+  private func loadConfiguration() throws -> DaemonConfiguration {
+    var configuration = DaemonConfiguration()
+    if let config {
+      let text: String
+      do {
+        text = try String(contentsOfFile: config, encoding: .utf8)
+      } catch {
+        throw ConfigurationError(key: nil, reason: "cannot read the file", source: config)
+      }
+      try configuration.apply(toml: text, source: config)
+    }
+    for case (let name, let value?) in flags {
+      try configuration.set(name, to: value, source: "command line")
+    }
+    return configuration
+  }
+}

@@ -1,0 +1,84 @@
+import Synchronization
+import Testing
+
+@testable import ChannelCastCore
+
+/// Records every delivery, as (topic, envelope) strings.
+final class RecordingSink: DeliverySink {
+  let deliveries = Mutex<[(topic: String, envelope: String)]>([])
+
+  func deliver(_ batch: UnsafeBufferPointer<Delivery>) -> Int {
+    let decoded = batch.map {
+      (String(decoding: $0.topic, as: UTF8.self), String(decoding: $0.envelope, as: UTF8.self))
+    }
+    deliveries.withLock { $0 += decoded }
+    return batch.count
+  }
+
+  func envelopes(for user: String) -> [String] {
+    deliveries.withLock { $0.filter { $0.topic == user + "\0" }.map(\.envelope) }
+  }
+}
+
+@Suite struct FanOutTests {
+  @Test func deliversEachUserItsEnvelopesInSubmissionOrderAcrossShards() {
+    let sink = RecordingSink()
+    var index = SubscriptionIndex(shardCount: 4)
+    let fanOut = FanOut(shardCount: 4, directory: index.directory, sink: sink)
+    let channel = index.addChannel()
+    let users = (0..<200).map { "user-\($0)" }
+    for name in users {
+      _ = index.subscribe(
+        user: index.directory.intern(ByteString(name)), channel: channel, subscribeTime: 1,
+        maxSubscriberCount: 1000)
+    }
+    for seq in 1...50 {
+      fanOut.broadcast(
+        to: index.members(of: channel),
+        envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))))
+    }
+    #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
+    for name in users {
+      #expect(sink.envelopes(for: name) == (1...50).map { "m\($0)" })
+    }
+    #expect(fanOut.deliveriesSent == 200 * 50)
+    #expect(fanOut.queueDepths.allSatisfy { $0 == 0 })
+  }
+
+  @Test func choosesTheEnvelopeByMessageFlag() {
+    let sink = RecordingSink()
+    var index = SubscriptionIndex(shardCount: 2)
+    let fanOut = FanOut(shardCount: 2, directory: index.directory, sink: sink)
+    let channel = index.addChannel()
+    for (name, flag) in [
+      ("a", MessageFlag.acceptAndNotify), ("b", .acceptNotNotify), ("c", .discard),
+    ] {
+      let user = index.directory.intern(ByteString(name))
+      _ = index.subscribe(user: user, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
+      _ = index.setOptions(user: user, channel: channel, flag: flag, customData: nil)
+    }
+    fanOut.broadcast(
+      to: index.members(of: channel),
+      envelopes: BroadcastEnvelopes(
+        acceptAndNotify: SharedBytes(Array("loud".utf8)),
+        acceptNotNotify: SharedBytes(Array("quiet".utf8)), discard: nil))
+    #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
+    #expect(sink.envelopes(for: "a") == ["loud"])
+    #expect(sink.envelopes(for: "b") == ["quiet"])
+    #expect(sink.envelopes(for: "c") == [])
+  }
+
+  @Test func aUserEventFollowsTheBroadcastsBeforeIt() {
+    let sink = RecordingSink()
+    var index = SubscriptionIndex(shardCount: 3)
+    let fanOut = FanOut(shardCount: 3, directory: index.directory, sink: sink)
+    let channel = index.addChannel()
+    let alice = index.directory.intern(ByteString("alice"))
+    _ = index.subscribe(user: alice, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
+    fanOut.broadcast(
+      to: index.members(of: channel), envelopes: .everyone(SharedBytes(Array("m1".utf8))))
+    fanOut.send(SharedBytes(Array("bye".utf8)), toUser: alice, shard: index.shard(of: alice))
+    #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
+    #expect(sink.envelopes(for: "alice") == ["m1", "bye"])
+  }
+}

@@ -1,0 +1,47 @@
+import Testing
+import ZeroMQ
+
+@Suite("Receiving multipart messages")
+struct ReceiveMultipartTests {
+  @Test func framesBeyondTheLimitAreDiscardedAndReported() throws {
+    let context = try ZMQContext()
+    let pull = try makeSocket(context, .pull)
+    let push = try makeSocket(context, .push)
+    try pull.bind("tcp://127.0.0.1:*")
+    try push.connect(pull.lastEndpoint)
+
+    try push.sendMultipart((1...5).map { [UInt8($0)] })
+    try push.sendMultipart([[6], [7]])
+
+    let long = try #require(try pull.receiveMultipart(maxFrames: 3))
+    #expect(long.frames == [[1], [2], [3]])
+    #expect(long.truncated)
+
+    // The discarded frames are gone: the next message starts cleanly.
+    let short = try #require(try pull.receiveMultipart(maxFrames: 3))
+    #expect(short.frames == [[6], [7]])
+    #expect(!short.truncated)
+  }
+
+  @Test func nothingWaitingGivesNilWithoutBlocking() throws {
+    let context = try ZMQContext()
+    let pull = try makeSocket(context, .pull)
+    try pull.bind("tcp://127.0.0.1:*")
+    #expect(try pull.receiveMultipart(dontWait: true) == nil)
+    #expect(try pull.receiveMultipart(maxFrames: 1, dontWait: true) == nil)
+    #expect(try pull.receiveFrame(dontWait: true) == nil)
+  }
+
+  @Test func largeAndEmptyFramesSurviveTheTrip() throws {
+    let context = try ZMQContext()
+    let pull = try makeSocket(context, .pull)
+    let push = try makeSocket(context, .push)
+    try pull.bind("tcp://127.0.0.1:*")
+    try push.connect(pull.lastEndpoint)
+
+    // 33 bytes and less live inside zmq_msg_t; larger frames are allocated by libzmq.
+    let large = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
+    try push.sendMultipart([[], Array(large.prefix(33)), large])
+    #expect(try pull.receiveMultipart() == [[], Array(large.prefix(33)), large])
+  }
+}
