@@ -25,7 +25,9 @@ struct PayloadOptions: ParsableArguments {
     }
   }
 
-  /// Reads the payload and checks that it is one valid JSON value, as the daemon will.
+  /// Reads the payload and checks that it is one valid JSON value, as the daemon will. A payload
+  /// that cannot be read or is not JSON is reported on stderr and ends the command with the
+  /// usage-error status, before anything is sent.
   func load() throws -> Payload {
     if let text { return .text(text) }
     let source: String
@@ -33,22 +35,24 @@ struct PayloadOptions: ParsableArguments {
     if let payloadFile {
       source = payloadFile
       guard let contents = FileManager.default.contents(atPath: payloadFile) else {
-        throw ValidationError("cannot read the payload file \(payloadFile)")
+        StandardStreams.printError("cannot read the payload file \(payloadFile)")
+        throw ExitCode.validationFailure
       }
       bytes = Array(contents)
     } else if json == "-" {
-      source = "stdin"
+      source = "the payload on stdin"
       bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
     } else {
-      source = "the payload argument"
+      source = "the payload"
       bytes = Array((json ?? "").utf8)
     }
     do {
       return .json(Array(try JSONParser.parseValue(bytes).bytes))
     } catch {
-      throw ValidationError(
+      StandardStreams.printError(
         "\(source) is not valid JSON (\(error)); to send plain text, quote it as a JSON "
           + "string ('\"hello\"') or use --text")
+      throw ExitCode.validationFailure
     }
   }
 }

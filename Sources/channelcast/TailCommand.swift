@@ -25,7 +25,8 @@ struct TailCommand: ParsableCommand {
 
   @Option(
     name: .customLong("user"),
-    help: ArgumentHelp("Receive this user's deliveries (repeatable; default: everyone's).",
+    help: ArgumentHelp(
+      "Receive this user's deliveries (repeatable; default: everyone's).",
       valueName: "user-id"))
   var users: [String] = []
 

@@ -1,0 +1,125 @@
+import ChannelCastServer
+import Foundation
+import Testing
+
+/// Reading the daemon's configuration: TOML keys, flags, defaults and the errors that name a key.
+@Suite struct ConfigurationTests {
+  private func error(_ body: () throws(ConfigurationError) -> Void) -> ConfigurationError? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func defaultsMatchTheDocumentation() {
+    let configuration = DaemonConfiguration()
+    #expect(configuration.commandEndpoint == "tcp://127.0.0.1:7701")
+    #expect(configuration.deliveryEndpoint == "tcp://127.0.0.1:7702")
+    #expect(configuration.deliveryHighWaterMark == 10_000)
+    #expect(configuration.shards == DaemonConfiguration.processorCount)
+    #expect(configuration.limits.maxSubscriberCount == 100_000)
+    #expect(configuration.limits.historySize == 1000)
+    #expect(configuration.limits.historyMaxBytes == 1 << 20)
+    #expect(configuration.limits.maxPayloadBytes == 12288)
+    #expect(configuration.logLevel == .info)
+  }
+
+  @Test func appliesEveryKeyOfATOMLFile() throws {
+    var configuration = DaemonConfiguration()
+    try configuration.apply(
+      toml: """
+        commandEndpoint = "ipc:///run/channelcast/command"
+        deliveryEndpoint = "tcp://0.0.0.0:9000"
+        deliveryHighWaterMark = 500
+        shards = 3
+        maxSubscriberCount = 42
+        historySize = 10
+        historyMaxBytes = 2048
+        maxPayloadBytes = 4096
+        shutdownTimeoutSeconds = 5
+        logLevel = "debug"
+        """, source: "test.toml")
+    #expect(configuration.commandEndpoint == "ipc:///run/channelcast/command")
+    #expect(configuration.deliveryEndpoint == "tcp://0.0.0.0:9000")
+    #expect(configuration.deliveryHighWaterMark == 500)
+    #expect(configuration.shards == 3)
+    #expect(configuration.limits.maxSubscriberCount == 42)
+    #expect(configuration.limits.historySize == 10)
+    #expect(configuration.limits.historyMaxBytes == 2048)
+    #expect(configuration.limits.maxPayloadBytes == 4096)
+    #expect(configuration.shutdownTimeoutSeconds == 5)
+    #expect(configuration.logLevel == .debug)
+  }
+
+  @Test func anUnknownKeyIsAnErrorNamingIt() {
+    var configuration = DaemonConfiguration()
+    let failure = error { () throws(ConfigurationError) in
+      try configuration.apply(toml: "shard = 4", source: "c.toml")
+    }
+    #expect(failure?.key == "shard")
+    #expect(failure?.description.hasPrefix("c.toml: shard: unknown key") == true)
+  }
+
+  @Test func aWrongTypeIsAnErrorNamingTheKey() {
+    var configuration = DaemonConfiguration()
+    let failure = error { () throws(ConfigurationError) in
+      try configuration.apply(toml: "shards = \"four\"", source: "c.toml")
+    }
+    #expect(failure?.key == "shards")
+    #expect(failure?.reason == "expected an integer")
+  }
+
+  @Test func anOutOfRangeValueIsAnErrorWithTheRange() {
+    var configuration = DaemonConfiguration()
+    let failure = error { () throws(ConfigurationError) in
+      try configuration.set("shards", to: .integer(0), source: "command line")
+    }
+    #expect(failure?.description == "command line: shards: 0 is out of range; it must be between 1 and 1024")
+  }
+
+  @Test func anUnknownLogLevelIsAnError() {
+    var configuration = DaemonConfiguration()
+    #expect(
+      error { () throws(ConfigurationError) in
+        try configuration.set("logLevel", to: .string("loud"), source: "command line")
+      }?.key == "logLevel")
+  }
+
+  @Test func invalidTOMLNamesTheLine() {
+    var configuration = DaemonConfiguration()
+    let failure = error { () throws(ConfigurationError) in
+      try configuration.apply(toml: "shards = 4\nthis is not toml", source: "c.toml")
+    }
+    #expect(failure?.key == nil)
+    #expect(failure?.description.contains("line 2") == true)
+  }
+
+  @Test func flagsAreTheKeysInKebabCase() {
+    #expect(ConfigurationKey.named("commandEndpoint")?.flag == "--command-endpoint")
+    #expect(ConfigurationKey.named("historyMaxBytes")?.flag == "--history-max-bytes")
+    #expect(ConfigurationKey.named("shards")?.defaultValue == String(DaemonConfiguration.processorCount))
+  }
+}
+
+/// The example configuration in Deploy/ documents every key with its real default.
+@Suite struct ExampleConfigurationTests {
+  private let example: String = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    return (try? String(contentsOf: root.appendingPathComponent("Deploy/channelcastd.toml"), encoding: .utf8)) ?? ""
+  }()
+
+  @Test func parsesAndKeepsTheDefaults() throws {
+    var configuration = DaemonConfiguration()
+    try configuration.apply(toml: example, source: "Deploy/channelcastd.toml")
+    #expect(configuration == DaemonConfiguration())
+  }
+
+  @Test func mentionsEveryKey() {
+    for key in ConfigurationKey.all {
+      #expect(example.contains("\(key.name) ="), "Deploy/channelcastd.toml lacks \(key.name)")
+    }
+  }
+}
