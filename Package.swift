@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "channelcastd", targets: ["channelcastd"]),
     .executable(name: "channelcast", targets: ["channelcast"]),
+    .executable(name: "channelcast-bench", targets: ["channelcast-bench"]),
     .library(name: "ChannelCastClient", targets: ["ChannelCastClient"]),
   ],
   dependencies: [
@@ -14,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
   ],
   targets: [
     // The C library, from Debian's libzmq3-dev (headers in /usr/include, so no pkg-config flags).
@@ -53,6 +55,16 @@ let package = Package(
         "ChannelCastClient",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+    // The load-test harness (issue: load-test benchmarks): scenarios against a real daemon.
+    .executableTarget(
+      name: "channelcast-bench",
+      dependencies: [
+        "ChannelCastClient", "ChannelCastCore", "ZeroMQ",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      path: "Benchmarks/channelcast-bench"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),

@@ -76,7 +76,9 @@ import Testing
     let failure = error { () throws(ConfigurationError) in
       try configuration.set("shards", to: .integer(0), source: "command line")
     }
-    #expect(failure?.description == "command line: shards: 0 is out of range; it must be between 1 and 1024")
+    #expect(
+      failure?.description
+        == "command line: shards: 0 is out of range; it must be between 1 and 1024")
   }
 
   @Test func anUnknownLogLevelIsAnError() {
@@ -99,7 +101,8 @@ import Testing
   @Test func flagsAreTheKeysInKebabCase() {
     #expect(ConfigurationKey.named("commandEndpoint")?.flag == "--command-endpoint")
     #expect(ConfigurationKey.named("historyMaxBytes")?.flag == "--history-max-bytes")
-    #expect(ConfigurationKey.named("shards")?.defaultValue == String(DaemonConfiguration.processorCount))
+    #expect(
+      ConfigurationKey.named("shards")?.defaultValue == String(DaemonConfiguration.processorCount))
   }
 }
 
@@ -108,7 +111,9 @@ import Testing
   private let example: String = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
-    return (try? String(contentsOf: root.appendingPathComponent("Deploy/channelcastd.toml"), encoding: .utf8)) ?? ""
+    return
+      (try? String(
+        contentsOf: root.appendingPathComponent("Deploy/channelcastd.toml"), encoding: .utf8)) ?? ""
   }()
 
   @Test func parsesAndKeepsTheDefaults() throws {

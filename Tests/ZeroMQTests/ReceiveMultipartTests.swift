@@ -45,3 +45,28 @@ struct ReceiveMultipartTests {
     #expect(try pull.receiveMultipart() == [[], Array(large.prefix(33)), large])
   }
 }
+
+@Suite struct ReceiveIntoBufferTests {
+  @Test func receivesFramesIntoABufferAndReportsTheirFullSize() throws {
+    let context = try ZMQContext()
+    try withIPCDirectory { directory in
+      let receiver = try makeSocket(context, .pair)
+      let sender = try makeSocket(context, .pair)
+      defer {
+        receiver.close()
+        sender.close()
+      }
+      try receiver.bind(directory.endpoint("pair"))
+      try sender.connect(directory.endpoint("pair"))
+      try sender.send("hello", more: true)
+      try sender.send("a longer frame")
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+      defer { buffer.deallocate() }
+      #expect(try receiver.receive(into: buffer) == 5)
+      #expect(Array(buffer.prefix(5)) == bytes("hello"))
+      #expect(try receiver.receive(into: buffer) == 14)  // truncated to the buffer's 8 bytes
+      #expect(Array(buffer) == bytes("a longer"))
+      #expect(try receiver.receive(into: buffer, dontWait: true) == nil)
+    }
+  }
+}

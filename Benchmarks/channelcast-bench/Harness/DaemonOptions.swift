@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+
+/// Options every scenario shares: how many runs, where to write JSON, and which daemon to
+/// measure.
+struct DaemonOptions: ParsableArguments {
+  @Option(help: "Runs to take the median over.")
+  var runs = 3
+
+  @Option(help: "Also write the results as JSON to this file.")
+  var json: String?
+
+  @Option(
+    help: "Measure the daemon already running at this command endpoint instead of starting one.")
+  var endpoint: String?
+
+  @Option(help: "The delivery endpoint of the daemon given with --endpoint.")
+  var deliveryEndpoint = "tcp://127.0.0.1:7702"
+
+  @Option(help: "The channelcastd binary to start (default: the one next to this program).")
+  var daemon: String?
+
+  @Option(help: "Fan-out shards of the started daemon (default: its own default).")
+  var shards: Int?
+
+  @Option(help: "Give up on a run after this many seconds.")
+  var timeoutSeconds: Double = 120
+
+  func validate() throws {
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+  }
+
+  /// The daemon binary: --daemon, else channelcastd beside this executable.
+  var daemonBinary: String {
+    daemon
+      ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent().appendingPathComponent("channelcastd").path
+  }
+
+  /// Starts a fresh daemon (with extra flags), or connects to the one given with --endpoint.
+  func startDaemon(extraArguments: [String] = []) throws -> DaemonUnderTest {
+    if let endpoint {
+      return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
+    }
+    var arguments = extraArguments
+    if let shards { arguments += ["--shards", String(shards)] }
+    return try DaemonUnderTest(binary: daemonBinary, arguments: arguments)
+  }
+
+  /// The settings to print with a report.
+  var settings: [String: String] {
+    var settings: [String: String] = ["daemon": endpoint ?? "started by the harness"]
+    if let shards { settings["shards"] = String(shards) }
+    return settings
+  }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// A gateway stand-in: a SUB socket on its own thread that receives deliveries as fast as it can
+/// and counts them, with the arrival times of the first and last.
+///
+/// The socket is made and used only on the counter's thread; other threads read the counters.
+final class DeliveryCounter: Sendable {
+  /// What to do with each delivery, on the counter's thread: topic and envelope bytes.
+  typealias Inspector = @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+
+  private let received = Atomic<Int>(0)
+  private let firstArrival = Atomic<UInt64>(0)
+  private let lastArrival = Atomic<UInt64>(0)
+  private let stopRequested = Atomic<Bool>(false)
+  private let finished = DispatchSemaphore(value: 0)
+  private let failure = Mutex<String?>(nil)
+
+  /// Connects to `endpoint`, subscribes to every delivery and starts counting.
+  init(
+    endpoint: String, context: ZMQContext, receiveHighWaterMark: Int32 = 10_000,
+    inspect: Inspector? = nil
+  ) throws {
+    let ready = DispatchSemaphore(value: 0)
+    let thread = Thread { [self] in
+      defer { finished.signal() }
+      do {
+        let socket = try Socket(context: context, type: .sub)
+        defer { socket.close() }
+        try socket.setOption(.linger, 0)
+        try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
+        try socket.setOption(.receiveTimeout, 100)
+        try socket.subscribe([UInt8]())
+        try socket.connect(endpoint)
+        ready.signal()
+        try count(from: socket, inspect: inspect)
+      } catch {
+        failure.withLock { $0 = "\(error)" }
+        ready.signal()
+      }
+    }
+    thread.name = "bench.delivery-counter"
+    thread.start()
+    ready.wait()
+    if let failure = failure.withLock({ $0 }) { throw BenchmarkError("consumer: \(failure)") }
+  }
+
+  var count: Int { received.load(ordering: .acquiring) }
+
+  /// Monotonic nanoseconds of the first and last delivery since the last `reset()`.
+  var firstArrivalNanoseconds: UInt64 { firstArrival.load(ordering: .acquiring) }
+  var lastArrivalNanoseconds: UInt64 { lastArrival.load(ordering: .acquiring) }
+
+  /// Forgets what was counted so far (call only while nothing is arriving).
+  func reset() {
+    received.store(0, ordering: .releasing)
+    firstArrival.store(0, ordering: .releasing)
+    lastArrival.store(0, ordering: .releasing)
+  }
+
+  /// Waits until `expected` deliveries have been counted, or throws at the deadline.
+  func wait(forCount expected: Int, deadline: Deadline) throws {
+    while count < expected {
+      if let failure = failure.withLock({ $0 }) { throw BenchmarkError("consumer: \(failure)") }
+      if deadline.hasPassed {
+        throw BenchmarkError(
+          "\(deadline.what): received \(count) of \(expected) deliveries within "
+            + "\(Int(deadline.seconds)) s")
+      }
+      usleep(200)
+    }
+  }
+
+  /// Waits until nothing has arrived for `quietMilliseconds`.
+  func waitForQuiet(quietMilliseconds: Int = 200, deadline: Deadline) throws {
+    var last = count
+    var quietSince = MonotonicClock.nanoseconds()
+    while MonotonicClock.nanoseconds() - quietSince < UInt64(quietMilliseconds) * 1_000_000 {
+      try deadline.check()
+      usleep(10_000)
+      if count != last {
+        last = count
+        quietSince = MonotonicClock.nanoseconds()
+      }
+    }
+  }
+
+  func stop() {
+    stopRequested.store(true, ordering: .relaxed)
+    finished.wait()
+    finished.signal()
+  }
+
+  deinit {
+    stopRequested.store(true, ordering: .relaxed)
+  }
+
+  /// One frame, or nil when the receive timeout expired.
+  private static func receive(into buffer: UnsafeMutableRawBufferPointer, from socket: Socket)
+    throws(ZMQError) -> Int?
+  {
+    do {
+      return try socket.receive(into: buffer)
+    } catch {
+      if error.isWouldBlock { return nil }
+      throw error
+    }
+  }
+
+  private func count(from socket: Socket, inspect: Inspector?) throws {
+    let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
+    let envelope = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+    defer {
+      topic.deallocate()
+      envelope.deallocate()
+    }
+    while !stopRequested.load(ordering: .relaxed) {
+      // nil on the receive timeout: look at the stop flag again.
+      guard let topicSize = try Self.receive(into: topic, from: socket) else { continue }
+      // A delivery's second frame arrives with its first.
+      let envelopeSize = try socket.receive(into: envelope) ?? 0
+      let now = MonotonicClock.nanoseconds()
+      if received.load(ordering: .relaxed) == 0 { firstArrival.store(now, ordering: .relaxed) }
+      lastArrival.store(now, ordering: .relaxed)
+      inspect?(
+        UnsafeRawBufferPointer(rebasing: topic.prefix(min(topicSize, topic.count))),
+        UnsafeRawBufferPointer(rebasing: envelope.prefix(min(envelopeSize, envelope.count))))
+      received.add(1, ordering: .releasing)
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import Synchronization
+
+/// Which of N numbered users received a delivery: proves none is missing and none came twice.
+/// Users are named `u<number>`; the counter thread marks, the scenario thread checks afterwards.
+final class RecipientSet: Sendable {
+  private let seen: Mutex<[UInt64]>
+  private let duplicates = Atomic<Int>(0)
+  private let strangers = Atomic<Int>(0)
+  let size: Int
+
+  init(size: Int) {
+    self.size = size
+    seen = Mutex(Array(repeating: 0, count: (size + 63) / 64))
+  }
+
+  /// The user name of number `number`.
+  static func userID(_ number: Int) -> String { "u\(number)" }
+
+  /// Marks the user of a topic (`u<number>` and NUL).
+  func mark(topic: UnsafeRawBufferPointer) {
+    var number = 0
+    var digits = 0
+    for byte in topic.dropFirst() where byte != 0 {
+      guard byte >= 48 && byte <= 57 else { break }
+      number = number * 10 + Int(byte - 48)
+      digits += 1
+    }
+    guard topic.first == UInt8(ascii: "u"), digits > 0, number < size else {
+      strangers.add(1, ordering: .relaxed)
+      return
+    }
+    let word = number / 64
+    let bit = UInt64(1) << UInt64(number % 64)
+    let wasSeen = seen.withLock { seen in
+      defer { seen[word] |= bit }
+      return seen[word] & bit != 0
+    }
+    if wasSeen { duplicates.add(1, ordering: .relaxed) }
+  }
+
+  /// Clears the marks for the next run.
+  func reset() {
+    seen.withLock { $0 = Array(repeating: 0, count: $0.count) }
+    duplicates.store(0, ordering: .relaxed)
+    strangers.store(0, ordering: .relaxed)
+  }
+
+  /// How many users were never marked, marked twice, or were not users of this set.
+  var missing: Int { size - seen.withLock { $0.reduce(0) { $0 + $1.nonzeroBitCount } } }
+  var duplicateCount: Int { duplicates.load(ordering: .relaxed) }
+  var strangerCount: Int { strangers.load(ordering: .relaxed) }
+}
