@@ -35,7 +35,7 @@ final class RecordingSink: DeliverySink {
     for seq in 1...50 {
       fanOut.broadcast(
         to: index.members(of: channel),
-        envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))))
+        envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))), channel: channel)
     }
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     for name in users {
@@ -61,7 +61,8 @@ final class RecordingSink: DeliverySink {
       to: index.members(of: channel),
       envelopes: BroadcastEnvelopes(
         acceptAndNotify: SharedBytes(Array("loud".utf8)),
-        acceptNotNotify: SharedBytes(Array("quiet".utf8)), discard: nil))
+        acceptNotNotify: SharedBytes(Array("quiet".utf8)), discard: nil),
+      channel: channel)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "a") == ["loud"])
     #expect(sink.envelopes(for: "b") == ["quiet"])
@@ -76,8 +77,11 @@ final class RecordingSink: DeliverySink {
     let alice = index.directory.intern(ByteString("alice"))
     _ = index.subscribe(user: alice, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
     fanOut.broadcast(
-      to: index.members(of: channel), envelopes: .everyone(SharedBytes(Array("m1".utf8))))
-    fanOut.send(SharedBytes(Array("bye".utf8)), toUser: alice, shard: index.shard(of: alice))
+      to: index.members(of: channel), envelopes: .everyone(SharedBytes(Array("m1".utf8))),
+      channel: channel)
+    fanOut.send(
+      SharedBytes(Array("bye".utf8)), toUser: alice, shard: index.shard(of: alice),
+      channel: channel)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "alice") == ["m1", "bye"])
   }

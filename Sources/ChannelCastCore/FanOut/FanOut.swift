@@ -18,17 +18,22 @@ public final class FanOut: Sendable {
 
   public var shardCount: Int { shards.count }
 
-  /// Sends a broadcast to the subscriber set it was sequenced with.
-  public func broadcast(to members: ChannelMembers, envelopes: BroadcastEnvelopes) {
+  /// Sends a broadcast of `channel` to the subscriber set it was sequenced with.
+  public func broadcast(
+    to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32
+  ) {
     precondition(members.shards.count == shards.count)
     for (shard, shardMembers) in zip(shards, members.shards) where !shardMembers.isEmpty {
-      shard.submit(members: shardMembers, envelopes: envelopes)
+      shard.submit(
+        FanOutJob(recipients: .members(shardMembers), envelopes: envelopes), channel: channel)
     }
   }
 
-  /// Sends an event to one user through the user's shard.
-  public func send(_ envelope: SharedBytes, toUser user: UInt32, shard: Int) {
-    shards[shard].submit(user: user, envelope: envelope)
+  /// Sends an event about `channel` to one user through the user's shard, after the channel's
+  /// earlier deliveries.
+  public func send(_ envelope: SharedBytes, toUser user: UInt32, shard: Int, channel: UInt32) {
+    shards[shard].submit(
+      FanOutJob(recipients: .user(user), envelopes: .everyone(envelope)), channel: channel)
   }
 
   /// Deliveries waiting in each shard's queue.

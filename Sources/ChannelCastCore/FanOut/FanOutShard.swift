@@ -3,18 +3,37 @@ import Synchronization
 
 /// One serial queue of the fan-out. It owns the work for the users that hash to it, so each of
 /// them sees every channel's deliveries in the order the command thread submitted them.
+///
+/// Jobs go into a `ShardSchedule` and are worked through in rounds, each a separate work item
+/// on the queue, so that jobs submitted meanwhile join the next round.
 final class FanOutShard: Sendable {
   /// How many deliveries one call to the sink carries: large enough to amortize the sink's lock,
   /// small enough that shards interleave.
   static let batchSize = 512
+  /// Recipients each busy channel gets per round: a new job starts within one round.
+  static let quantum = 256
 
   let number: Int
   private let queue: DispatchQueue
   private let directory: UserDirectory
   private let sink: any DeliverySink
   private let counters: FanOutCounters
+  private let state: QueueBound<State>
   /// Deliveries submitted to this shard and not yet handed to the sink.
   let pendingDeliveries = Atomic<Int>(0)
+
+  private struct State {
+    var schedule = ShardSchedule()
+    var roundScheduled = false
+    var batch = Batch()
+  }
+
+  /// The deliveries being gathered for the sink, and the jobs whose envelopes they point into
+  /// (kept alive until the batch is handed over).
+  private struct Batch {
+    var deliveries: [Delivery] = []
+    var jobs: [FanOutJob] = []
+  }
 
   init(number: Int, directory: UserDirectory, sink: any DeliverySink, counters: FanOutCounters) {
     self.number = number
@@ -22,49 +41,86 @@ final class FanOutShard: Sendable {
     self.directory = directory
     self.sink = sink
     self.counters = counters
+    var initial = State()
+    initial.batch.deliveries.reserveCapacity(Self.batchSize)
+    self.state = QueueBound(initial, queue: queue)
   }
 
-  /// Delivers an envelope to each member, chosen by the member's flag.
-  func submit(members: [MemberEntry], envelopes: BroadcastEnvelopes) {
-    pendingDeliveries.add(members.count, ordering: .relaxed)
+  /// Queues a job behind the earlier jobs of the same channel.
+  func submit(_ job: FanOutJob, channel: UInt32) {
+    pendingDeliveries.add(job.count, ordering: .relaxed)
     queue.async { [self] in
-      var batch: [Delivery] = []
-      batch.reserveCapacity(Self.batchSize)
-      var start = 0
-      while start < members.count {
-        let end = min(start + Self.batchSize, members.count)
-        for entry in members[start..<end] {
-          guard let envelope = envelopes[entry.flag] else { continue }
-          batch.append(Delivery(topic: directory.topic(of: entry.user), envelope: envelope.buffer))
-        }
-        flush(&batch, accounting: end - start)
-        start = end
+      let startRound = state.withValue { state in
+        state.schedule.enqueue(job, channel: channel)
+        defer { state.roundScheduled = true }
+        return !state.roundScheduled
+      }
+      if startRound { runRound() }
+    }
+  }
+
+  /// Runs `body` on the shard's queue after everything submitted before it has been delivered.
+  func afterPendingWork(_ body: @escaping @Sendable () -> Void) {
+    queue.async { [self] in
+      if pendingDeliveries.load(ordering: .relaxed) == 0 {
+        body()
+      } else {
+        // Rounds still to run: look again after them.
+        afterPendingWork(body)
       }
     }
   }
 
-  /// Delivers one envelope to one user.
-  func submit(user: UInt32, envelope: SharedBytes) {
-    pendingDeliveries.add(1, ordering: .relaxed)
-    queue.async { [self] in
-      var batch = [Delivery(topic: directory.topic(of: user), envelope: envelope.buffer)]
-      flush(&batch, accounting: 1)
+  private func runRound() {
+    let moreWork = state.withValue { state in
+      var batch = Batch()
+      swap(&batch, &state.batch)  // keeps the batch's storage without sharing it
+      state.schedule.runRound(quantum: Self.quantum) { job, range in
+        add(job, range, to: &batch)
+      }
+      flush(&batch)
+      swap(&batch, &state.batch)
+      state.roundScheduled = !state.schedule.isEmpty
+      return state.roundScheduled
+    }
+    if moreWork {
+      queue.async { [self] in runRound() }
     }
   }
 
-  /// Runs `body` on the shard's queue after everything submitted before it.
-  func afterPendingWork(_ body: @escaping @Sendable () -> Void) {
-    queue.async(execute: body)
+  private func add(_ job: FanOutJob, _ range: Range<Int>, to batch: inout Batch) {
+    batch.jobs.append(job)
+    switch job.recipients {
+    case .members(let members):
+      for entry in members[range] {
+        if let envelope = job.envelopes[entry.flag] {
+          batch.deliveries.append(
+            Delivery(topic: directory.topic(of: entry.user), envelope: envelope.buffer))
+        }
+        if batch.deliveries.count == Self.batchSize {
+          flush(&batch)
+          batch.jobs.append(job)  // the rest of this range still points into it
+        }
+      }
+      pendingDeliveries.subtract(range.count, ordering: .relaxed)
+    case .user(let user):
+      if let envelope = job.envelopes[.acceptAndNotify] {
+        batch.deliveries.append(
+          Delivery(topic: directory.topic(of: user), envelope: envelope.buffer))
+      }
+      pendingDeliveries.subtract(1, ordering: .relaxed)
+    }
   }
 
-  /// Hands a batch to the sink. The closure that calls this holds the envelopes the batch points
-  /// into, so they outlive the call.
-  private func flush(_ batch: inout [Delivery], accounting: Int) {
-    let attempted = batch.count
-    let handed = attempted == 0 ? 0 : batch.withUnsafeBufferPointer { sink.deliver($0) }
-    counters.deliveriesSent.add(UInt64(handed), ordering: .relaxed)
-    counters.deliveriesDropped.add(UInt64(attempted - handed), ordering: .relaxed)
-    pendingDeliveries.subtract(accounting, ordering: .relaxed)
-    batch.removeAll(keepingCapacity: true)
+  /// Hands the batch to the sink and releases the jobs it pointed into.
+  private func flush(_ batch: inout Batch) {
+    let attempted = batch.deliveries.count
+    if attempted > 0 {
+      let handed = batch.deliveries.withUnsafeBufferPointer { sink.deliver($0) }
+      counters.deliveriesSent.add(UInt64(handed), ordering: .relaxed)
+      counters.deliveriesDropped.add(UInt64(attempted - handed), ordering: .relaxed)
+      batch.deliveries.removeAll(keepingCapacity: true)
+    }
+    batch.jobs.removeAll(keepingCapacity: true)
   }
 }

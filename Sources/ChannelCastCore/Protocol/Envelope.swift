@@ -61,14 +61,11 @@ public enum Envelope {
     return envelope.finished()
   }
 
-  public static func officialAccountSubscribed(
-    account: OfficialAccount, subscriberCount: Int, subscribeTime: UInt32
-  ) -> [UInt8] {
+  /// `officialAccountSubscribed`, carrying the user's view of the channel (with
+  /// `subscribeTime` and `lastSeq`).
+  public static func officialAccountSubscribed(officialAccountInfo: JSONObjectWriter) -> [UInt8] {
     var envelope = start("officialAccountSubscribed")
-    envelope.add(
-      "officialAccountInfo",
-      object: .officialAccountInfo(
-        account, subscriberCount: subscriberCount, subscribeTime: subscribeTime))
+    envelope.add("officialAccountInfo", object: officialAccountInfo)
     return envelope.finished()
   }
 

@@ -98,7 +98,8 @@ extension ChannelCastService {
     let members = index.removeChannel(number)
     fanOut.broadcast(
       to: members,
-      envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))))
+      envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
+      channel: number)
     retiredLastSeq[id] = state(number).account.lastSeq
     channels[Int(number)] = nil
     channelNumbers[id] = nil

@@ -69,7 +69,7 @@ extension ChannelCastService {
       Envelope.subscriberMessage(
         officialAccountID: id, fromUserID: userID, msgKey: msgKey, sendTimeMs: sendTimeMs,
         payload: payload),
-      toUser: owner)
+      toUser: owner, channel: number)
     var result = JSONObjectWriter()
     result.add("msgKey", msgKey)
     result.add("sendTimeMs", sendTimeMs)

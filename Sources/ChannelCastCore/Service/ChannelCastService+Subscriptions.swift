@@ -5,8 +5,7 @@ extension ChannelCastService {
     switch (request.has("userID"), request.has("userIDList")) {
     case (true, false):
       let user = index.directory.intern(try request.requiredUserID())
-      let subscribeTime = try subscribe(user, to: number)
-      return info(number, subscribeTime: subscribeTime)
+      return try subscribe(user, to: number)
     case (false, true):
       return try subscribeBatch(request, to: number)
     default:
@@ -15,15 +14,18 @@ extension ChannelCastService {
   }
 
   /// Subscribes one user and sends it `officialAccountSubscribed` unless it already subscribed.
-  /// Returns the subscribe time (the first one for a repeat).
-  private func subscribe(_ user: UInt32, to number: UInt32) throws(ChannelCastError) -> UInt32 {
+  /// Returns the user's view of the channel, with the first subscribe time for a repeat.
+  @discardableResult
+  private func subscribe(_ user: UInt32, to number: UInt32) throws(ChannelCastError)
+    -> JSONObjectWriter
+  {
     let now = UInt32(clamping: nowSeconds)
     let maximum = state(number).account.maxSubscriberCount
     switch index.subscribe(
       user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum)
     {
     case .alreadySubscribed(let subscribeTime):
-      return subscribeTime
+      return info(number, subscribeTime: subscribeTime)
     case .full:
       throw ChannelCastError(
         .limitExceeded,
@@ -31,12 +33,12 @@ extension ChannelCastService {
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
     case .subscribed:
+      // The reply and the event carry the same view: encode it once.
+      let view = info(number, subscribeTime: now)
       sendEvent(
-        Envelope.officialAccountSubscribed(
-          account: state(number).account, subscriberCount: index.members(of: number).count,
-          subscribeTime: now),
-        toUser: user)
-      return now
+        Envelope.officialAccountSubscribed(officialAccountInfo: view), toUser: user,
+        channel: number)
+      return view
     }
   }
 
@@ -56,7 +58,7 @@ extension ChannelCastService {
         }
         let userID = ByteString(bytes)
         try FieldValidation.userID(userID)
-        _ = try subscribe(index.directory.intern(userID), to: number)
+        try subscribe(index.directory.intern(userID), to: number)
         result.add("resultCode", "ok")
         result.add("resultInfo", "")
       } catch {
@@ -79,7 +81,8 @@ extension ChannelCastService {
     guard let user = index.directory.lookup(userID),
       index.unsubscribe(user: user, channel: number)
     else { throw notSubscribed(userID, id) }
-    sendEvent(Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user)
+    sendEvent(
+      Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user, channel: number)
     return JSONObjectWriter()
   }
 

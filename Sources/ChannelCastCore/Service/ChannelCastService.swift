@@ -97,9 +97,11 @@ public final class ChannelCastService {
       subscribeTime: subscribeTime)
   }
 
-  /// Sends a per-user event through the user's shard.
-  func sendEvent(_ envelope: [UInt8], toUser user: UInt32) {
-    fanOut.send(SharedBytes(envelope), toUser: user, shard: index.shard(of: user))
+  /// Sends a per-user event about a channel through the user's shard, after the channel's
+  /// earlier deliveries.
+  func sendEvent(_ envelope: [UInt8], toUser user: UInt32, channel: UInt32) {
+    fanOut.send(
+      SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
   }
 
   /// Appends a channel-wide entry to the stream: the next seq, in the history, to the members.
@@ -108,7 +110,7 @@ public final class ChannelCastService {
   ) {
     let seq = channels[Int(number)]!.account.lastSeq
     channels[Int(number)]!.history.append(HistoryEntry(seq: seq, kind: kind, encoded: encoded))
-    fanOut.broadcast(to: index.members(of: number), envelopes: envelopes)
+    fanOut.broadcast(to: index.members(of: number), envelopes: envelopes, channel: number)
     broadcastCount += 1
   }
 

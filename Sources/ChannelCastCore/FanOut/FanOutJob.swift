@@ -1,0 +1,18 @@
+/// Work for one shard: one envelope per recipient, chosen by the recipient's message flag.
+struct FanOutJob: Sendable {
+  /// The recipients: a broadcast's members on this shard, or one user.
+  enum Recipients: Sendable {
+    case members([MemberEntry])
+    case user(UInt32)
+  }
+
+  let recipients: Recipients
+  let envelopes: BroadcastEnvelopes
+
+  var count: Int {
+    switch recipients {
+    case .members(let members): members.count
+    case .user: 1
+    }
+  }
+}
