@@ -32,11 +32,14 @@ final class RecordingSink: DeliverySink {
         user: index.directory.intern(ByteString(name)), channel: channel, subscribeTime: 1,
         maxSubscriberCount: 1000)
     }
+    var pending = PendingFanOut(shardCount: 4)
     for seq in 1...50 {
-      fanOut.broadcast(
+      pending.addBroadcast(
         to: index.members(of: channel),
         envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))), channel: channel)
+      if seq % 7 == 0 { fanOut.submit(&pending) }
     }
+    fanOut.submit(&pending)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     for name in users {
       #expect(sink.envelopes(for: name) == (1...50).map { "m\($0)" })
@@ -57,12 +60,14 @@ final class RecordingSink: DeliverySink {
       _ = index.subscribe(user: user, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
       _ = index.setOptions(user: user, channel: channel, flag: flag, customData: nil)
     }
-    fanOut.broadcast(
+    var pending = PendingFanOut(shardCount: 2)
+    pending.addBroadcast(
       to: index.members(of: channel),
       envelopes: BroadcastEnvelopes(
         acceptAndNotify: SharedBytes(Array("loud".utf8)),
         acceptNotNotify: SharedBytes(Array("quiet".utf8)), discard: nil),
       channel: channel)
+    fanOut.submit(&pending)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "a") == ["loud"])
     #expect(sink.envelopes(for: "b") == ["quiet"])
@@ -76,12 +81,15 @@ final class RecordingSink: DeliverySink {
     let channel = index.addChannel()
     let alice = index.directory.intern(ByteString("alice"))
     _ = index.subscribe(user: alice, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
-    fanOut.broadcast(
+    var pending = PendingFanOut(shardCount: 3)
+    pending.addBroadcast(
       to: index.members(of: channel), envelopes: .everyone(SharedBytes(Array("m1".utf8))),
       channel: channel)
-    fanOut.send(
+    fanOut.submit(&pending)
+    pending.addEvent(
       SharedBytes(Array("bye".utf8)), toUser: alice, shard: index.shard(of: alice),
       channel: channel)
+    fanOut.submit(&pending)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "alice") == ["m1", "bye"])
   }

@@ -18,22 +18,11 @@ public final class FanOut: Sendable {
 
   public var shardCount: Int { shards.count }
 
-  /// Sends a broadcast of `channel` to the subscriber set it was sequenced with.
-  public func broadcast(
-    to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32
-  ) {
-    precondition(members.shards.count == shards.count)
-    for (shard, shardMembers) in zip(shards, members.shards) where !shardMembers.isEmpty {
-      shard.submit(
-        FanOutJob(recipients: .members(shardMembers), envelopes: envelopes), channel: channel)
+  /// Hands each shard its gathered jobs, in one queue hop per shard.
+  func submit(_ pending: inout PendingFanOut) {
+    for (shard, jobs) in zip(shards, pending.takeJobsByShard()) where !jobs.isEmpty {
+      shard.submit(jobs)
     }
-  }
-
-  /// Sends an event about `channel` to one user through the user's shard, after the channel's
-  /// earlier deliveries.
-  public func send(_ envelope: SharedBytes, toUser user: UInt32, shard: Int, channel: UInt32) {
-    shards[shard].submit(
-      FanOutJob(recipients: .user(user), envelopes: .everyone(envelope)), channel: channel)
   }
 
   /// Deliveries waiting in each shard's queue.

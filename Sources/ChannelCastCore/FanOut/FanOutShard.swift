@@ -46,12 +46,12 @@ final class FanOutShard: Sendable {
     self.state = QueueBound(initial, queue: queue)
   }
 
-  /// Queues a job behind the earlier jobs of the same channel.
-  func submit(_ job: FanOutJob, channel: UInt32) {
-    pendingDeliveries.add(job.count, ordering: .relaxed)
+  /// Queues jobs, in order, each behind the earlier jobs of its channel.
+  func submit(_ jobs: [PendingFanOut.ChannelJob]) {
+    pendingDeliveries.add(jobs.reduce(0) { $0 + $1.job.count }, ordering: .relaxed)
     queue.async { [self] in
       let startRound = state.withValue { state in
-        state.schedule.enqueue(job, channel: channel)
+        for pending in jobs { state.schedule.enqueue(pending.job, channel: pending.channel) }
         defer { state.roundScheduled = true }
         return !state.roundScheduled
       }

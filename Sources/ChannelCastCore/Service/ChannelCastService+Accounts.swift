@@ -96,10 +96,11 @@ extension ChannelCastService {
     let id = try request.requiredOfficialAccountID()
     let number = try channelNumber(id)
     let members = index.removeChannel(number)
-    fanOut.broadcast(
+    pendingFanOut.addBroadcast(
       to: members,
       envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
       channel: number)
+    submitPendingDeliveries()
     retiredLastSeq[id] = state(number).account.lastSeq
     channels[Int(number)] = nil
     channelNumbers[id] = nil

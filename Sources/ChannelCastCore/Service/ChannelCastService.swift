@@ -19,6 +19,8 @@ public final class ChannelCastService {
   /// The last seq of deleted channels, so that a channel re-created under the same ID continues it.
   var retiredLastSeq: [ByteString: UInt64] = [:]
   var identifiers = IdentifierGenerator()
+  /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
+  var pendingFanOut: PendingFanOut
   var broadcastCount: UInt64 = 0
   let startedAtMs: Int64
 
@@ -30,11 +32,20 @@ public final class ChannelCastService {
     self.fanOut = fanOut
     self.clock = clock
     self.index = SubscriptionIndex(shardCount: fanOut.shardCount, directory: directory)
+    self.pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
     self.startedAtMs = clock.nowMilliseconds()
   }
 
+  /// A request that fans out to more recipients than this hands its deliveries to the shards
+  /// at once rather than with the rest of the run of requests.
+  static let eagerSubmitRecipients = 1024
+
   /// Handles one request frame and returns the reply frame. Never throws: every failure, from
   /// bytes that are not JSON to an unknown channel, is an error reply.
+  ///
+  /// The per-user events a request causes are gathered, in order, until
+  /// `submitPendingDeliveries()`, which the caller calls after each run of requests; a
+  /// broadcast, and anything gathered before it, is submitted at once.
   public func handle(_ frame: [UInt8]) -> [UInt8] {
     let fields: JSONObject
     do {
@@ -45,6 +56,9 @@ public final class ChannelCastService {
         error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)"))
     }
     let id = fields["id"]?.bytes ?? Reply.nullID
+    defer {
+      if pendingFanOut.recipientCount >= Self.eagerSubmitRecipients { submitPendingDeliveries() }
+    }
     do throws(ChannelCastError) {
       return Reply.success(id: id, result: try perform(Request(fields: fields)))
     } catch {
@@ -97,10 +111,15 @@ public final class ChannelCastService {
       subscribeTime: subscribeTime)
   }
 
+  /// Hands the deliveries gathered since the last call to the fan-out shards.
+  public func submitPendingDeliveries() {
+    if !pendingFanOut.isEmpty { fanOut.submit(&pendingFanOut) }
+  }
+
   /// Sends a per-user event about a channel through the user's shard, after the channel's
   /// earlier deliveries.
   func sendEvent(_ envelope: [UInt8], toUser user: UInt32, channel: UInt32) {
-    fanOut.send(
+    pendingFanOut.addEvent(
       SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
   }
 
@@ -110,7 +129,9 @@ public final class ChannelCastService {
   ) {
     let seq = channels[Int(number)]!.account.lastSeq
     channels[Int(number)]!.history.append(HistoryEntry(seq: seq, kind: kind, encoded: encoded))
-    fanOut.broadcast(to: index.members(of: number), envelopes: envelopes, channel: number)
+    pendingFanOut.addBroadcast(
+      to: index.members(of: number), envelopes: envelopes, channel: number)
+    submitPendingDeliveries()  // a broadcast starts at once, behind the events before it
     broadcastCount += 1
   }
 

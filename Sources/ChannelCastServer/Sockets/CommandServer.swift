@@ -4,6 +4,10 @@ import Logging
 import Synchronization
 import ZeroMQ
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The command socket: a ROUTER socket served by one dedicated thread, which also owns the
 /// `ChannelCastService` (and so the whole in-memory state). Requests are handled one at a time,
 /// in arrival order; a DEALER may pipeline many.
@@ -12,6 +16,12 @@ final class CommandServer: Sendable {
   private static let idlePollMilliseconds = 100
   /// A request is one frame after the routing ID and the empty delimiter; more is an error.
   private static let maximumFrames = 3
+  /// Requests handled before their events are handed to the shards: enough to save queue hops,
+  /// few enough that an event waits well under a millisecond.
+  private static let requestsPerRun = 256
+  /// Replies queued per client before the client must read some: the depth of pipelining.
+  static let replyHighWaterMark: Int32 = 100_000
+  private static let replySendPatienceMilliseconds = 1000
 
   private let stopRequested = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
@@ -30,6 +40,8 @@ final class CommandServer: Sendable {
       do {
         socket = try Socket(context: context, type: .router)
         try socket.setOption(.linger, 0)
+        try socket.setOption(.routerMandatory, true)
+        try socket.setOption(.sendHighWaterMark, Self.replyHighWaterMark)
         try socket.bind(endpoint)
       } catch {
         bindError.withLock { $0 = error }
@@ -61,12 +73,16 @@ final class CommandServer: Sendable {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
         guard ready[0].contains(.readable) else { continue }
-        // Take what has arrived before looking at the stop flag again.
-        while let request = try socket.receiveMultipart(
-          maxFrames: Self.maximumFrames, dontWait: true)
+        // Take what has arrived (up to a run's worth) before looking at the stop flag again;
+        // the events of a run of requests go to the shards together.
+        var handled = 0
+        while handled < Self.requestsPerRun,
+          let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
         {
           answer(request.frames, truncated: request.truncated, on: socket, service: service)
+          handled += 1
         }
+        service.submitPendingDeliveries()
       } catch  where error.isTerminated {
         return
       } catch {
@@ -93,10 +109,32 @@ final class CommandServer: Sendable {
       reply = service.handle(frames[frames.count - 1])
     }
     let envelope = hasDelimiter ? [frames[0], []] : [frames[0]]
-    do {
-      try socket.sendMultipart(envelope + [reply])
-    } catch {
-      logger.warning("could not send a reply: \(error)")
+    send(envelope + [reply], on: socket)
+  }
+
+  /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
+  /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
+  /// up, then loses the reply with a warning; a client that went away is logged.
+  private func send(_ frames: [[UInt8]], on socket: Socket) {
+    var waited = 0
+    while true {
+      do {
+        if try socket.sendMultipart(frames, dontWait: true) { return }
+      } catch  where error.code == EHOSTUNREACH {
+        logger.debug("a client went away before its reply")
+        return
+      } catch {
+        logger.warning("could not send a reply: \(error)")
+        return
+      }
+      guard waited < Self.replySendPatienceMilliseconds else {
+        logger.warning(
+          "dropped a reply: the client has too many unread replies",
+          metadata: ["unreadLimit": "\(Self.replyHighWaterMark)", "waitedMs": "\(waited)"])
+        return
+      }
+      usleep(1000)
+      waited += 1
     }
   }
 }
