@@ -15,5 +15,8 @@ struct BenchCommand: ParsableCommand {
       Build first: swift build -c release
       Example: .build/release/channelcast-bench megacast --subscribers 1000000
       """,
-    subcommands: [MegacastCommand.self])
+    subcommands: [
+      MegacastCommand.self, CompareCommand.self, MixedCommand.self, SubscribeCommand.self,
+      MemoryCommand.self,
+    ])
 }

@@ -19,8 +19,11 @@ final class DaemonUnderTest {
     directory = nil
   }
 
-  /// Starts `binary` with `arguments` on fresh ipc:// endpoints, and waits until it answers.
-  init(binary: String, arguments: [String]) throws {
+  /// Starts `binary` with `arguments` on fresh ipc:// endpoints, or on `endpoints` when given
+  /// (`compare --transport tcp` measures the daemon over tcp://), and waits until it answers.
+  init(
+    binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil
+  ) throws {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw BenchmarkError(
         "no channelcastd at \(binary): build it with `swift build -c release` or pass --daemon")
@@ -28,8 +31,8 @@ final class DaemonUnderTest {
     let directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    commandEndpoint = "ipc://\(directory.path)/command"
-    deliveryEndpoint = "ipc://\(directory.path)/delivery"
+    commandEndpoint = endpoints?.command ?? "ipc://\(directory.path)/command"
+    deliveryEndpoint = endpoints?.delivery ?? "ipc://\(directory.path)/delivery"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments =

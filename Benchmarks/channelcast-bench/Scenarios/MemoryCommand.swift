@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import ZeroMQ
+
+/// What a subscription costs in daemon memory: the figure that decides how many users one
+/// machine can serve.
+struct MemoryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "memory",
+    abstract: "Daemon resident memory per subscription at each size.",
+    discussion: """
+      For each size, per run, a fresh daemon: its resident memory (VmRSS) when empty, after \
+      creating --channels channels, and after subscribing subscriptions / \
+      --subscriptions-per-user users to --subscriptions-per-user distinct channels each (every \
+      channel equally full), once its fan-out queues are empty again. Bytes per subscription \
+      are the growth from the channels-created and from the empty daemon.
+      """)
+
+  @OptionGroup var daemonOptions: DaemonOptions
+
+  @Option(
+    help: "Sizes to measure (subscriptions), comma-separated.",
+    transform: { text in
+      try text.split(separator: ",").map {
+        guard let count = Int($0.trimmingCharacters(in: .whitespaces)), count >= 1 else {
+          throw ValidationError("--subscriptions takes positive numbers separated by commas")
+        }
+        return count
+      }
+    })
+  var subscriptions = [1_000_000, 10_000_000]
+
+  @Option(help: "Channels the subscriptions are spread over.") var channels = 10_000
+  @Option(help: "Subscriptions of each user.") var subscriptionsPerUser = 10
+
+  func validate() throws {
+    guard daemonOptions.endpoint == nil else {
+      throw ValidationError(
+        "memory reads the resident memory of a fresh daemon it starts for each size; it "
+          + "cannot measure one at --endpoint")
+    }
+    guard (1...channels).contains(subscriptionsPerUser) else {
+      throw ValidationError("--subscriptions-per-user must be between 1 and --channels")
+    }
+    for size in subscriptions
+    where size % channels != 0 || size % subscriptionsPerUser != 0 {
+      throw ValidationError(
+        "\(size) subscriptions do not divide evenly into \(channels) channels and "
+          + "\(subscriptionsPerUser) per user")
+    }
+  }
+
+  func run() throws {
+    var recorder = RunRecorder()
+    for size in subscriptions {
+      for _ in 0..<daemonOptions.runs {
+        try measure(size: size, into: &recorder)
+      }
+    }
+    try Report(
+      scenario: "memory", runs: daemonOptions.runs,
+      settings: daemonOptions.settings.merging([
+        "channels": String(channels), "subscriptionsPerUser": String(subscriptionsPerUser),
+      ]) { $1 },
+      figures: recorder.figures,
+      notes: [
+        "recovery time from disk: not applicable: the daemon has no persistence yet (issue 4)"
+      ]
+    ).publish(jsonPath: daemonOptions.json)
+  }
+
+  private func measure(size: Int, into recorder: inout RunRecorder) throws {
+    let users = size / subscriptionsPerUser
+    let plan = SubscriptionPlan(
+      users: users, channelSizes: Array(repeating: size / channels, count: channels), seed: 1,
+      channelPrefix: "@TOA#_memory-")
+    let daemon = try daemonOptions.startDaemon()
+    defer { daemon.stop() }
+    let context = try ZMQContext()
+    let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
+    try population.call("ping")
+    let empty = try daemon.residentBytes()
+    let setup = Deadline("loading \(size) subscriptions", seconds: daemonOptions.timeoutSeconds * 4)
+    try plan.createChannels(in: population, deadline: setup)
+    let withChannels = try daemon.residentBytes()
+    let loadStart = MonotonicClock.nanoseconds()
+    try plan.subscribeAll(in: population, label: "memory \(size)", deadline: setup)
+    let loadSeconds = MonotonicClock.seconds(since: loadStart)
+    try DaemonStats.waitUntilIdle(population: population, deadline: setup)
+    let stats = try DaemonStats(population: population)
+    guard stats.subscriptions == size, stats.users == users else {
+      throw BenchmarkError(
+        "the daemon holds \(stats.subscriptions) subscriptions of \(stats.users) users; "
+          + "planned \(size) of \(users)")
+    }
+    let loaded = try daemon.residentBytes()
+
+    let label = "\(size) subscriptions"
+    let mebibyte = Double(1 << 20)
+    recorder.record("\(label): RSS empty daemon", Double(empty) / mebibyte, unit: "MiB")
+    recorder.record("\(label): RSS with channels", Double(withChannels) / mebibyte, unit: "MiB")
+    recorder.record("\(label): RSS loaded", Double(loaded) / mebibyte, unit: "MiB")
+    recorder.record(
+      "\(label): bytes per subscription (loaded − with channels)",
+      Double(loaded - withChannels) / Double(size), unit: "B")
+    recorder.record(
+      "\(label): bytes per subscription (loaded − empty daemon)",
+      Double(loaded - empty) / Double(size), unit: "B")
+    recorder.record(
+      "\(label): batch subscribes per second while loading", Double(size) / loadSeconds,
+      unit: "1/s")
+  }
+}

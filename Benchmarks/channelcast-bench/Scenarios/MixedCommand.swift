@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import ZeroMQ
+
+/// Many channels of Zipf-distributed popularity and a steady stream of broadcasts: the latency
+/// a user of a busy deployment sees, and whether the small channels suffer from the large ones.
+struct MixedCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mixed",
+    abstract: "Broadcasts at a steady rate to Zipf-popular channels; latency per delivery.",
+    discussion: """
+      Subscribes --users users to --channels channels whose sizes follow Zipf's law (exponent \
+      1.0, the largest capped at 100,000), --subscriptions-per-user on average, each channel's \
+      subscribers distinct users picked with a fixed seed. Then, per run, sends --rate \
+      broadcasts per second for --duration seconds to channels picked uniformly (an open loop \
+      over one DEALER), while one consumer subscribed to everything records the latency of \
+      every delivery from the send time in its payload (HdrHistogram), and per broadcast the \
+      time from the sendMessage reply to its first and last delivery.
+      """)
+
+  /// Channels of at most this many subscribers get their own latency figures.
+  static let smallChannelLimit = 1000
+
+  @OptionGroup var daemonOptions: DaemonOptions
+
+  @Option(help: "Users.") var users = 1_000_000
+  @Option(help: "Channels.") var channels = 10_000
+  @Option(help: "Subscriptions per user, on average.") var subscriptionsPerUser = 10
+  @Option(help: "Subscribers of the largest channel, at most.") var largestChannel = 100_000
+  @Option(help: "Broadcasts per second.") var rate = 1000.0
+  @Option(help: "Seconds of broadcasting per run.") var duration = 10.0
+
+  /// No channel can have more subscribers than there are users.
+  private var channelCap: Int { min(largestChannel, users) }
+
+  func validate() throws {
+    guard users >= 1, channels >= 1, subscriptionsPerUser >= 1, largestChannel >= 1, rate > 0,
+      duration > 0
+    else {
+      throw ValidationError(
+        "--users, --channels, --subscriptions-per-user, --largest-channel, --rate and "
+          + "--duration must be positive")
+    }
+    guard users * subscriptionsPerUser <= channels * channelCap else {
+      throw ValidationError(
+        "\(channels) channels of at most \(channelCap) cannot hold "
+          + "\(users * subscriptionsPerUser) subscriptions")
+    }
+  }
+
+  func run() throws {
+    let sizes = ZipfPopularity.channelSizes(
+      channels: channels, total: users * subscriptionsPerUser, exponent: 1, cap: channelCap)
+    let plan = SubscriptionPlan(
+      users: users, channelSizes: sizes, seed: 1,
+      channelPrefix: "@TOA#_mixed-\(UInt32.random(in: 0...UInt32.max))-")
+    let daemon = try daemonOptions.startDaemon()
+    defer { daemon.stop() }
+    let context = try ZMQContext()
+    let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
+    let before = try DaemonStats(population: population)
+    let setupStart = MonotonicClock.nanoseconds()
+    let setup = Deadline("mixed setup", seconds: daemonOptions.timeoutSeconds * 4)
+    try plan.createChannels(in: population, deadline: setup)
+    try plan.subscribeAll(in: population, label: "mixed setup", deadline: setup)
+    let setupSeconds = MonotonicClock.seconds(since: setupStart)
+    let loaded = try DaemonStats(population: population).subscriptions - before.subscriptions
+    guard loaded == plan.totalSubscriptions else {
+      throw BenchmarkError("loaded \(loaded) subscriptions, planned \(plan.totalSubscriptions)")
+    }
+
+    let log = MixedDeliveryLog(channelSizes: sizes, smallChannelLimit: Self.smallChannelLimit)
+    let counter = try DeliveryCounter(endpoint: daemon.deliveryEndpoint, context: context) {
+      _, envelope in log.record(envelope: envelope)
+    }
+    defer { counter.stop() }
+    try ConsumerReadiness.waitUntilReceiving(
+      counter, population: population, deadline: Deadline("consumer connection", seconds: 60))
+    _ = log.take()
+
+    let broadcaster = MixedBroadcaster(
+      commandEndpoint: daemon.commandEndpoint, context: context,
+      channelIDs: sizes.indices.map(plan.channelID), rate: rate, duration: duration)
+    var generator = SeededGenerator(seed: 2)
+    var recorder = RunRecorder()
+    var notes = [
+      "setup: \(plan.totalSubscriptions) subscriptions (\(users) users, \(channels) channels, "
+        + "largest \(sizes.max() ?? 0), \(sizes.filter { $0 <= Self.smallChannelLimit }.count) "
+        + "of at most \(Self.smallChannelLimit)) in \(String(format: "%.1f", setupSeconds)) s"
+    ]
+    for run in 1...daemonOptions.runs {
+      let droppedBefore = try DaemonStats(population: population).deliveriesDropped
+      let outcome = try broadcaster.run(
+        picking: &generator,
+        deadline: Deadline("sending broadcasts", seconds: duration + daemonOptions.timeoutSeconds))
+      let expected = outcome.broadcasts.reduce(0) { $0 + $1.recipientCount }
+      let arrivalDeadline = Deadline("deliveries", seconds: daemonOptions.timeoutSeconds)
+      while counter.count < expected && !arrivalDeadline.hasPassed { usleep(1000) }
+      if counter.count < expected {
+        notes.append(
+          "run \(run): \(counter.count) of \(expected) deliveries arrived within "
+            + "\(Int(daemonOptions.timeoutSeconds)) s")
+      }
+      try counter.waitForQuiet(deadline: Deadline("quiet after the run", seconds: 60))
+      counter.reset()
+      let results = log.take()
+      let dropped = try DaemonStats(population: population).deliveriesDropped - droppedBefore
+      MixedFigures(broadcasts: outcome.broadcasts, results: results, expected: expected)
+        .record(into: &recorder, daemonDropped: dropped, largestLag: outcome.largestLagNanoseconds)
+    }
+    try Report(
+      scenario: "mixed", runs: daemonOptions.runs,
+      settings: daemonOptions.settings.merging([
+        "users": String(users), "channels": String(channels),
+        "subscriptionsPerUser": String(subscriptionsPerUser),
+        "largestChannel": String(largestChannel), "rate": String(rate),
+        "duration": String(duration),
+      ]) { $1 },
+      figures: recorder.figures, notes: notes
+    ).publish(jsonPath: daemonOptions.json)
+  }
+}

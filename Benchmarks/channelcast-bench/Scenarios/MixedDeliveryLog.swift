@@ -1,0 +1,118 @@
+import Foundation
+import Histogram
+import Synchronization
+
+/// What the mixed scenario's consumer saw: the latency of every delivery, from the send time the
+/// payload carries to its arrival, overall and for small channels; and for every broadcast, when
+/// its first and last delivery arrived and how many did.
+///
+/// The consumer thread records each delivery and the scenario thread takes the results after a
+/// run has gone quiet; a mutex (uncontended while a run is measured) hands them over.
+final class MixedDeliveryLog: Sendable {
+  /// The deliveries of one broadcast, in monotonic nanoseconds.
+  struct Arrivals {
+    var first: UInt64
+    var last: UInt64
+    var count: Int
+  }
+
+  /// Everything recorded since the last `take()`.
+  struct Results {
+    /// Delivery latencies in microseconds (payload send time to arrival, wall clock).
+    var latency = Self.histogram()
+    var smallChannelLatency = Self.histogram()
+    /// Keyed by `MixedDeliveryLog.key(channel:seq:)`.
+    var broadcasts: [UInt64: Arrivals] = [:]
+    var messages = 0
+    /// Deliveries that are not this scenario's messages (events, the readiness probe).
+    var others = 0
+
+    private static func histogram() -> Histogram<UInt64> {
+      // Up to an hour, in microseconds: any real latency fits.
+      Histogram(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    }
+  }
+
+  private let results = Mutex(Results())
+  private let isSmallChannel: [Bool]
+
+  init(channelSizes: [Int], smallChannelLimit: Int) {
+    isSmallChannel = channelSizes.map { $0 <= smallChannelLimit }
+  }
+
+  /// A broadcast's identity as both the reply and the envelope tell it.
+  static func key(channel: Int, seq: Int) -> UInt64 { UInt64(channel) << 32 | UInt64(seq) }
+
+  /// Reads one delivery on the consumer thread. The scenario's `message` envelopes carry
+  /// `"seq":N` and the payload bytes unchanged, `"payload":{"t":T,"c":C}`, so two byte searches
+  /// find everything without parsing the JSON.
+  func record(envelope: UnsafeRawBufferPointer) {
+    let arrival = MonotonicClock.nanoseconds()
+    let now = WallClock.microseconds()
+    guard let seq = Self.integer(after: Self.seqMarker, in: envelope),
+      let sendTime = Self.integer(after: Self.payloadMarker, in: envelope),
+      let channel = Self.integer(after: Self.channelMarker, in: envelope, from: sendTime.end),
+      channel.value >= 0, channel.value < isSmallChannel.count
+    else {
+      results.withLock { $0.others += 1 }
+      return
+    }
+    let latency = UInt64(max(now - Int64(sendTime.value), 0))
+    let key = Self.key(channel: channel.value, seq: seq.value)
+    let isSmall = isSmallChannel[channel.value]
+    results.withLock { results in
+      results.messages += 1
+      results.latency.record(latency)
+      if isSmall { results.smallChannelLatency.record(latency) }
+      if let arrivals = results.broadcasts[key] {
+        results.broadcasts[key] = Arrivals(
+          first: arrivals.first, last: arrival, count: arrivals.count + 1)
+      } else {
+        results.broadcasts[key] = Arrivals(first: arrival, last: arrival, count: 1)
+      }
+    }
+  }
+
+  /// Returns what was recorded and starts afresh.
+  func take() -> Results {
+    results.withLock { results in
+      defer { results = Results() }
+      return results
+    }
+  }
+
+  private static let seqMarker = Array(#""seq":"#.utf8)
+  private static let payloadMarker = Array(#""payload":{"t":"#.utf8)
+  private static let channelMarker = Array(#","c":"#.utf8)
+
+  /// The non-negative integer right after the first `marker` in `bytes` from offset `from`,
+  /// and the offset where it ends.
+  private static func integer(
+    after marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int = 0
+  ) -> (value: Int, end: Int)? {
+    guard var position = offset(after: marker, in: bytes, from: from) else { return nil }
+    let start = position
+    var value = 0
+    while position < bytes.count, (48...57).contains(bytes[position]) {
+      value = value * 10 + Int(bytes[position] - 48)
+      position += 1
+    }
+    return position > start ? (value, position) : nil
+  }
+
+  /// The offset just past the first `marker` in `bytes` at or after `from`.
+  private static func offset(after marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int)
+    -> Int?
+  {
+    var candidate = from
+    while candidate + marker.count <= bytes.count {
+      var matched = 0
+      while matched < marker.count && bytes[candidate + matched] == marker[matched] {
+        matched += 1
+      }
+      if matched == marker.count { return candidate + matched }
+      candidate += 1
+    }
+    return nil
+  }
+}
