@@ -1,22 +1,26 @@
-import Synchronization
+import Foundation
 import Testing
 
 @testable import ChannelCastCore
 
 /// Records every delivery, as (topic, envelope) strings.
-final class RecordingSink: DeliverySink {
-  let deliveries = Mutex<[(topic: String, envelope: String)]>([])
+///
+/// `@unchecked Sendable`: `deliveries` is touched only under `lock`, an `NSLock` that
+/// ThreadSanitizer understands.
+final class RecordingSink: DeliverySink, @unchecked Sendable {
+  private let lock = NSLock()
+  private var deliveries: [(topic: String, envelope: String)] = []
 
   func deliver(_ batch: UnsafeBufferPointer<Delivery>) -> Int {
     let decoded = batch.map {
       (String(decoding: $0.topic, as: UTF8.self), String(decoding: $0.envelope, as: UTF8.self))
     }
-    deliveries.withLock { $0 += decoded }
+    lock.withLock { deliveries += decoded }
     return batch.count
   }
 
   func envelopes(for user: String) -> [String] {
-    deliveries.withLock { $0.filter { $0.topic == user + "\0" }.map(\.envelope) }
+    lock.withLock { deliveries.filter { $0.topic == user + "\0" }.map(\.envelope) }
   }
 }
 

@@ -1,4 +1,6 @@
+import ChannelCastClient
 import Foundation
+import ZeroMQ
 
 /// The daemon a scenario measures: one it starts itself (release build, ipc:// endpoints in a
 /// temporary folder) or one already running at given endpoints.
@@ -43,6 +45,21 @@ final class DaemonUnderTest {
     try process.run()
     self.process = process
     self.directory = directory
+    try waitUntilAnswering(Deadline("channelcastd start", seconds: 15))
+  }
+
+  /// Pings until the daemon replies; throws if it exits or the deadline passes first.
+  private func waitUntilAnswering(_ deadline: Deadline) throws {
+    let context = try ZMQContext()
+    let client = try ChannelCastClient(
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 200)
+    while true {
+      if let process, !process.isRunning {
+        throw BenchmarkError("channelcastd exited with status \(process.terminationStatus)")
+      }
+      if (try? client.call("ping"))?.ok == true { return }
+      try deadline.check()
+    }
   }
 
   /// Resident memory of the daemon process (VmRSS), in bytes.

@@ -37,6 +37,8 @@ public struct SubscriptionIndex {
   private var members: [ChannelMembers?] = []
   private var freeChannels: [UInt32] = []
   private var subscriptionsByUser: [ContiguousArray<UserSubscription>] = []
+  /// Each user's shard, by user number.
+  private var shardByUser: [UInt16] = []
   /// Subscription custom data, rare enough to live outside the packed arrays.
   private var customData: [UInt64: String] = [:]
 
@@ -44,7 +46,7 @@ public struct SubscriptionIndex {
   public private(set) var subscriptionCount = 0
 
   public init(shardCount: Int, directory: UserDirectory = UserDirectory()) {
-    precondition(shardCount > 0)
+    precondition(shardCount > 0 && shardCount <= Int(UInt16.max))
     self.shardCount = shardCount
     self.directory = directory
   }
@@ -80,6 +82,11 @@ public struct SubscriptionIndex {
     return removed
   }
 
+  /// The number of the channel's subscribers.
+  public func subscriberCount(of channel: UInt32) -> Int {
+    members[Int(channel)]!.count
+  }
+
   /// The channel's subscribers: a cheap snapshot that later changes do not affect.
   public func members(of channel: UInt32) -> ChannelMembers {
     members[Int(channel)]!
@@ -87,12 +94,17 @@ public struct SubscriptionIndex {
 
   // MARK: Subscriptions
 
-  /// The shard that delivers to a user.
-  public func shard(of user: UInt32) -> Int {
-    let topic = directory.topic(of: user)
-    return StableHash.shard(
-      ofUserID: UnsafeBufferPointer(rebasing: topic.bindMemory(to: UInt8.self).dropLast()),
-      shards: shardCount)
+  /// The shard that delivers to a user: a stable hash of its ID, computed once per user.
+  public mutating func shard(of user: UInt32) -> Int {
+    while shardByUser.count <= Int(user) {
+      let topic = directory.topic(of: UInt32(shardByUser.count))
+      shardByUser.append(
+        UInt16(
+          StableHash.shard(
+            ofUserID: UnsafeBufferPointer(rebasing: topic.bindMemory(to: UInt8.self).dropLast()),
+            shards: shardCount)))
+    }
+    return Int(shardByUser[Int(user)])
   }
 
   public mutating func subscribe(
@@ -142,7 +154,7 @@ public struct SubscriptionIndex {
     guard Int(user) < subscriptionsByUser.count,
       let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
     else { return nil }
-    let member = members[Int(channel)]!.shards[shard(of: user)][Int(entry.slot)]
+    let member = members[Int(channel)]!.shards[knownShard(of: user)][Int(entry.slot)]
     return Subscription(
       subscribeTime: entry.subscribeTime, flag: member.flag,
       customData: customData[Self.key(user, channel)] ?? "")
@@ -193,6 +205,11 @@ public struct SubscriptionIndex {
     let hasMore = users.count > limit
     if hasMore { users.removeLast() }
     return (users, hasMore)
+  }
+
+  /// The shard of a user that has subscribed at least once (so it is cached).
+  private func knownShard(of user: UInt32) -> Int {
+    Int(shardByUser[Int(user)])
   }
 
   private mutating func ensureUser(_ user: UInt32) {

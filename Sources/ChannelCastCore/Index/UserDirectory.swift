@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Interns user IDs: each distinct user ID gets a dense number, and its bytes (followed by the NUL
 /// that ends a delivery topic) are kept once, at an address that never changes.
 ///
@@ -124,7 +130,8 @@ public final class UserDirectory: @unchecked Sendable {
 
   private func matches(_ user: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     let stored = idBytes(user)
-    return stored.count == bytes.count && stored.elementsEqual(bytes)
+    return stored.count == bytes.count
+      && (bytes.isEmpty || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
   }
 
   private func hashOf(_ user: UInt32) -> UInt64 {

@@ -68,6 +68,18 @@ public struct JSONObjectWriter: Sendable {
     output.append(UInt8(ascii: "}"))
   }
 
+  /// Adds every member of `other`, in order (for splicing a part encoded once and kept).
+  public mutating func addMembers(of other: JSONObjectWriter) {
+    guard !other.isEmpty else { return }
+    output.removeLast()
+    if isEmpty {
+      isEmpty = false
+    } else {
+      output.append(UInt8(ascii: ","))
+    }
+    output.append(contentsOf: other.output.dropFirst())  // its members and closing brace
+  }
+
   /// Adds a member whose value is the object built by `object`.
   public mutating func add(_ key: String, object: JSONObjectWriter) {
     add(key, rawJSON: object.finished())

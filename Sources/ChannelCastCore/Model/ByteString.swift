@@ -20,6 +20,15 @@ public struct ByteString: Hashable, Comparable, Sendable, CustomStringConvertibl
   /// The bytes decoded as a `String` (only for messages and logs: never compare the result).
   public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+  /// Hashes the bytes in one call rather than one `combine` per byte.
+  public func hash(into hasher: inout Hasher) {
+    bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+  }
+
+  public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
+    lhs.bytes == rhs.bytes
+  }
+
   public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
     lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
   }

@@ -17,14 +17,21 @@ public enum FieldValidation {
     guard id.count <= FieldLimits.officialAccountID else {
       throw .tooLong(field, size: id.count, limit: FieldLimits.officialAccountID)
     }
-    for scalar in id.description.unicodeScalars {
-      if scalar == "*" {
+    for byte in id.bytes where byte < 0x80 {
+      if byte == UInt8(ascii: "*") {
         throw .invalid(field, "\(field) must not contain '*'")
       }
-      if isControl(scalar) || scalar.properties.isWhitespace {
-        throw .invalid(
-          field, "\(field) must not contain whitespace or control characters")
+      if byte <= 0x20 || byte == 0x7F {  // ASCII controls and the space
+        throw .invalid(field, "\(field) must not contain whitespace or control characters")
       }
+    }
+    // Unicode's whitespace and C1 controls outside ASCII; most IDs are ASCII and skip this.
+    if id.bytes.contains(where: { $0 >= 0x80 }),
+      id.description.unicodeScalars.contains(where: {
+        $0.value >= 0x80 && (isControl($0) || $0.properties.isWhitespace)
+      })
+    {
+      throw .invalid(field, "\(field) must not contain whitespace or control characters")
     }
   }
 
@@ -36,7 +43,11 @@ public enum FieldValidation {
     guard id.count <= FieldLimits.userID else {
       throw .tooLong(field, size: id.count, limit: FieldLimits.userID)
     }
-    if id.description.unicodeScalars.contains(where: isControl) {
+    let hasControl =
+      id.bytes.contains(where: { $0 < 0x20 || $0 == 0x7F })
+      || (id.bytes.contains(where: { $0 >= 0x80 })
+        && id.description.unicodeScalars.contains(where: isControl))
+    if hasControl {
       throw .invalid(field, "\(field) must not contain control characters")
     }
   }

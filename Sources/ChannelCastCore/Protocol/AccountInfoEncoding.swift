@@ -1,32 +1,42 @@
 extension JSONObjectWriter {
-  /// Writes a channel's info with the protocol's exact field names. `subscribeTime` is present
-  /// only in a subscriber's own view.
-  mutating func addOfficialAccountInfo(
-    _ account: OfficialAccount, subscriberCount: Int, subscribeTime: UInt32? = nil
-  ) {
-    add("officialAccountID", utf8: account.officialAccountID.bytes)
-    add("officialAccountName", account.officialAccountName)
-    add("faceUrl", account.faceUrl)
-    add("organization", account.organization)
-    add("introduction", account.introduction)
-    add("customData", account.customData)
-    add("ownerUserID", utf8: account.ownerUserID.bytes)
-    add("createTime", account.createTime)
-    add("subscriberCount", subscriberCount)
-    add("maxSubscriberCount", account.maxSubscriberCount)
-    add("lastMessageTime", account.lastMessageTime)
-    add("lastSeq", account.lastSeq)
+  /// The members of a channel's info that change only with `setOfficialAccountInfo`, encoded
+  /// once and spliced into every view of the channel.
+  static func officialAccountStaticInfo(_ account: OfficialAccount) -> JSONObjectWriter {
+    var info = JSONObjectWriter()
+    info.add("officialAccountID", utf8: account.officialAccountID.bytes)
+    info.add("officialAccountName", account.officialAccountName)
+    info.add("faceUrl", account.faceUrl)
+    info.add("organization", account.organization)
+    info.add("introduction", account.introduction)
+    info.add("customData", account.customData)
+    info.add("ownerUserID", utf8: account.ownerUserID.bytes)
+    info.add("createTime", account.createTime)
+    return info
+  }
+
+  /// A channel's info with the protocol's exact field names. `subscribeTime` is present only in
+  /// a subscriber's own view.
+  static func officialAccountInfo(
+    _ account: OfficialAccount, staticInfo: JSONObjectWriter, subscriberCount: Int,
+    subscribeTime: UInt32? = nil
+  ) -> JSONObjectWriter {
+    var info = JSONObjectWriter(reservingCapacity: staticInfo.finished().count + 128)
+    info.addMembers(of: staticInfo)
+    info.add("subscriberCount", subscriberCount)
+    info.add("maxSubscriberCount", account.maxSubscriberCount)
+    info.add("lastMessageTime", account.lastMessageTime)
+    info.add("lastSeq", account.lastSeq)
     if let subscribeTime {
-      add("subscribeTime", Int64(subscribeTime))
+      info.add("subscribeTime", Int64(subscribeTime))
     }
+    return info
   }
 
   static func officialAccountInfo(
     _ account: OfficialAccount, subscriberCount: Int, subscribeTime: UInt32? = nil
   ) -> JSONObjectWriter {
-    var info = JSONObjectWriter()
-    info.addOfficialAccountInfo(
-      account, subscriberCount: subscriberCount, subscribeTime: subscribeTime)
-    return info
+    officialAccountInfo(
+      account, staticInfo: officialAccountStaticInfo(account), subscriberCount: subscriberCount,
+      subscribeTime: subscribeTime)
   }
 }

@@ -85,7 +85,7 @@ extension ChannelCastService {
     let seq = nextSeq(number)
     let envelope = Envelope.officialAccountInfoChanged(
       seq: seq, account: state(number).account,
-      subscriberCount: index.members(of: number).count)
+      subscriberCount: index.subscriberCount(of: number))
     appendToStream(
       number, kind: .officialAccountInfoChanged, encoded: envelope,
       envelopes: .everyone(SharedBytes(envelope)))

@@ -20,7 +20,7 @@ extension ChannelCastService {
     -> JSONObjectWriter
   {
     let now = UInt32(clamping: nowSeconds)
-    let maximum = state(number).account.maxSubscriberCount
+    let maximum = channels[Int(number)]!.account.maxSubscriberCount
     switch index.subscribe(
       user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum)
     {
@@ -29,7 +29,7 @@ extension ChannelCastService {
     case .full:
       throw ChannelCastError(
         .limitExceeded,
-        "official account \(state(number).account.officialAccountID) has reached its "
+        "official account \(account(number).officialAccountID) has reached its "
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
     case .subscribed:
@@ -128,7 +128,7 @@ extension ChannelCastService {
     result.add("subscribers", array: subscribers)
     Self.addNextCursor(
       page.hasMore ? page.users.last.map { index.directory.userID(of: $0) } : nil, to: &result)
-    result.add("subscriberCount", index.members(of: number).count)
+    result.add("subscriberCount", index.subscriberCount(of: number))
     return result
   }
 

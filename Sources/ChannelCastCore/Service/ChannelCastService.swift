@@ -104,11 +104,16 @@ public final class ChannelCastService {
     channels[Int(number)]!
   }
 
+  func account(_ number: UInt32) -> OfficialAccount {
+    channels[Int(number)]!.account
+  }
+
   /// A channel's info as the protocol shows it, optionally in one subscriber's view.
   func info(_ number: UInt32, subscribeTime: UInt32? = nil) -> JSONObjectWriter {
-    .officialAccountInfo(
-      state(number).account, subscriberCount: index.members(of: number).count,
-      subscribeTime: subscribeTime)
+    let channel = channels[Int(number)]!
+    return .officialAccountInfo(
+      channel.account, staticInfo: channel.staticInfo,
+      subscriberCount: index.subscriberCount(of: number), subscribeTime: subscribeTime)
   }
 
   /// Hands the deliveries gathered since the last call to the fan-out shards.

@@ -1,6 +1,24 @@
 /// Everything the service keeps for one channel besides its subscribers.
 struct ChannelState {
-  var account: OfficialAccount
+  var account: OfficialAccount {
+    didSet {
+      if account.officialAccountName != oldValue.officialAccountName
+        || account.faceUrl != oldValue.faceUrl || account.organization != oldValue.organization
+        || account.introduction != oldValue.introduction
+        || account.customData != oldValue.customData
+      {
+        staticInfo = .officialAccountStaticInfo(account)
+      }
+    }
+  }
+  /// The unchanging part of the channel's info, encoded once.
+  private(set) var staticInfo: JSONObjectWriter
   var history: ChannelHistory
   var sentMessages = SentMessageLog()
+
+  init(account: OfficialAccount, history: ChannelHistory) {
+    self.account = account
+    self.staticInfo = .officialAccountStaticInfo(account)
+    self.history = history
+  }
 }

@@ -15,7 +15,7 @@ public final class ChannelCastDaemon: Service {
   private let deliverySocket: DeliverySocket
   private let fanOut: FanOut
   private let commandServer: CommandServer
-  private let stopped = Mutex(false)
+  private let stopped = Atomic<Bool>(false)
 
   /// Binds both sockets and starts serving. Throws if an endpoint cannot be bound.
   public init(configuration: DaemonConfiguration, logger: Logger) throws {
@@ -57,11 +57,10 @@ public final class ChannelCastDaemon: Service {
   /// Stops taking commands, lets the fan-outs in flight finish (up to `shutdownTimeoutSeconds`),
   /// then closes the sockets. Safe to call more than once.
   public func shutdown() {
-    let alreadyStopped = stopped.withLock { stopped in
-      defer { stopped = true }
-      return stopped
-    }
-    guard !alreadyStopped else { return }
+    guard
+      stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+        .exchanged
+    else { return }
     logger.info("stopping: no new commands; finishing fan-outs in flight")
     commandServer.stop()
     let drained = fanOut.waitUntilDrained(

@@ -1,13 +1,13 @@
-import Synchronization
+import Foundation
 import ZeroMQ
 
 /// A socket confined by a lock: whoever holds the lock is the socket's one owner.
 ///
 /// `@unchecked Sendable`: `socket` is read and written only inside `withSocket` and `close`,
-/// under `lock`. (`Mutex<Socket>` says the same, but its `sending` closure cannot be used with
-/// buffers borrowed from the caller, which is how deliveries arrive.)
+/// under `lock`. The lock is an `NSLock` (a pthread mutex) rather than `Mutex` so that
+/// ThreadSanitizer, which understands pthreads, sees the ordering it provides.
 final class LockedSocket: @unchecked Sendable {
-  private let lock = Mutex<Void>(())
+  private let lock = NSLock()
   private var socket: Socket?
 
   init(_ socket: consuming sending Socket) {
@@ -16,12 +16,12 @@ final class LockedSocket: @unchecked Sendable {
 
   /// Runs `body` with the socket while holding the lock; nil after `close()`.
   func withSocket<Result>(_ body: (Socket?) -> Result) -> Result {
-    lock.withLock { _ in body(socket) }
+    lock.withLock { body(socket) }
   }
 
   /// Closes the socket (waiting for a current user to finish).
   func close() {
-    lock.withLock { _ in
+    lock.withLock {
       socket?.close()
       socket = nil
     }
