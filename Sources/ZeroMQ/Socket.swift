@@ -16,6 +16,9 @@ public final class Socket {
   /// Kept so the context outlives the socket: `zmq_ctx_term` waits for every socket to close.
   let context: ZMQContext
   private var state: State
+  /// The message struct zero-copy sends build their frame in: at a fixed address, as libzmq
+  /// requires, and reused because the socket has one owner.
+  let outgoingMessage: UnsafeMutablePointer<zmq_msg_t> = .allocate(capacity: 1)
 
   private enum State {
     case open(UnsafeMutableRawPointer)
@@ -33,6 +36,7 @@ public final class Socket {
 
   deinit {
     close()
+    outgoingMessage.deallocate()
   }
 
   /// Closes the socket (`zmq_close`). Calling it again does nothing; any other call on a closed

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ZeroMQ
 
@@ -67,6 +68,45 @@ struct ReceiveMultipartTests {
       #expect(try receiver.receive(into: buffer) == 14)  // truncated to the buffer's 8 bytes
       #expect(Array(buffer) == bytes("a longer"))
       #expect(try receiver.receive(into: buffer, dontWait: true) == nil)
+    }
+  }
+}
+
+@Suite struct ZeroCopySendTests {
+  final class Owner {
+    let bytes: UnsafeMutableRawBufferPointer
+    init(_ text: String) {
+      bytes = .allocate(byteCount: text.utf8.count, alignment: 1)
+      bytes.copyBytes(from: text.utf8)
+    }
+    deinit { bytes.deallocate() }
+  }
+
+  @Test func sendsABufferInPlaceAndReleasesItsOwnerWhenDone() throws {
+    let context = try ZMQContext()
+    try withIPCDirectory { directory in
+      let receiver = try makeSocket(context, .pair)
+      let sender = try makeSocket(context, .pair)
+      defer {
+        receiver.close()
+        sender.close()
+      }
+      try receiver.bind(directory.endpoint("pair"))
+      try sender.connect(directory.endpoint("pair"))
+      weak var released: Owner?
+      do {
+        let owner = Owner("a shared envelope, sent twice")
+        released = owner
+        for _ in 0..<2 {
+          try sender.send(sharing: UnsafeRawBufferPointer(owner.bytes), owner: owner)
+        }
+      }
+      for _ in 0..<2 {
+        #expect(try receiver.receiveFrame()?.bytes == bytes("a shared envelope, sent twice"))
+      }
+      // libzmq releases the owner on its I/O thread once both frames are through.
+      for _ in 0..<100 where released != nil { usleep(10_000) }
+      #expect(released == nil)
     }
   }
 }

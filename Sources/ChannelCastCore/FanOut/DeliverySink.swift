@@ -1,11 +1,18 @@
 /// One delivery: the recipient's topic (user ID and NUL) and the shared envelope.
 public struct Delivery {
   public let topic: UnsafeRawBufferPointer
-  public let envelope: UnsafeRawBufferPointer
+  /// The broadcast's envelope, not retained: the job that holds it outlives the sink call, and
+  /// a sink that keeps the bytes longer (zero-copy sending) retains it itself.
+  public let sharedEnvelope: Unmanaged<SharedBytes>
 
-  public init(topic: UnsafeRawBufferPointer, envelope: UnsafeRawBufferPointer) {
+  public init(topic: UnsafeRawBufferPointer, envelope: SharedBytes) {
     self.topic = topic
-    self.envelope = envelope
+    self.sharedEnvelope = .passUnretained(envelope)
+  }
+
+  /// The envelope's bytes.
+  public var envelope: UnsafeRawBufferPointer {
+    sharedEnvelope._withUnsafeGuaranteedRef { $0.buffer }
   }
 }
 

@@ -95,7 +95,7 @@ final class FanOutShard: Sendable {
       for entry in members[range] {
         if let envelope = job.envelopes[entry.flag] {
           batch.deliveries.append(
-            Delivery(topic: directory.topic(of: entry.user), envelope: envelope.buffer))
+            Delivery(topic: directory.topic(of: entry.user), envelope: envelope))
         }
         if batch.deliveries.count == Self.batchSize {
           flush(&batch)
@@ -106,7 +106,7 @@ final class FanOutShard: Sendable {
     case .user(let user):
       if let envelope = job.envelopes[.acceptAndNotify] {
         batch.deliveries.append(
-          Delivery(topic: directory.topic(of: user), envelope: envelope.buffer))
+          Delivery(topic: directory.topic(of: user), envelope: envelope))
       }
       pendingDeliveries.subtract(1, ordering: .relaxed)
     }

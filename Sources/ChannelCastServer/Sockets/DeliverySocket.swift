@@ -35,8 +35,15 @@ final class DeliverySocket: DeliverySink {
       guard let socket else { return 0 }
       var handed = 0
       for delivery in deliveries {
-        guard Self.send(delivery.topic, more: true, on: socket, closing: closing, logger: logger),
-          Self.send(delivery.envelope, more: false, on: socket, closing: closing, logger: logger)
+        // The topic is small and copied; the envelope, shared by the whole broadcast, is not.
+        let envelope = delivery.sharedEnvelope.takeUnretainedValue()
+        guard
+          waitingWhileFull({ () throws(ZMQError) in
+            try socket.send(delivery.topic, more: true)
+          }),
+          waitingWhileFull({ () throws(ZMQError) in
+            try socket.send(sharing: envelope.buffer, owner: envelope)
+          })
         else { break }
         handed += 1
       }
@@ -51,17 +58,14 @@ final class DeliverySocket: DeliverySink {
     socket.close()
   }
 
-  /// Sends one frame, waiting while the consumers' queues are full. False once closing.
+  /// Makes one blocking send, again while the consumers' queues are full. False once closing.
   ///
   /// The send blocks inside libzmq, which wakes it as soon as a consumer has read. Polling for
   /// writable would not: an XPUB reports writable even while `ZMQ_XPUB_NODROP` refuses the send.
-  private static func send(
-    _ frame: UnsafeRawBufferPointer, more: Bool, on socket: Socket, closing: borrowing Atomic<Bool>,
-    logger: Logger
-  ) -> Bool {
+  private func waitingWhileFull(_ send: () throws(ZMQError) -> Bool) -> Bool {
     while true {
       do {
-        return try socket.send(frame, more: more)
+        return try send()
       } catch let error where error.isWouldBlock || error.isInterrupted {
         if closing.load(ordering: .relaxed) { return false }
       } catch {
