@@ -31,12 +31,10 @@ if not args.users:
     deliveries.setsockopt(zmq.SUBSCRIBE, b"")
 deliveries.connect(args.delivery_endpoint)
 
-commands = context.socket(zmq.REQ)
+# A DEALER for getHistory. Each request starts with the empty delimiter frame. Replies are
+# matched by id, so a late reply to a request that timed out is skipped.
+commands = context.socket(zmq.DEALER)
 commands.setsockopt(zmq.LINGER, 0)
-# After a timed-out request, let the next one go out anyway, and ignore a late reply to it.
-commands.setsockopt(zmq.REQ_RELAXED, 1)
-commands.setsockopt(zmq.REQ_CORRELATE, 1)
-commands.setsockopt(zmq.RCVTIMEO, 5000)
 commands.connect(args.endpoint)
 
 # last_seq[user][officialAccountID]: the seq of the last stream entry this user has seen.
@@ -45,13 +43,21 @@ if args.state and os.path.exists(args.state):
     with open(args.state) as file:
         last_seq = json.load(file)
 
+next_id = 0
+
 
 def call(op, **fields):
-    commands.send_json({"op": op, **fields})
-    reply = commands.recv_json()
-    if not reply["ok"]:
-        raise RuntimeError(f"{reply['error']['code']}: {reply['error']['message']}")
-    return reply["result"]
+    global next_id
+    next_id += 1
+    commands.send_multipart([b"", json.dumps({"op": op, "id": next_id, **fields}).encode()])
+    while commands.poll(5000):
+        _, body = commands.recv_multipart()
+        reply = json.loads(body)
+        if reply["id"] == next_id:
+            if not reply["ok"]:
+                raise RuntimeError(f"{reply['error']['code']}: {reply['error']['message']}")
+            return reply["result"]
+    raise TimeoutError(f"no reply from {args.endpoint} within 5 s")
 
 
 def show(user, kind, envelope):
@@ -83,14 +89,15 @@ def handle(user, envelope):
     elif kind in ("officialAccountUnsubscribed", "officialAccountDeleted"):
         seqs.pop(envelope["officialAccountID"], None)
     elif "seq" in envelope:  # message, messageRecalled, officialAccountInfoChanged
-        channel = envelope.get("officialAccountID") or envelope["officialAccountInfo"]["officialAccountID"]
+        info = envelope.get("officialAccountInfo", envelope)
+        channel = info["officialAccountID"]
         seen = seqs.get(channel)
         # A subscriber whose msgFlag is discard gets no messages or recalls, so its seqs jump
         # by design; this example assumes the users it follows accept messages.
         if seen is not None and envelope["seq"] > seen + 1:
             try:
                 fill_gap(user, channel, seen, envelope["seq"])
-            except (RuntimeError, zmq.Again) as error:
+            except (RuntimeError, TimeoutError) as error:
                 print(f"{user}: could not fetch seq {seen + 1}..{envelope['seq'] - 1} "
                       f"of {channel}: {error}", file=sys.stderr)
         seqs[channel] = max(envelope["seq"], seen or 0)

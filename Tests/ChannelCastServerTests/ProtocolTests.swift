@@ -1,5 +1,7 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastServer
+import Logging
 import Foundation
 import Testing
 import ZeroMQ
@@ -148,6 +150,38 @@ import ZeroMQ
       #expect(stats["deliveriesDropped"] as? Int == 0)
       #expect((stats["shardQueueDepths"] as? [Int])?.count == 4)
       #expect(stats["uptimeSeconds"] as? Int != nil)
+    }
+  }
+}
+
+/// Framing beyond the plain REQ/DEALER case, and endpoints that are already taken.
+@Suite struct FramingAndEndpointTests {
+  @Test func repliesThroughProxiesEchoEveryRoutingFrame() throws {
+    try withDaemon { daemon in
+      let socket = try Socket(context: daemon.context, type: .dealer)
+      defer { socket.close() }
+      try socket.setOption(.linger, 0)
+      try socket.setOption(.receiveTimeout, 5000)
+      try socket.connect(daemon.configuration.commandEndpoint)
+      // As a proxy would forward it: an extra routing frame before the delimiter.
+      try socket.sendMultipart([Array("hop-1".utf8), [], Array("{\"op\":\"ping\",\"id\":7}".utf8)])
+      let reply = try #require(try socket.receiveMultipart())
+      #expect(reply.count == 3)
+      #expect(reply[0] == Array("hop-1".utf8) && reply[1].isEmpty)
+      #expect(try JSON.object(reply[2])["id"] as? Int == 7)
+    }
+  }
+
+  @Test func aSecondDaemonOnTheSameIPCEndpointRefusesToStart() throws {
+    try withDaemon { daemon in
+      var logger = Logger(label: "second")
+      logger.logLevel = .critical
+      #expect(throws: EndpointInUseError.self) {
+        _ = try ChannelCastDaemon(configuration: daemon.configuration, logger: logger)
+      }
+      // The first daemon still answers on its endpoint.
+      let ping = try daemon.client().expectOK("ping")
+      #expect(ping["protocolVersion"] as? Int == 1)
     }
   }
 }

@@ -64,7 +64,7 @@ extension ChannelCastService {
 
   func setOfficialAccountInfo(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let number = try channelNumber(try request.requiredOfficialAccountID())
-    if let field = Self.readOnlyFields.first(where: { request.fields[$0] != nil }) {
+    if let field = Self.readOnlyFields.first(where: { request.has($0) }) {
       throw .invalid(field, "\(field) is read-only")
     }
     var account = state(number).account

@@ -62,7 +62,8 @@ struct Request {
       throw ChannelCastError(
         .invalidArgument,
         "\(name) is \(int); it must be between \(range.lowerBound) and \(range.upperBound)",
-        details: .init(field: name, limit: range.upperBound))
+        details: .init(
+          field: name, limit: int < range.lowerBound ? range.lowerBound : range.upperBound))
     }
     return int
   }

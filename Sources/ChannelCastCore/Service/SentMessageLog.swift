@@ -2,7 +2,7 @@
 /// publisher retrying after a timeout gets the first reply instead of a second broadcast.
 struct SentMessageLog {
   struct Entry {
-    let payloadHash: UInt64
+    let payloadHash: PayloadFingerprint
     let payloadCount: Int
     let msgKey: String
     let seq: UInt64
@@ -49,7 +49,18 @@ struct SentMessageLog {
     }
   }
 
-  static func hash(_ payload: ArraySlice<UInt8>) -> UInt64 {
-    payload.withUnsafeBufferPointer { StableHash.fnv1a64($0) }
+  /// A fingerprint of the payload: SipHash with this process's random key, so that a
+  /// publisher cannot craft two payloads that pass for the same one, and FNV-1a besides.
+  static func hash(_ payload: ArraySlice<UInt8>) -> PayloadFingerprint {
+    payload.withUnsafeBufferPointer { bytes in
+      var hasher = Hasher()
+      hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+      return PayloadFingerprint(keyed: hasher.finalize(), stable: StableHash.fnv1a64(bytes))
+    }
+  }
+
+  struct PayloadFingerprint: Equatable {
+    let keyed: Int
+    let stable: UInt64
   }
 }

@@ -21,6 +21,8 @@ public final class ChannelCastDaemon: Service {
   public init(configuration: DaemonConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
+    try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
+    try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
     context = try ZMQContext()
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,

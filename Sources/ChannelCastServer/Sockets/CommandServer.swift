@@ -14,8 +14,9 @@ import ZeroMQ
 final class CommandServer: Sendable {
   /// How often the thread looks up from a quiet socket to see whether it should stop.
   private static let idlePollMilliseconds = 100
-  /// A request is one frame after the routing ID and the empty delimiter; more is an error.
-  private static let maximumFrames = 3
+  /// Frames read of one message: routing IDs (one per proxy hop), the empty delimiter and the
+  /// request. A message with more is answered with an error, its extra frames not kept.
+  private static let maximumFrames = 16
   /// Requests handled before their events are handed to the shards: enough to save queue hops,
   /// few enough that an event waits well under a millisecond.
   private static let requestsPerRun = 256
@@ -93,25 +94,33 @@ final class CommandServer: Sendable {
     }
   }
 
-  /// Replies to one request. Frames are `[routing ID, "", request]` from REQ and DEALER; a DEALER
-  /// that leaves out the delimiter gets its reply without one.
+  /// Replies to one request. A request is `[routing frames..., "", request]`: one routing ID
+  /// from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all echoed back
+  /// with the delimiter. A DEALER that leaves out the delimiter sends `[routing ID, request]`
+  /// and gets its reply the same way.
   private func answer(
     _ frames: [[UInt8]], truncated: Bool, on socket: Socket, service: ChannelCastService
   ) {
     guard frames.count >= 2 else { return }  // a routing ID alone: nothing to answer
-    let hasDelimiter = frames[1].isEmpty && (frames.count == 3 || truncated)
-    let bodyFrames = frames.count - (hasDelimiter ? 2 : 1)
-    let reply: [UInt8]
-    if truncated || bodyFrames != 1 {
-      reply = ChannelCastService.malformedReply(
-        "a request is exactly one frame holding a JSON object; this one had "
-          + (truncated ? "more than \(Self.maximumFrames - 2)" : "\(bodyFrames)") + " frames")
+    let envelope: ArraySlice<[UInt8]>
+    if let delimiter = frames.dropFirst().firstIndex(where: \.isEmpty) {
+      envelope = frames[...delimiter]
     } else {
-      reply = service.handle(frames[frames.count - 1])
+      envelope = frames[..<1]
     }
-    let envelope = hasDelimiter ? [frames[0], []] : [frames[0]]
-    send(envelope + [reply], on: socket)
+    let body = frames[envelope.endIndex...]
+    let reply: [UInt8]
+    if truncated || body.count != 1 {
+      let count = truncated ? "more than \(body.count)" : "\(body.count)"
+      reply = ChannelCastService.malformedReply(
+        "a request is exactly one frame holding a JSON object after the empty delimiter; "
+          + "this one had \(count)")
+    } else {
+      reply = service.handle(body[body.startIndex])
+    }
+    send(Array(envelope) + [reply], on: socket)
   }
+
 
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
   /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
