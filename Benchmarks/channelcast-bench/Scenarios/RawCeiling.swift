@@ -14,13 +14,19 @@ struct RawCeiling {
     case unboundedPub
     /// XPUB with `ZMQ_XPUB_NODROP` and SNDHWM = RCVHWM = 10,000: blocking sends, as the daemon.
     case boundedXPubNoDrop
+    /// The same, with the envelope sent in place from one shared buffer (`zmq_msg_init_data`),
+    /// as the daemon sends a broadcast's envelope; only the topic is copied.
+    case boundedXPubNoDropSharedEnvelope
 
     var highWaterMark: Int32 { self == .unboundedPub ? 0 : 10_000 }
+    var isXPub: Bool { self != .unboundedPub }
 
     var label: String {
       switch self {
       case .unboundedPub: "raw ZeroMQ: PUB, SNDHWM = RCVHWM = 0"
       case .boundedXPubNoDrop: "raw ZeroMQ: XPUB + XPUB_NODROP, SNDHWM = RCVHWM = 10,000"
+      case .boundedXPubNoDropSharedEnvelope:
+        "raw ZeroMQ: XPUB + XPUB_NODROP, HWM 10,000, zero-copy shared envelope"
       }
     }
   }
@@ -52,7 +58,7 @@ struct RawCeiling {
     defer { socket.close() }
     try socket.setOption(.linger, 0)
     try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
-    if configuration == .boundedXPubNoDrop {
+    if configuration.isXPub {
       try socket.setOption(.xpubNoDrop, true)
       // A bounded blocking send: libzmq wakes it when the consumer reads; the timeout only lets
       // the loop look at its deadline.
@@ -68,7 +74,7 @@ struct RawCeiling {
     ) { topic, _ in recipients.mark(topic: topic) }
     defer { counter.stop() }
     let connection = Deadline("raw consumer connection", seconds: 30)
-    if configuration == .boundedXPubNoDrop {
+    if configuration.isXPub {
       try waitForSubscription(on: socket, deadline: connection)
     } else {
       try sendProbesUntilReceived(on: socket, counter: counter, deadline: connection)
@@ -80,7 +86,9 @@ struct RawCeiling {
       recipients.reset()
       let run = Deadline("raw ceiling run", seconds: timeoutSeconds)
       let start = MonotonicClock.nanoseconds()
-      try sendAll(on: socket, deadline: run)
+      try sendAll(
+        on: socket, sharingEnvelope: configuration == .boundedXPubNoDropSharedEnvelope,
+        deadline: run)
       try counter.wait(forCount: messages.count, deadline: run)
       let last = counter.lastArrivalNanoseconds
       try counter.waitForQuiet(deadline: Deadline("quiet after the raw run", seconds: 30))
@@ -96,11 +104,39 @@ struct RawCeiling {
     return rates
   }
 
-  private func sendAll(on socket: Socket, deadline: Deadline) throws {
-    try messages.envelope.withUnsafeBytes { envelope in
-      for number in 0..<messages.count {
-        try send(messages.topic(number), more: true, on: socket, deadline: deadline)
-        try send(envelope, more: false, on: socket, deadline: deadline)
+  private func sendAll(on socket: Socket, sharingEnvelope: Bool, deadline: Deadline) throws {
+    let shared = SharedEnvelope(messages.envelope)
+    for number in 0..<messages.count {
+      try send(messages.topic(number), more: true, on: socket, deadline: deadline)
+      if sharingEnvelope {
+        try retrying(deadline) { () throws(ZMQError) in
+          try socket.send(sharing: shared.buffer, owner: shared)
+        }
+      } else {
+        try send(shared.buffer, more: false, on: socket, deadline: deadline)
+      }
+    }
+  }
+
+  /// The envelope in a buffer of its own that libzmq can hold on to.
+  private final class SharedEnvelope {
+    let buffer: UnsafeRawBufferPointer
+    init(_ bytes: [UInt8]) {
+      let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+      storage.copyBytes(from: bytes)
+      buffer = UnsafeRawBufferPointer(storage)
+    }
+    deinit { buffer.deallocate() }
+  }
+
+  private func retrying(_ deadline: Deadline, _ send: () throws(ZMQError) -> Bool) throws {
+    while true {
+      do {
+        _ = try send()
+        return
+      } catch {
+        guard error.isWouldBlock || error.isInterrupted else { throw error }
+        try deadline.check()
       }
     }
   }
@@ -110,16 +146,8 @@ struct RawCeiling {
   private func send(
     _ frame: UnsafeRawBufferPointer, more: Bool, on socket: Socket, deadline: Deadline
   ) throws {
-    while true {
-      do {
-        try socket.send(frame, more: more)
-        return
-      } catch {
-        // Swift 6.3 crashes on `catch let error where ...` that lets the rest propagate here.
-        guard error.isWouldBlock || error.isInterrupted else { throw error }
-        try deadline.check()
-      }
-    }
+    // Swift 6.3 crashes on `catch let error where ...` that lets the rest propagate here.
+    try retrying(deadline) { () throws(ZMQError) in try socket.send(frame, more: more) }
   }
 
   /// An XPUB hands over the consumer's subscription (`0x01` + topic) once it is in place; from
