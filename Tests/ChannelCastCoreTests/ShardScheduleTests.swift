@@ -15,11 +15,15 @@ import Testing
   }
 
   /// Runs rounds until the schedule is empty; returns (round, tag, range) for every visit.
-  private func drain(_ schedule: inout ShardSchedule, quantum: Int) -> [(Int, String, Range<Int>)] {
+  private func drain(_ schedule: inout ShardSchedule, quantum: Int, smallJob: Int = 0)
+    -> [(Int, String, Range<Int>)]
+  {
     var visits: [(Int, String, Range<Int>)] = []
     var round = 0
     while !schedule.isEmpty {
-      schedule.runRound(quantum: quantum) { job, range in visits.append((round, tag(job), range)) }
+      schedule.runRound(quantum: quantum, smallJob: smallJob) { job, range in
+        visits.append((round, tag(job), range))
+      }
       round += 1
     }
     return visits
@@ -59,5 +63,26 @@ import Testing
       #expect(counts.values.allSatisfy { $0 <= 150 })
     }
     #expect(perRound[0]?["1"] == 150)  // all of a, then the start of b
+  }
+
+  @Test func smallJobsAreFinishedFirstBehindBigJobsOfOtherChannels() {
+    var schedule = ShardSchedule()
+    schedule.enqueue(job(10_000, tag: "big-a"), channel: 1)
+    schedule.enqueue(job(10_000, tag: "big-b"), channel: 2)
+    schedule.enqueue(job(300, tag: "small"), channel: 3)
+    let visits = drain(&schedule, quantum: 100, smallJob: 512)
+    #expect(visits[0].1 == "small" && visits[0].2 == 0..<300)
+  }
+
+  @Test func aSmallJobNeverOvertakesABigJobOfItsOwnChannel() {
+    var schedule = ShardSchedule()
+    schedule.enqueue(job(1000, tag: "big"), channel: 1)
+    schedule.enqueue(job(5, tag: "small"), channel: 1)
+    let visits = drain(&schedule, quantum: 100, smallJob: 512)
+    let lastBig = visits.lastIndex { $0.1 == "big" }!
+    let firstSmall = visits.firstIndex { $0.1 == "small" }!
+    #expect(lastBig < firstSmall)
+    // Once the big job's rest is small, it is finished at the start of a round.
+    #expect(visits.filter { $0.1 == "big" }.map(\.2.count).reduce(0, +) == 1000)
   }
 }

@@ -1,8 +1,8 @@
 import ChannelCastClient
 import ChannelCastCore
 import ChannelCastServer
-import Logging
 import Foundation
+import Logging
 import Testing
 import ZeroMQ
 

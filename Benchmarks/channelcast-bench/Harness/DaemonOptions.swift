@@ -23,6 +23,9 @@ struct DaemonOptions: ParsableArguments {
   @Option(help: "Fan-out shards of the started daemon (default: its own default).")
   var shards: Int?
 
+  @Option(help: "deliveryHighWaterMark of the started daemon (default: its own default).")
+  var deliveryHighWaterMark: Int?
+
   @Option(help: "Give up on a run after this many seconds.")
   var timeoutSeconds: Double = 120
 
@@ -44,6 +47,9 @@ struct DaemonOptions: ParsableArguments {
     }
     var arguments = extraArguments
     if let shards { arguments += ["--shards", String(shards)] }
+    if let deliveryHighWaterMark {
+      arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
+    }
     return try DaemonUnderTest(binary: daemonBinary, arguments: arguments)
   }
 
@@ -51,6 +57,9 @@ struct DaemonOptions: ParsableArguments {
   var settings: [String: String] {
     var settings: [String: String] = ["daemon": endpoint ?? "started by the harness"]
     if let shards { settings["shards"] = String(shards) }
+    if let deliveryHighWaterMark {
+      settings["deliveryHighWaterMark"] = String(deliveryHighWaterMark)
+    }
     return settings
   }
 }

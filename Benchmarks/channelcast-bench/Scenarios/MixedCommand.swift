@@ -29,6 +29,8 @@ struct MixedCommand: ParsableCommand {
   @Option(help: "Subscribers of the largest channel, at most.") var largestChannel = 100_000
   @Option(help: "Broadcasts per second.") var rate = 1000.0
   @Option(help: "Seconds of broadcasting per run.") var duration = 10.0
+  @Option(help: "The consumer's receive high-water mark (ZMQ_RCVHWM): deliveries it buffers.")
+  var consumerHighWaterMark: Int32 = 10_000
 
   /// No channel can have more subscribers than there are users.
   private var channelCap: Int { min(largestChannel, users) }
@@ -70,7 +72,10 @@ struct MixedCommand: ParsableCommand {
     }
 
     let log = MixedDeliveryLog(channelSizes: sizes, smallChannelLimit: Self.smallChannelLimit)
-    let counter = try DeliveryCounter(endpoint: daemon.deliveryEndpoint, context: context) {
+    let counter = try DeliveryCounter(
+      endpoint: daemon.deliveryEndpoint, context: context,
+      receiveHighWaterMark: consumerHighWaterMark
+    ) {
       _, envelope in log.record(envelope: envelope)
     }
     defer { counter.stop() }
@@ -111,6 +116,7 @@ struct MixedCommand: ParsableCommand {
     try Report(
       scenario: "mixed", runs: daemonOptions.runs,
       settings: daemonOptions.settings.merging([
+        "consumerHighWaterMark": String(consumerHighWaterMark),
         "users": String(users), "channels": String(channels),
         "subscriptionsPerUser": String(subscriptionsPerUser),
         "largestChannel": String(largestChannel), "rate": String(rate),

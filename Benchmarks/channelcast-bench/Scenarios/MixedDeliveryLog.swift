@@ -100,17 +100,24 @@ final class MixedDeliveryLog: Sendable {
     return position > start ? (value, position) : nil
   }
 
-  /// The offset just past the first `marker` in `bytes` at or after `from`.
+  /// The offset just past the first `marker` in `bytes` at or after `from`. `memchr` finds
+  /// candidates for the marker's first byte and `memcmp` checks the rest: the consumer runs this
+  /// for every delivery, and a byte-by-byte scan made it the bottleneck of the scenario.
   private static func offset(after marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int)
     -> Int?
   {
+    guard let base = bytes.baseAddress, !marker.isEmpty else { return nil }
     var candidate = from
     while candidate + marker.count <= bytes.count {
-      var matched = 0
-      while matched < marker.count && bytes[candidate + matched] == marker[matched] {
-        matched += 1
+      guard
+        let found = memchr(
+          base + candidate, Int32(marker[0]), bytes.count - marker.count + 1 - candidate)
+      else { return nil }
+      candidate = base.distance(to: UnsafeRawPointer(found))
+      let matches = marker.withUnsafeBytes {
+        memcmp(base + candidate, $0.baseAddress!, marker.count) == 0
       }
-      if matched == marker.count { return candidate + matched }
+      if matches { return candidate + marker.count }
       candidate += 1
     }
     return nil

@@ -10,8 +10,11 @@ final class FanOutShard: Sendable {
   /// How many deliveries one call to the sink carries: large enough to amortize the sink's lock,
   /// small enough that shards interleave.
   static let batchSize = 512
-  /// Recipients each busy channel gets per round: a new job starts within one round.
-  static let quantum = 256
+  /// Recipients each busy channel gets per round, after the small jobs: the length of a round,
+  /// which is how long a new small job can wait, grows with it.
+  static let quantum = 128
+  /// A job with at most this many recipients left is finished at the start of a round.
+  static let smallJob = 512
 
   let number: Int
   private let queue: DispatchQueue
@@ -75,7 +78,7 @@ final class FanOutShard: Sendable {
     let moreWork = state.withValue { state in
       var batch = Batch()
       swap(&batch, &state.batch)  // keeps the batch's storage without sharing it
-      state.schedule.runRound(quantum: Self.quantum) { job, range in
+      state.schedule.runRound(quantum: Self.quantum, smallJob: Self.smallJob) { job, range in
         add(job, range, to: &batch)
       }
       flush(&batch)

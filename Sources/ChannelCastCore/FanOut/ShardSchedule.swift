@@ -1,9 +1,12 @@
 /// The order in which one shard works through its jobs: first come, first served within each
-/// channel, round-robin across channels.
+/// channel; across channels, small work first, then round-robin.
 ///
 /// A job may overtake only jobs of other channels, so every user still sees each channel's
-/// deliveries and events in the order they were submitted; but a small channel's broadcast no
-/// longer waits behind a 100,000-subscriber one: it is served within one round.
+/// deliveries and events in the order they were submitted. Each round first finishes every
+/// channel whose next job is small (at most `smallJob` recipients left: an event, a broadcast to
+/// a small channel), then gives every other busy channel one `quantum`. A small broadcast
+/// therefore waits at most one round, however many 100,000-subscriber broadcasts are under way,
+/// and large broadcasts still advance every round.
 struct ShardSchedule {
   /// One channel's jobs, oldest first, and how far the oldest has been delivered.
   private struct ChannelQueue {
@@ -12,6 +15,8 @@ struct ShardSchedule {
     var position = 0
 
     var isEmpty: Bool { head == jobs.count }
+    /// Recipients of the oldest job not yet delivered.
+    var headRemaining: Int { jobs[head].count - position }
 
     mutating func append(_ job: FanOutJob) {
       if head > 0 && head * 2 >= jobs.count {
@@ -19,6 +24,23 @@ struct ShardSchedule {
         head = 0
       }
       jobs.append(job)
+    }
+
+    /// Delivers from the oldest jobs, up to `budget` recipients.
+    mutating func serve(budget: Int, _ visit: (FanOutJob, Range<Int>) -> Void) {
+      var budget = budget
+      while budget > 0 && !isEmpty {
+        let job = jobs[head]
+        let end = min(position + budget, job.count)
+        visit(job, position..<end)
+        budget -= end - position
+        if end == job.count {
+          head += 1
+          position = 0
+        } else {
+          position = end
+        }
+      }
     }
   }
 
@@ -37,28 +59,21 @@ struct ShardSchedule {
     queues[channel]!.append(job)
   }
 
-  /// Goes once around the channels with work, giving each up to `quantum` recipients: `visit`
-  /// gets the job and the range of its recipients to deliver now, in order.
-  mutating func runRound(quantum: Int, _ visit: (FanOutJob, Range<Int>) -> Void) {
+  /// One round: every small head job in full, then up to `quantum` recipients for each channel
+  /// still busy. `visit` gets each job and the range of its recipients to deliver now, in order.
+  mutating func runRound(quantum: Int, smallJob: Int, _ visit: (FanOutJob, Range<Int>) -> Void) {
+    for channel in rotation {
+      while let queue = queues[channel], !queue.isEmpty, queue.headRemaining <= smallJob {
+        queues[channel]!.serve(budget: queue.headRemaining, visit)
+      }
+    }
     var stillBusy: [UInt32] = []
     stillBusy.reserveCapacity(rotation.count)
     for channel in rotation {
-      var queue = queues.removeValue(forKey: channel)!
-      var budget = quantum
-      while budget > 0 && !queue.isEmpty {
-        let job = queue.jobs[queue.head]
-        let end = min(queue.position + budget, job.count)
-        visit(job, queue.position..<end)
-        budget -= end - queue.position
-        if end == job.count {
-          queue.head += 1
-          queue.position = 0
-        } else {
-          queue.position = end
-        }
-      }
-      if !queue.isEmpty {
-        queues[channel] = queue
+      if !queues[channel]!.isEmpty { queues[channel]!.serve(budget: quantum, visit) }
+      if queues[channel]!.isEmpty {
+        queues[channel] = nil
+      } else {
         stillBusy.append(channel)
       }
     }

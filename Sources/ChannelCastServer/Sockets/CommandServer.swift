@@ -121,7 +121,6 @@ final class CommandServer: Sendable {
     send(Array(envelope) + [reply], on: socket)
   }
 
-
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
   /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
   /// up, then loses the reply with a warning; a client that went away is logged.
