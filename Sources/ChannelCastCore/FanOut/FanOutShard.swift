@@ -74,13 +74,20 @@ final class FanOutShard: Sendable {
     }
   }
 
+  /// Runs rounds until a batch's worth of recipients is done (a round of one busy channel is
+  /// only a quantum), hands the batch over, then yields the queue so that jobs submitted
+  /// meanwhile join the next round.
   private func runRound() {
     let moreWork = state.withValue { state in
       var batch = Batch()
       swap(&batch, &state.batch)  // keeps the batch's storage without sharing it
-      state.schedule.runRound(quantum: Self.quantum, smallJob: Self.smallJob) { job, range in
-        add(job, range, to: &batch)
-      }
+      var recipients = 0
+      repeat {
+        state.schedule.runRound(quantum: Self.quantum, smallJob: Self.smallJob) { job, range in
+          recipients += range.count
+          add(job, range, to: &batch)
+        }
+      } while recipients < Self.batchSize && !state.schedule.isEmpty
       flush(&batch)
       swap(&batch, &state.batch)
       state.roundScheduled = !state.schedule.isEmpty
