@@ -49,16 +49,7 @@ struct ReceiveMultipartTests {
 
 @Suite struct ReceiveIntoBufferTests {
   @Test func receivesFramesIntoABufferAndReportsTheirFullSize() throws {
-    let context = try ZMQContext()
-    try withIPCDirectory { directory in
-      let receiver = try makeSocket(context, .pair)
-      let sender = try makeSocket(context, .pair)
-      defer {
-        receiver.close()
-        sender.close()
-      }
-      try receiver.bind(directory.endpoint("pair"))
-      try sender.connect(directory.endpoint("pair"))
+    try withConnectedPair { sender, receiver in
       try sender.send("hello", more: true)
       try sender.send("a longer frame")
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
@@ -83,16 +74,7 @@ struct ReceiveMultipartTests {
   }
 
   @Test func sendsABufferInPlaceAndReleasesItsOwnerWhenDone() throws {
-    let context = try ZMQContext()
-    try withIPCDirectory { directory in
-      let receiver = try makeSocket(context, .pair)
-      let sender = try makeSocket(context, .pair)
-      defer {
-        receiver.close()
-        sender.close()
-      }
-      try receiver.bind(directory.endpoint("pair"))
-      try sender.connect(directory.endpoint("pair"))
+    try withConnectedPair { sender, receiver in
       weak var released: Owner?
       do {
         let owner = Owner("a shared envelope, sent twice")
@@ -108,5 +90,23 @@ struct ReceiveMultipartTests {
       for _ in 0..<100 where released != nil { usleep(10_000) }
       #expect(released == nil)
     }
+  }
+}
+
+/// Runs `body` with two connected PAIR sockets on an ipc:// endpoint of their own.
+private func withConnectedPair(_ body: (_ sender: Socket, _ receiver: Socket) throws -> Void)
+  throws
+{
+  let context = try ZMQContext()
+  try withIPCDirectory { directory in
+    let receiver = try makeSocket(context, .pair)
+    let sender = try makeSocket(context, .pair)
+    defer {
+      receiver.close()
+      sender.close()
+    }
+    try receiver.bind(directory.endpoint("pair"))
+    try sender.connect(directory.endpoint("pair"))
+    try body(sender, receiver)
   }
 }

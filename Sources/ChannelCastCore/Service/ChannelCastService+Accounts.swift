@@ -134,18 +134,14 @@ extension ChannelCastService {
         let number = try channelNumber(id)
         let subscribeTime = user.flatMap { index.subscription(user: $0, channel: number) }?
           .subscribeTime
-        result.add("resultCode", "ok")
-        result.add("resultInfo", "")
+        result.addResult()
         result.add("officialAccountInfo", object: info(number, subscribeTime: subscribeTime))
       } catch {
-        result.add("resultCode", error.code.rawValue)
-        result.add("resultInfo", error.message)
+        result.addResult(error)
       }
       results.append(object: result)
     }
-    var reply = JSONObjectWriter()
-    reply.add("results", array: results)
-    return reply
+    return .results(results)
   }
 
   /// The paged form of `getOfficialAccountsInfo`: the channels a user subscribes to, by ID.
@@ -164,13 +160,11 @@ extension ChannelCastService {
     for entry in page {
       var result = JSONObjectWriter()
       result.add("officialAccountID", utf8: entry.id.bytes)
-      result.add("resultCode", "ok")
-      result.add("resultInfo", "")
+      result.addResult()
       result.add("officialAccountInfo", object: info(entry.channel, subscribeTime: entry.time))
       results.append(object: result)
     }
-    var reply = JSONObjectWriter()
-    reply.add("results", array: results)
+    var reply = JSONObjectWriter.results(results)
     Self.addNextCursor(subscribed.count > limit ? page.last?.id : nil, to: &reply)
     return reply
   }

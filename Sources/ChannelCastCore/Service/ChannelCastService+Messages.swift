@@ -110,20 +110,16 @@ extension ChannelCastService {
           number, kind: .messageRecalled, encoded: envelope,
           envelopes: BroadcastEnvelopes(
             acceptAndNotify: shared, acceptNotNotify: shared, discard: nil))
-        result.add("resultCode", "ok")
-        result.add("resultInfo", "")
+        result.addResult()
       case .alreadyRecalled:
-        result.add("resultCode", "ok")
-        result.add("resultInfo", "already recalled")
+        result.addResult(info: "already recalled")
       case .notRetained:
-        result.add("resultCode", ErrorCode.notFound.rawValue)
-        result.add("resultInfo", "no retained message of \(id) has msgKey \(msgKey)")
+        result.addResult(
+          ChannelCastError(.notFound, "no retained message of \(id) has msgKey \(msgKey)"))
       }
       results.append(object: result)
     }
-    var reply = JSONObjectWriter()
-    reply.add("results", array: results)
-    return reply
+    return .results(results)
   }
 
   func getHistory(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {

@@ -59,17 +59,13 @@ extension ChannelCastService {
         let userID = ByteString(bytes)
         try FieldValidation.userID(userID)
         try subscribe(index.directory.intern(userID), to: number)
-        result.add("resultCode", "ok")
-        result.add("resultInfo", "")
+        result.addResult()
       } catch {
-        result.add("resultCode", error.code.rawValue)
-        result.add("resultInfo", error.message)
+        result.addResult(error)
       }
       results.append(object: result)
     }
-    var reply = JSONObjectWriter()
-    reply.add("results", array: results)
-    return reply
+    return .results(results)
   }
 
   func unsubscribeOfficialAccount(_ request: Request) throws(ChannelCastError)
