@@ -5,7 +5,8 @@ enum Reply {
   static let nullID: ArraySlice<UInt8> = ArraySlice("null".utf8)
 
   static func success(id: ArraySlice<UInt8>, result: JSONObjectWriter) -> [UInt8] {
-    var reply = JSONObjectWriter(reservingCapacity: 128)
+    // Sized for the whole reply, so that the result is copied in once.
+    var reply = JSONObjectWriter(reservingCapacity: result.finished().count + id.count + 32)
     reply.add("id", rawJSON: id)
     reply.add("ok", true)
     reply.add("result", object: result)

@@ -118,17 +118,22 @@ final class CommandServer: Sendable {
     } else {
       reply = service.handle(body[body.startIndex])
     }
-    send(Array(envelope) + [reply], on: socket)
+    send(reply, after: envelope, on: socket)
   }
 
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
   /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
   /// up, then loses the reply with a warning; a client that went away is logged.
-  private func send(_ frames: [[UInt8]], on socket: Socket) {
+  private func send(_ reply: [UInt8], after envelope: ArraySlice<[UInt8]>, on socket: Socket) {
     var waited = 0
     while true {
       do {
-        if try socket.sendMultipart(frames, dontWait: true) { return }
+        // Once the first frame is queued libzmq takes the rest of the message as well.
+        if try socket.send(envelope[envelope.startIndex], more: true, dontWait: true) {
+          for frame in envelope.dropFirst() { try socket.send(frame, more: true) }
+          try socket.send(reply)
+          return
+        }
       } catch  where error.code == EHOSTUNREACH {
         logger.debug("a client went away before its reply")
         return
