@@ -86,9 +86,14 @@ public final class ChannelCastClient {
 
   /// Waits for the next reply frame and returns it undecoded.
   public func receiveRawReply() throws -> [UInt8] {
-    let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
-    guard ready[0].contains(.readable), let frames = try socket.receiveMultipart(dontWait: true)
-    else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
+    // A pipelining client usually finds its next reply already there: only wait (a poll
+    // system call) when it is not.
+    var frames = try socket.receiveMultipart(dontWait: true)
+    if frames == nil {
+      let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
+      if ready[0].contains(.readable) { frames = try socket.receiveMultipart(dontWait: true) }
+    }
+    guard let frames else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
     guard let body = frames.last, frames.count == 2, frames[0].isEmpty else {
       throw ClientError.malformedReply("expected an empty delimiter and one frame")
     }
