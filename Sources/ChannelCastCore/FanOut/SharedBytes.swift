@@ -8,7 +8,7 @@ public final class SharedBytes: @unchecked Sendable {
   public init(_ bytes: [UInt8]) {
     let storage = UnsafeMutableRawBufferPointer.allocate(
       byteCount: max(bytes.count, 1), alignment: 1)
-    storage.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+    bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
     buffer = UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count])
   }
 
