@@ -75,16 +75,19 @@ final class CommandServer: Sendable {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
         guard ready[0].contains(.readable) else { continue }
-        // Take what has arrived (up to a run's worth) before looking at the stop flag again;
-        // the events of a run of requests go to the shards together.
-        var handled = 0
-        while handled < Self.requestsPerRun,
+        // Take what has arrived (up to a run's worth) before looking at the stop flag again.
+        // The run's events go to the shards together, then its replies go out together, so
+        // that libzmq's I/O thread is woken once for the run rather than once per reply.
+        var replies: [(envelope: ArraySlice<[UInt8]>, reply: [UInt8])] = []
+        while replies.count < Self.requestsPerRun,
           let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
         {
-          answer(request.frames, truncated: request.truncated, on: socket, service: service)
-          handled += 1
+          if let answer = answer(request.frames, truncated: request.truncated, service: service) {
+            replies.append(answer)
+          }
         }
         service.submitPendingDeliveries()
+        for (envelope, reply) in replies { send(reply, after: envelope, on: socket) }
       } catch  where error.isTerminated {
         return
       } catch {
@@ -94,14 +97,15 @@ final class CommandServer: Sendable {
     }
   }
 
-  /// Replies to one request. A request is `[routing frames..., "", request]`: one routing ID
+  /// Answers one request: its reply and the routing frames to send it after (nil when there is
+  /// nothing to answer). A request is `[routing frames..., "", request]`: one routing ID
   /// from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all echoed back
   /// with the delimiter. A DEALER that leaves out the delimiter sends `[routing ID, request]`
   /// and gets its reply the same way.
-  private func answer(
-    _ frames: [[UInt8]], truncated: Bool, on socket: Socket, service: ChannelCastService
-  ) {
-    guard frames.count >= 2 else { return }  // a routing ID alone: nothing to answer
+  private func answer(_ frames: [[UInt8]], truncated: Bool, service: ChannelCastService)
+    -> (envelope: ArraySlice<[UInt8]>, reply: [UInt8])?
+  {
+    guard frames.count >= 2 else { return nil }  // a routing ID alone: nothing to answer
     let envelope: ArraySlice<[UInt8]>
     if let delimiter = frames.dropFirst().firstIndex(where: \.isEmpty) {
       envelope = frames[...delimiter]
@@ -118,7 +122,7 @@ final class CommandServer: Sendable {
     } else {
       reply = service.handle(body[body.startIndex])
     }
-    send(reply, after: envelope, on: socket)
+    return (envelope, reply)
   }
 
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
