@@ -17,8 +17,8 @@ final class CommandServer: Sendable {
   /// Frames read of one message: routing IDs (one per proxy hop), the empty delimiter and the
   /// request. A message with more is answered with an error, its extra frames not kept.
   private static let maximumFrames = 16
-  /// Requests handled before their events are handed to the shards: enough to save queue hops,
-  /// few enough that an event waits well under a millisecond.
+  /// Requests handled before their events go to the shards and their replies to the clients:
+  /// enough to save queue hops and wake-ups, few enough that a reply waits about a millisecond.
   private static let requestsPerRun = 256
   /// Replies queued per client before the client must read some: the depth of pipelining.
   static let replyHighWaterMark: Int32 = 100_000
@@ -79,9 +79,11 @@ final class CommandServer: Sendable {
         // The run's events go to the shards together, then its replies go out together, so
         // that libzmq's I/O thread is woken once for the run rather than once per reply.
         var replies: [(envelope: ArraySlice<[UInt8]>, reply: [UInt8])] = []
-        while replies.count < Self.requestsPerRun,
+        var received = 0
+        while received < Self.requestsPerRun,
           let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
         {
+          received += 1
           if let answer = answer(request.frames, truncated: request.truncated, service: service) {
             replies.append(answer)
           }
