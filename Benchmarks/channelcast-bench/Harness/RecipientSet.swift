@@ -49,4 +49,14 @@ final class RecipientSet: Sendable {
   var missing: Int { size - seen.withLock { $0.reduce(0) { $0 + $1.nonzeroBitCount } } }
   var duplicateCount: Int { duplicates.load(ordering: .relaxed) }
   var strangerCount: Int { strangers.load(ordering: .relaxed) }
+
+  /// Throws unless every user was marked exactly once and `received` (the consumer's count)
+  /// holds nothing else: the check every fan-out measurement ends with.
+  func checkComplete(received: Int, system: String) throws {
+    guard missing == 0, duplicateCount == 0, received == size else {
+      throw BenchmarkError(
+        "\(system) deliveries wrong: \(missing) missing, \(duplicateCount) duplicated, "
+          + "\(received - size) extra")
+    }
+  }
 }

@@ -83,12 +83,7 @@ struct Megacast {
         forCount: subscribers, deadline: Deadline("megacast run", seconds: options.timeoutSeconds))
       let last = counter.lastArrivalNanoseconds
       try counter.waitForQuiet(deadline: Deadline("quiet after the run", seconds: 30))
-      guard recipients.missing == 0, recipients.duplicateCount == 0, counter.count == subscribers
-      else {
-        throw BenchmarkError(
-          "deliveries wrong: \(recipients.missing) missing, \(recipients.duplicateCount) "
-            + "duplicated, \(counter.count - subscribers) extra")
-      }
+      try recipients.checkComplete(received: counter.count, system: "channelcastd")
       let recipientCount = reply.result?.objectMembers?["recipientCount"]?.int64Value ?? -1
       guard recipientCount == Int64(subscribers) else {
         throw BenchmarkError("recipientCount \(recipientCount), expected \(subscribers)")

@@ -92,13 +92,7 @@ struct RawCeiling {
       try counter.wait(forCount: messages.count, deadline: run)
       let last = counter.lastArrivalNanoseconds
       try counter.waitForQuiet(deadline: Deadline("quiet after the raw run", seconds: 30))
-      guard recipients.missing == 0, recipients.duplicateCount == 0,
-        counter.count == messages.count
-      else {
-        throw BenchmarkError(
-          "raw ceiling deliveries wrong: \(recipients.missing) missing, "
-            + "\(recipients.duplicateCount) duplicated, \(counter.count - messages.count) extra")
-      }
+      try recipients.checkComplete(received: counter.count, system: "raw ceiling")
       rates.append(Double(messages.count) / (Double(last - start) / 1e9))
     }
     return rates

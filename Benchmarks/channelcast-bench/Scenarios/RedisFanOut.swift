@@ -56,13 +56,7 @@ struct RedisFanOut {
       try subscriber.wait(forCount: messages.count, deadline: run)
       let last = subscriber.lastArrivalNanoseconds
       usleep(200_000)  // anything extra would show up as a count above N
-      guard recipients.missing == 0, recipients.duplicateCount == 0,
-        subscriber.count == messages.count
-      else {
-        throw BenchmarkError(
-          "redis deliveries wrong: \(recipients.missing) missing, "
-            + "\(recipients.duplicateCount) duplicated, \(subscriber.count - messages.count) extra")
-      }
+      try recipients.checkComplete(received: subscriber.count, system: "redis")
       recorder.record(
         "Redis \(server.version) Lua fan-out: deliveries/s (EVAL call → last delivery)",
         Double(messages.count) / (Double(last - requested) / 1e9), unit: "deliveries/s")

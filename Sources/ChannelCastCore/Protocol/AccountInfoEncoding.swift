@@ -32,11 +32,4 @@ extension JSONObjectWriter {
     return info
   }
 
-  static func officialAccountInfo(
-    _ account: OfficialAccount, subscriberCount: Int, subscribeTime: UInt32? = nil
-  ) -> JSONObjectWriter {
-    officialAccountInfo(
-      account, staticInfo: officialAccountStaticInfo(account), subscriberCount: subscriberCount,
-      subscribeTime: subscribeTime)
-  }
 }

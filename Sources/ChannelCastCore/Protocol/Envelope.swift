@@ -50,14 +50,13 @@ public enum Envelope {
     return envelope.finished()
   }
 
-  public static func officialAccountInfoChanged(
-    seq: UInt64, account: OfficialAccount, subscriberCount: Int
-  ) -> [UInt8] {
+  /// `officialAccountInfoChanged`, carrying the channel-wide view (no `subscribeTime`).
+  public static func officialAccountInfoChanged(seq: UInt64, officialAccountInfo: JSONObjectWriter)
+    -> [UInt8]
+  {
     var envelope = start("officialAccountInfoChanged")
     envelope.add("seq", seq)
-    envelope.add(
-      "officialAccountInfo",
-      object: .officialAccountInfo(account, subscriberCount: subscriberCount))
+    envelope.add("officialAccountInfo", object: officialAccountInfo)
     return envelope.finished()
   }
 

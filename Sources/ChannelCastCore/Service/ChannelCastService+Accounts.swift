@@ -83,13 +83,13 @@ extension ChannelCastService {
 
     channels[Int(number)]!.account = account
     let seq = nextSeq(number)
-    let envelope = Envelope.officialAccountInfoChanged(
-      seq: seq, account: state(number).account,
-      subscriberCount: index.subscriberCount(of: number))
+    // The reply and the event carry the same view: encode it once.
+    let view = info(number)
+    let envelope = Envelope.officialAccountInfoChanged(seq: seq, officialAccountInfo: view)
     appendToStream(
       number, kind: .officialAccountInfoChanged, encoded: envelope,
       envelopes: .everyone(SharedBytes(envelope)))
-    return info(number)
+    return view
   }
 
   func deleteOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {

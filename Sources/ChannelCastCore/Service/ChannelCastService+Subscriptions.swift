@@ -29,7 +29,7 @@ extension ChannelCastService {
     case .full:
       throw ChannelCastError(
         .limitExceeded,
-        "official account \(account(number).officialAccountID) has reached its "
+        "official account \(channels[Int(number)]!.account.officialAccountID) has reached its "
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
     case .subscribed:

@@ -104,10 +104,6 @@ public final class ChannelCastService {
     channels[Int(number)]!
   }
 
-  func account(_ number: UInt32) -> OfficialAccount {
-    channels[Int(number)]!.account
-  }
-
   /// A channel's info as the protocol shows it, optionally in one subscriber's view.
   func info(_ number: UInt32, subscribeTime: UInt32? = nil) -> JSONObjectWriter {
     let channel = channels[Int(number)]!
