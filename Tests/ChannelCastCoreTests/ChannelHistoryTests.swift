@@ -5,7 +5,8 @@ import Testing
 @Suite struct ChannelHistoryTests {
   private func message(_ seq: UInt64, bytes: Int = 10) -> HistoryEntry {
     HistoryEntry(
-      seq: seq, kind: .message(msgKey: "k\(seq)", sendTimeMs: Int64(seq), recalled: false),
+      seq: seq, timeMs: Int64(seq) * 1000,
+      kind: .message(msgKey: "k\(seq)", sendTimeMs: Int64(seq), recalled: false),
       encoded: Array(repeating: UInt8(ascii: "x"), count: bytes))
   }
 
@@ -25,6 +26,16 @@ import Testing
     for seq in 1...4 { history.append(message(UInt64(seq))) }
     #expect(history.entries(after: 0, limit: 100).map(\.seq) == [3, 4])
     #expect(history.encodedBytes == 20)
+  }
+
+  @Test func evictsEntriesOlderThanTheMaximumAge() {
+    var history = ChannelHistory(maxEntries: 100, maxBytes: 1 << 20, maxAgeMs: 2500)
+    for seq in 1...4 { history.append(message(UInt64(seq))) }
+    // Appending at 4 s evicts what is older than 1.5 s: seqs 1 (1 s).
+    #expect(history.entries(after: 0, limit: 100).map(\.seq) == [2, 3, 4])
+    history.evictExpired(nowMs: 6000)
+    #expect(history.entries(after: 0, limit: 100).map(\.seq) == [4])
+    #expect(history.oldestSeq(lastSeq: 4) == 4)
   }
 
   @Test func reportsNothingRetainedAsLastSeqPlusOne() {

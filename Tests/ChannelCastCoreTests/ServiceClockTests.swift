@@ -30,7 +30,7 @@ final class ManualClock: TimeSource {
 
   private func call(_ request: String) -> [String: Any] {
     let reply = service.handle(Array(request.utf8))
-    service.submitPendingDeliveries()
+    service.finishRun()
     return (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any] ?? [:]
   }
 

@@ -8,6 +8,8 @@ struct FanOutJob: Sendable {
 
   let recipients: Recipients
   let envelopes: BroadcastEnvelopes
+  /// The broadcast's progress, told when this job is done; nil when nobody waits for it.
+  var progress: BroadcastProgress? = nil
 
   var count: Int {
     switch recipients {

@@ -31,11 +31,12 @@ final class FanOutShard: Sendable {
     var batch = Batch()
   }
 
-  /// The deliveries being gathered for the sink, and the jobs whose envelopes they point into
-  /// (kept alive until the batch is handed over).
+  /// The deliveries being gathered for the sink, the jobs whose envelopes they point into
+  /// (kept alive until the batch is handed over), and the broadcasts whose last job ends in it.
   private struct Batch {
     var deliveries: [Delivery] = []
     var jobs: [FanOutJob] = []
+    var finishing: [BroadcastProgress] = []
   }
 
   init(number: Int, directory: UserDirectory, sink: any DeliverySink, counters: FanOutCounters) {
@@ -113,6 +114,9 @@ final class FanOutShard: Sendable {
         }
       }
       pendingDeliveries.subtract(range.count, ordering: .relaxed)
+      if range.upperBound == job.count, let progress = job.progress {
+        batch.finishing.append(progress)
+      }
     case .user(let user):
       if let envelope = job.envelopes[.acceptAndNotify] {
         batch.deliveries.append(
@@ -122,7 +126,8 @@ final class FanOutShard: Sendable {
     }
   }
 
-  /// Hands the batch to the sink and releases the jobs it pointed into.
+  /// Hands the batch to the sink, releases the jobs it pointed into, and reports the jobs it
+  /// finished.
   private func flush(_ batch: inout Batch) {
     let attempted = batch.deliveries.count
     if attempted > 0 {
@@ -132,5 +137,7 @@ final class FanOutShard: Sendable {
       batch.deliveries.removeAll(keepingCapacity: true)
     }
     batch.jobs.removeAll(keepingCapacity: true)
+    for progress in batch.finishing { progress.jobFinished() }
+    batch.finishing.removeAll(keepingCapacity: true)
   }
 }

@@ -20,14 +20,20 @@ struct PendingFanOut {
 
   var isEmpty: Bool { recipientCount == 0 }
 
-  /// Adds a broadcast to a channel's members, split by their shards.
+  /// Adds a broadcast to a channel's members, split by their shards. Returns its progress,
+  /// finished at once when the channel has no members.
+  @discardableResult
   mutating func addBroadcast(
     to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32
-  ) {
+  ) -> BroadcastProgress {
     precondition(members.shards.count == jobsByShard.count)
+    let progress = BroadcastProgress(jobs: members.shards.count { !$0.isEmpty })
     for (shard, shardMembers) in members.shards.enumerated() where !shardMembers.isEmpty {
-      add(FanOutJob(recipients: .members(shardMembers), envelopes: envelopes), shard, channel)
+      add(
+        FanOutJob(recipients: .members(shardMembers), envelopes: envelopes, progress: progress),
+        shard, channel)
     }
+    return progress
   }
 
   /// Adds an event about a channel for one user on its shard.

@@ -1,5 +1,5 @@
 /// The retained tail of one channel's stream: at most `maxEntries` entries and `maxBytes` of
-/// encoded entries, oldest evicted first. Entries are consecutive in `seq`, so a position is
+/// encoded entries, none older than `maxAgeMs` (when set), oldest evicted first. Entries are consecutive in `seq`, so a position is
 /// found by arithmetic.
 public struct ChannelHistory: Sendable {
   /// What recalling a message key found.
@@ -12,15 +12,18 @@ public struct ChannelHistory: Sendable {
 
   public let maxEntries: Int
   public let maxBytes: Int
+  /// The age after which an entry is evicted, in milliseconds; 0 keeps entries of any age.
+  public let maxAgeMs: Int64
   private var entries: [HistoryEntry] = []
   /// Entries before `head` are evicted; compacted when they make up half of the array.
   private var head = 0
   private var seqByMsgKey: [String: UInt64] = [:]
   public private(set) var encodedBytes = 0
 
-  public init(maxEntries: Int, maxBytes: Int) {
+  public init(maxEntries: Int, maxBytes: Int, maxAgeMs: Int64 = 0) {
     self.maxEntries = maxEntries
     self.maxBytes = maxBytes
+    self.maxAgeMs = maxAgeMs
   }
 
   public var count: Int { entries.count - head }
@@ -38,6 +41,15 @@ public struct ChannelHistory: Sendable {
       seqByMsgKey[msgKey] = entry.seq
     }
     while count > 0 && (count > maxEntries || encodedBytes > maxBytes) {
+      evictOldest()
+    }
+    evictExpired(nowMs: entry.timeMs)
+  }
+
+  /// Evicts the entries older than `maxAgeMs` at `nowMs`.
+  public mutating func evictExpired(nowMs: Int64) {
+    guard maxAgeMs > 0 else { return }
+    while count > 0 && entries[head].timeMs < nowMs - maxAgeMs {
       evictOldest()
     }
   }

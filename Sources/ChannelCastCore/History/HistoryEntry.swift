@@ -9,12 +9,15 @@ public struct HistoryEntry: Sendable {
   }
 
   public let seq: UInt64
+  /// When the entry joined the stream, in Unix milliseconds: what age retention goes by.
+  public let timeMs: Int64
   public internal(set) var kind: Kind
   /// The encoded entry: the delivery envelope of the same seq, less the per-recipient `notify`.
   public internal(set) var encoded: [UInt8]
 
-  public init(seq: UInt64, kind: Kind, encoded: [UInt8]) {
+  public init(seq: UInt64, timeMs: Int64, kind: Kind, encoded: [UInt8]) {
     self.seq = seq
+    self.timeMs = timeMs
     self.kind = kind
     self.encoded = encoded
   }

@@ -188,6 +188,23 @@ public struct SubscriptionIndex {
     return subscriptionsByUser[Int(user)].map { ($0.channel, $0.subscribeTime) }
   }
 
+  /// A user's subscriptions with their flags, in no order: what a snapshot keeps of them.
+  public func subscriptionDetails(of user: UInt32)
+    -> [(channel: UInt32, subscribeTime: UInt32, flag: MessageFlag)]
+  {
+    guard Int(user) < subscriptionsByUser.count, !subscriptionsByUser[Int(user)].isEmpty
+    else { return [] }
+    let shard = knownShard(of: user)
+    return subscriptionsByUser[Int(user)].map {
+      ($0.channel, $0.subscribeTime, members[Int($0.channel)]!.shards[shard][Int($0.slot)].flag)
+    }
+  }
+
+  /// Every subscription's custom data that is not empty, in no order.
+  public var customDataEntries: [(user: UInt32, channel: UInt32, customData: String)] {
+    customData.map { key, value in (UInt32(truncatingIfNeeded: key), UInt32(key >> 32), value) }
+  }
+
   /// A page of a channel's subscribers ordered by user ID bytes: the first `limit` whose ID sorts
   /// after `cursor`, and whether more follow.
   ///

@@ -32,6 +32,15 @@ extension ChannelCastService {
         details: .init(field: "officialAccountID"))
     }
 
+    mutationLog?.append(.channelCreated(account))
+    let number = insertChannel(account)
+    return info(number)
+  }
+
+  /// Adds a channel to the state and returns its number. Shared by create and recovery.
+  @discardableResult
+  func insertChannel(_ account: OfficialAccount) -> UInt32 {
+    let id = account.officialAccountID
     retiredLastSeq[id] = nil
     let number = index.addChannel()
     let state = ChannelState(account: account, history: newHistory())
@@ -42,7 +51,7 @@ extension ChannelCastService {
     }
     channelNumbers[id] = number
     sortedIDs.insert(id, at: Self.insertionPoint(of: id, in: sortedIDs))
-    return info(number)
+    return number
   }
 
   func listOfficialAccounts(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
@@ -81,31 +90,64 @@ extension ChannelCastService {
       throw ChannelCastError(.invalidArgument, "the request changes nothing")
     }
 
-    channels[Int(number)]!.account = account
-    let seq = nextSeq(number)
-    // The reply and the event carry the same view: encode it once.
-    let view = info(number)
-    let envelope = Envelope.officialAccountInfoChanged(seq: seq, officialAccountInfo: view)
-    appendToStream(
-      number, kind: .officialAccountInfoChanged, encoded: envelope,
-      envelopes: .everyone(SharedBytes(envelope)))
+    let change = JournalRecord.ChannelChange(
+      officialAccountID: account.officialAccountID, seq: nextSeq(number),
+      timeMs: clock.nowMilliseconds(), officialAccountName: account.officialAccountName,
+      faceUrl: account.faceUrl, organization: account.organization,
+      introduction: account.introduction, customData: account.customData,
+      maxSubscriberCount: account.maxSubscriberCount)
+    mutationLog?.append(.channelChanged(change))
+    let (view, envelope) = storeChange(change, in: number)
+    broadcast(number, envelopes: .everyone(SharedBytes(envelope)))
     return view
+  }
+
+  /// Applies a change to a channel and appends its `officialAccountInfoChanged` entry; returns
+  /// the channel's new view and the entry (the reply and the event carry the same view: it is
+  /// encoded once). Shared by `setOfficialAccountInfo` and recovery.
+  func storeChange(_ change: JournalRecord.ChannelChange, in number: UInt32)
+    -> (view: JSONObjectWriter, envelope: [UInt8])
+  {
+    var account = state(number).account
+    account.officialAccountName = change.officialAccountName
+    account.faceUrl = change.faceUrl
+    account.organization = change.organization
+    account.introduction = change.introduction
+    account.customData = change.customData
+    account.maxSubscriberCount = change.maxSubscriberCount
+    channels[Int(number)]!.account = account
+    advanceSeq(number, to: change.seq)  // before the view, which shows it
+    let view = info(number)
+    let envelope = Envelope.officialAccountInfoChanged(seq: change.seq, officialAccountInfo: view)
+    appendToStream(
+      number, seq: change.seq, timeMs: change.timeMs, kind: .officialAccountInfoChanged,
+      encoded: envelope)
+    return (view, envelope)
   }
 
   func deleteOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let id = try request.requiredOfficialAccountID()
     let number = try channelNumber(id)
-    let members = index.removeChannel(number)
+    mutationLog?.append(.channelDeleted(officialAccountID: id))
     pendingFanOut.addBroadcast(
-      to: members,
+      to: removeChannel(number),
       envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
       channel: number)
     submitPendingDeliveries()
+    return JSONObjectWriter()
+  }
+
+  /// Removes a channel, its subscriptions and its messages still in flight; returns its last
+  /// members. Shared by `deleteOfficialAccount` and recovery.
+  func removeChannel(_ number: UInt32) -> ChannelMembers {
+    let id = state(number).account.officialAccountID
+    let members = index.removeChannel(number)
     retiredLastSeq[id] = state(number).account.lastSeq
     channels[Int(number)] = nil
     channelNumbers[id] = nil
     sortedIDs.remove(at: Self.insertionPoint(of: id, in: sortedIDs))
-    return JSONObjectWriter()
+    inFlightMessages.removeAll { $0.message.officialAccountID == id }
+    return members
   }
 
   func getOfficialAccountsInfo(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {

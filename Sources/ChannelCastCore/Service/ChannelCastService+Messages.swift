@@ -12,7 +12,7 @@ extension ChannelCastService {
       let earlier = channels[Int(number)]!.sentMessages.entry(
         for: clientMsgID, nowMs: nowMs, retentionMs: limits.clientMsgIDRetentionMs)
     {
-      guard earlier.payloadHash == payloadHash, earlier.payloadCount == payload.count else {
+      guard earlier.payloadHash.matches(payloadHash), earlier.payloadCount == payload.count else {
         throw ChannelCastError(
           .duplicate,
           "clientMsgID \"\(clientMsgID)\" was used for a different payload (msgKey \(earlier.msgKey))",
@@ -21,30 +21,62 @@ extension ChannelCastService {
       return earlier.result
     }
 
-    let seq = nextSeq(number)
-    let msgKey = identifiers.nextMessageKey()
-    let sendTimeMs = channels[Int(number)]!.account.nextSendTime(nowMs: nowMs)
-    channels[Int(number)]!.account.lastMessageTime = sendTimeMs / 1000
-    let members = index.members(of: number)
-    func encode(notify: Bool?) -> [UInt8] {
-      Envelope.message(
-        officialAccountID: id, msgKey: msgKey, seq: seq, sendTimeMs: sendTimeMs, notify: notify,
-        payload: payload)
-    }
-    appendToStream(
-      number, kind: .message(msgKey: msgKey, sendTimeMs: sendTimeMs, recalled: false),
-      encoded: encode(notify: nil),
-      envelopes: BroadcastEnvelopes(
-        acceptAndNotify: SharedBytes(encode(notify: true)),
-        acceptNotNotify: SharedBytes(encode(notify: false)), discard: nil))
+    let channel = state(number)
+    let message = JournalRecord.SentMessage(
+      officialAccountID: id, seq: nextSeq(number), msgKey: identifiers.nextMessageKey(),
+      sendTimeMs: max(channel.account.lastSendTimeMs, nowMs), sentAtMs: nowMs,
+      recipientCount: index.members(of: number).messageRecipientCount, clientMsgID: clientMsgID,
+      payload: Array(payload))
+    mutationLog?.append(.messageSent(message))
+    storeSentMessage(message, in: number)
+    let progress = broadcast(number, envelopes: Self.messageEnvelopes(message))
+    inFlightMessages.append(InFlightMessage(message: message, progress: progress))
+    return Self.sentResult(message)
+  }
 
-    let sent = SentMessageLog.Entry(
-      payloadHash: payloadHash, payloadCount: payload.count, msgKey: msgKey, seq: seq,
-      sendTimeMs: sendTimeMs, recipientCount: members.messageRecipientCount, sentAtMs: nowMs)
-    if let clientMsgID {
-      channels[Int(number)]!.sentMessages.record(sent, for: clientMsgID)
+  /// Adds a sent message to its channel: the stream entry, the send time, the `clientMsgID`.
+  /// Shared by `sendMessage` and recovery.
+  func storeSentMessage(_ message: JournalRecord.SentMessage, in number: UInt32) {
+    advanceSeq(number, to: message.seq)
+    appendToStream(
+      number, seq: message.seq, timeMs: message.sendTimeMs,
+      kind: .message(msgKey: message.msgKey, sendTimeMs: message.sendTimeMs, recalled: false),
+      encoded: Self.messageEnvelope(message, notify: nil))
+    _ = channels[Int(number)]!.account.nextSendTime(nowMs: message.sendTimeMs)
+    channels[Int(number)]!.account.lastMessageTime = message.sendTimeMs / 1000
+    if let clientMsgID = message.clientMsgID {
+      channels[Int(number)]!.sentMessages.record(
+        SentMessageLog.Entry(
+          payloadHash: SentMessageLog.hash(message.payload[...]),
+          payloadCount: message.payload.count, msgKey: message.msgKey, seq: message.seq,
+          sendTimeMs: message.sendTimeMs, recipientCount: message.recipientCount,
+          sentAtMs: message.sentAtMs),
+        for: clientMsgID)
     }
-    return sent.result
+  }
+
+  /// What each message flag receives of a message.
+  static func messageEnvelopes(_ message: JournalRecord.SentMessage) -> BroadcastEnvelopes {
+    BroadcastEnvelopes(
+      acceptAndNotify: SharedBytes(messageEnvelope(message, notify: true)),
+      acceptNotNotify: SharedBytes(messageEnvelope(message, notify: false)), discard: nil)
+  }
+
+  private static func messageEnvelope(_ message: JournalRecord.SentMessage, notify: Bool?)
+    -> [UInt8]
+  {
+    Envelope.message(
+      officialAccountID: message.officialAccountID, msgKey: message.msgKey, seq: message.seq,
+      sendTimeMs: message.sendTimeMs, notify: notify, payload: message.payload[...])
+  }
+
+  private static func sentResult(_ message: JournalRecord.SentMessage) -> JSONObjectWriter {
+    var result = JSONObjectWriter()
+    result.add("msgKey", message.msgKey)
+    result.add("seq", message.seq)
+    result.add("sendTimeMs", message.sendTimeMs)
+    result.add("recipientCount", message.recipientCount)
+    return result
   }
 
   func sendMessageToOfficialAccount(_ request: Request) throws(ChannelCastError)
@@ -61,18 +93,20 @@ extension ChannelCastService {
         .permissionDenied, "user \(userID) does not subscribe to \(id)",
         details: .init(field: "userID"))
     }
-    let msgKey = identifiers.nextMessageKey()
-    let sendTimeMs = channels[Int(number)]!.account.nextSendTime(
-      nowMs: clock.nowMilliseconds())
+    let message = JournalRecord.SubscriberMessage(
+      officialAccountID: id, fromUserID: userID, msgKey: identifiers.nextMessageKey(),
+      sendTimeMs: channels[Int(number)]!.account.nextSendTime(nowMs: clock.nowMilliseconds()),
+      payload: Array(payload))
+    mutationLog?.append(.subscriberMessage(message))
     let owner = index.directory.intern(state(number).account.ownerUserID)
     sendEvent(
       Envelope.subscriberMessage(
-        officialAccountID: id, fromUserID: userID, msgKey: msgKey, sendTimeMs: sendTimeMs,
-        payload: payload),
+        officialAccountID: id, fromUserID: userID, msgKey: message.msgKey,
+        sendTimeMs: message.sendTimeMs, payload: payload),
       toUser: owner, channel: number)
     var result = JSONObjectWriter()
-    result.add("msgKey", msgKey)
-    result.add("sendTimeMs", sendTimeMs)
+    result.add("msgKey", message.msgKey)
+    result.add("sendTimeMs", message.sendTimeMs)
     return result
   }
 
@@ -97,17 +131,14 @@ extension ChannelCastService {
       var result = JSONObjectWriter()
       result.add("msgKey", msgKey)
       switch state(number).history.lookUpForRecall(msgKey: msgKey) {
-      case .retained(let messageSeq, let sendTimeMs):
-        channels[Int(number)]!.history.markRecalled(
-          seq: messageSeq,
-          tombstone: Envelope.messageTombstone(
-            officialAccountID: id, msgKey: msgKey, seq: messageSeq, sendTimeMs: sendTimeMs))
-        let seq = nextSeq(number)
-        let envelope = Envelope.messageRecalled(
-          seq: seq, officialAccountID: id, msgKey: msgKey, reason: reason)
-        let shared = SharedBytes(envelope)
-        appendToStream(
-          number, kind: .messageRecalled, encoded: envelope,
+      case .retained(let messageSeq, _):
+        let recall = JournalRecord.RecalledMessage(
+          officialAccountID: id, msgKey: msgKey, messageSeq: messageSeq, seq: nextSeq(number),
+          reason: reason, timeMs: clock.nowMilliseconds())
+        mutationLog?.append(.messageRecalled(recall))
+        let shared = SharedBytes(storeRecall(recall, in: number))
+        broadcast(
+          number,
           envelopes: BroadcastEnvelopes(
             acceptAndNotify: shared, acceptNotNotify: shared, discard: nil))
         result.addResult()
@@ -120,6 +151,28 @@ extension ChannelCastService {
       results.append(object: result)
     }
     return .results(results)
+  }
+
+  /// Turns a retained message into its tombstone and appends the `messageRecalled` entry;
+  /// returns that entry. Shared by `recallMessages` and recovery.
+  @discardableResult
+  func storeRecall(_ recall: JournalRecord.RecalledMessage, in number: UInt32) -> [UInt8] {
+    if case .retained(_, let sendTimeMs) = state(number).history.lookUpForRecall(
+      msgKey: recall.msgKey)
+    {
+      channels[Int(number)]!.history.markRecalled(
+        seq: recall.messageSeq,
+        tombstone: Envelope.messageTombstone(
+          officialAccountID: recall.officialAccountID, msgKey: recall.msgKey,
+          seq: recall.messageSeq, sendTimeMs: sendTimeMs))
+    }
+    advanceSeq(number, to: recall.seq)
+    let envelope = Envelope.messageRecalled(
+      seq: recall.seq, officialAccountID: recall.officialAccountID, msgKey: recall.msgKey,
+      reason: recall.reason)
+    appendToStream(
+      number, seq: recall.seq, timeMs: recall.timeMs, kind: .messageRecalled, encoded: envelope)
+    return envelope
   }
 
   func getHistory(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
@@ -138,6 +191,7 @@ extension ChannelCastService {
           details: .init(field: "userID"))
       }
     }
+    channels[Int(number)]!.history.evictExpired(nowMs: clock.nowMilliseconds())
     let channel = state(number)
     var messages = JSONArrayWriter()
     for entry in channel.history.entries(after: UInt64(afterSeq), limit: limit) {

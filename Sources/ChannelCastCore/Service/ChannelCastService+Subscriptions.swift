@@ -4,8 +4,7 @@ extension ChannelCastService {
     let number = try channelNumber(try request.requiredOfficialAccountID())
     switch (request.has("userID"), request.has("userIDList")) {
     case (true, false):
-      let user = index.directory.intern(try request.requiredUserID())
-      return try subscribe(user, to: number)
+      return try subscribe(try request.requiredUserID(), to: number)
     case (false, true):
       return try subscribeBatch(request, to: number)
     default:
@@ -16,9 +15,10 @@ extension ChannelCastService {
   /// Subscribes one user and sends it `officialAccountSubscribed` unless it already subscribed.
   /// Returns the user's view of the channel, with the first subscribe time for a repeat.
   @discardableResult
-  private func subscribe(_ user: UInt32, to number: UInt32) throws(ChannelCastError)
+  private func subscribe(_ userID: ByteString, to number: UInt32) throws(ChannelCastError)
     -> JSONObjectWriter
   {
+    let user = index.directory.intern(userID)
     let now = UInt32(clamping: nowSeconds)
     let maximum = channels[Int(number)]!.account.maxSubscriberCount
     switch index.subscribe(
@@ -33,6 +33,10 @@ extension ChannelCastService {
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
     case .subscribed:
+      mutationLog?.append(
+        .subscribed(
+          officialAccountID: state(number).account.officialAccountID, userID: userID,
+          subscribeTime: now))
       // The reply and the event carry the same view: encode it once.
       let view = info(number, subscribeTime: now)
       sendEvent(
@@ -58,7 +62,7 @@ extension ChannelCastService {
         }
         let userID = ByteString(bytes)
         try FieldValidation.userID(userID)
-        try subscribe(index.directory.intern(userID), to: number)
+        try subscribe(userID, to: number)
         result.addResult()
       } catch {
         result.addResult(error)
@@ -77,6 +81,7 @@ extension ChannelCastService {
     guard let user = index.directory.lookup(userID),
       index.unsubscribe(user: user, channel: number)
     else { throw notSubscribed(userID, id) }
+    mutationLog?.append(.unsubscribed(officialAccountID: id, userID: userID))
     sendEvent(
       Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user, channel: number)
     return JSONObjectWriter()
@@ -100,6 +105,11 @@ extension ChannelCastService {
       let subscription = index.setOptions(
         user: user, channel: number, flag: flag, customData: customData)
     else { throw notSubscribed(userID, id) }
+    if flag != nil || customData != nil {
+      mutationLog?.append(
+        .subscriptionOptionsChanged(
+          .init(officialAccountID: id, userID: userID, flag: flag, customData: customData)))
+    }
     var result = JSONObjectWriter()
     result.add("userID", utf8: userID.bytes)
     result.add("officialAccountID", utf8: id.bytes)

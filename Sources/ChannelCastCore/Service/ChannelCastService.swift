@@ -21,6 +21,11 @@ public final class ChannelCastService {
   var identifiers = IdentifierGenerator()
   /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
   var pendingFanOut: PendingFanOut
+  /// Sent messages whose fan-out has not finished, oldest first: what recovery fans out again.
+  var inFlightMessages: [InFlightMessage] = []
+  /// Where every mutation is written before it shows; nil while recovering (and in tests that
+  /// keep nothing).
+  public var mutationLog: (any MutationLog)?
   var broadcastCount: UInt64 = 0
   let startedAtMs: Int64
 
@@ -43,8 +48,8 @@ public final class ChannelCastService {
   /// Handles one request frame and returns the reply frame. Never throws: every failure, from
   /// bytes that are not JSON to an unknown channel, is an error reply.
   ///
-  /// The per-user events a request causes are gathered, in order, until
-  /// `submitPendingDeliveries()`, which the caller calls after each run of requests; a
+  /// The per-user events a request causes are gathered, in order, until `finishRun()`, which
+  /// the caller calls after each run of requests and before sending their replies; a
   /// broadcast, and anything gathered before it, is submitted at once.
   public func handle(_ frame: [UInt8]) -> [UInt8] {
     let fields: JSONObject
@@ -112,9 +117,31 @@ public final class ChannelCastService {
       subscriberCount: index.subscriberCount(of: number), subscribeTime: subscribeTime)
   }
 
-  /// Hands the deliveries gathered since the last call to the fan-out shards.
-  public func submitPendingDeliveries() {
+  /// Ends a run of requests: journals the fan-outs that have finished, commits the journal,
+  /// and hands the gathered deliveries to the shards. Call it before sending the run's replies,
+  /// and now and then when idle.
+  public func finishRun() {
+    journalFinishedFanOuts()
+    submitPendingDeliveries()
+  }
+
+  /// Commits the journal, then hands the deliveries gathered since the last call to the
+  /// fan-out shards: nothing leaves the process before its record is in the journal.
+  func submitPendingDeliveries() {
+    mutationLog?.commit()
     if !pendingFanOut.isEmpty { fanOut.submit(&pendingFanOut) }
+  }
+
+  /// Forgets the in-flight messages whose fan-out has finished, with a journal record each.
+  private func journalFinishedFanOuts() {
+    guard inFlightMessages.contains(where: { $0.progress?.isFinished == true }) else { return }
+    inFlightMessages.removeAll { inFlight in
+      guard inFlight.progress?.isFinished == true else { return false }
+      mutationLog?.append(
+        .messageFannedOut(
+          officialAccountID: inFlight.message.officialAccountID, seq: inFlight.message.seq))
+      return true
+    }
   }
 
   /// Sends a per-user event about a channel through the user's shard, after the channel's
@@ -124,26 +151,42 @@ public final class ChannelCastService {
       SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
   }
 
-  /// Appends a channel-wide entry to the stream: the next seq, in the history, to the members.
-  func appendToStream(
-    _ number: UInt32, kind: HistoryEntry.Kind, encoded: [UInt8], envelopes: BroadcastEnvelopes
-  ) {
-    let seq = channels[Int(number)]!.account.lastSeq
-    channels[Int(number)]!.history.append(HistoryEntry(seq: seq, kind: kind, encoded: encoded))
-    pendingFanOut.addBroadcast(
-      to: index.members(of: number), envelopes: envelopes, channel: number)
-    submitPendingDeliveries()  // a broadcast starts at once, behind the events before it
-    broadcastCount += 1
+  /// Takes the next seq of a channel's stream (recovery passes the seq the journal recorded,
+  /// which it has checked is the next one).
+  func advanceSeq(_ number: UInt32, to seq: UInt64) {
+    precondition(seq == nextSeq(number), "a gap in a channel's seq")
+    channels[Int(number)]!.account.lastSeq = seq
   }
 
-  /// Advances the channel's seq and returns the new one.
+  /// Retains the channel's entry of the seq just taken.
+  func appendToStream(
+    _ number: UInt32, seq: UInt64, timeMs: Int64, kind: HistoryEntry.Kind, encoded: [UInt8]
+  ) {
+    precondition(seq == channels[Int(number)]!.account.lastSeq, "an entry without its seq")
+    channels[Int(number)]!.history.append(
+      HistoryEntry(seq: seq, timeMs: timeMs, kind: kind, encoded: encoded))
+  }
+
+  /// Sends a channel-wide entry to the channel's members, at once and behind the events
+  /// gathered before it.
+  @discardableResult
+  func broadcast(_ number: UInt32, envelopes: BroadcastEnvelopes) -> BroadcastProgress {
+    let progress = pendingFanOut.addBroadcast(
+      to: index.members(of: number), envelopes: envelopes, channel: number)
+    submitPendingDeliveries()
+    broadcastCount += 1
+    return progress
+  }
+
+  /// The seq the channel's next stream entry gets.
   func nextSeq(_ number: UInt32) -> UInt64 {
-    channels[Int(number)]!.account.lastSeq += 1
-    return channels[Int(number)]!.account.lastSeq
+    channels[Int(number)]!.account.lastSeq + 1
   }
 
   func newHistory() -> ChannelHistory {
-    ChannelHistory(maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes)
+    ChannelHistory(
+      maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes,
+      maxAgeMs: limits.historyMaxAgeMs)
   }
 
   static func pageCursor(_ request: Request) throws(ChannelCastError) -> [UInt8]? {

@@ -59,8 +59,22 @@ struct SentMessageLog {
     }
   }
 
-  struct PayloadFingerprint: Equatable {
-    let keyed: Int
+  struct PayloadFingerprint {
+    /// Nil for an entry loaded from a snapshot: the key of the process that wrote it is gone.
+    let keyed: Int?
     let stable: UInt64
+
+    /// Whether two payloads pass for the same one: both hashes agree where both are known.
+    func matches(_ other: PayloadFingerprint) -> Bool {
+      stable == other.stable && (keyed == nil || other.keyed == nil || keyed == other.keyed)
+    }
+  }
+
+  /// The remembered entries, oldest first, for a snapshot.
+  var retainedEntries: [(clientMsgID: String, entry: Entry)] {
+    expiryOrder[expiryHead...].compactMap { clientMsgID, sentAtMs in
+      guard let entry = entries[clientMsgID], entry.sentAtMs == sentAtMs else { return nil }
+      return (clientMsgID, entry)
+    }
   }
 }

@@ -74,7 +74,10 @@ final class CommandServer: Sendable {
       do {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
-        guard ready[0].contains(.readable) else { continue }
+        guard ready[0].contains(.readable) else {
+          service.finishRun()  // journals the fan-outs that finished while it was quiet
+          continue
+        }
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
         // The run's events go to the shards together, then its replies go out together, so
         // that libzmq's I/O thread is woken once for the run rather than once per reply.
@@ -88,7 +91,7 @@ final class CommandServer: Sendable {
             replies.append(answer)
           }
         }
-        service.submitPendingDeliveries()
+        service.finishRun()
         for (envelope, reply) in replies { send(reply, after: envelope, on: socket) }
       } catch  where error.isTerminated {
         return
