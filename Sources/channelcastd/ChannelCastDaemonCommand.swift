@@ -22,21 +22,35 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       out of range is reported with the key and the reason, and channelcastd exits with \
       status 1.
 
+      DATA
+        Every change is appended to a journal in dataDirectory before its reply and its \
+      deliveries go out; snapshots are written in the background (every \
+      snapshotJournalBytes of journal or snapshotIntervalSeconds) and on a clean stop, and the \
+      journal before a snapshot is removed. At start the daemon loads the latest snapshot and \
+      replays the journal after it; a record cut short by a crash at the journal's end is cut \
+      off (and logged). Messages acknowledged but not yet fanned out when the daemon stopped are \
+      fanned out again. Damage anywhere else stops the start with the file and offset: run \
+      channelcastd --repair to keep a copy of the damaged journal and cut it at the damage. \
+      Only one daemon may use a data directory at a time.
+
       SIGNALS
         SIGTERM and SIGINT stop the daemon cleanly: it stops taking commands, finishes the \
-      fan-outs in flight (up to shutdownTimeoutSeconds) and exits 0.
+      fan-outs in flight (up to shutdownTimeoutSeconds), writes a snapshot and exits 0.
 
       LOGS
         Logs go to standard error.
 
       EXIT STATUS
-        0 after a clean stop; 1 when the configuration is invalid or an endpoint cannot be \
-      bound; 64 for a usage error.
+        0 after a clean stop or a repair; 1 when the configuration is invalid, the data \
+      directory is in use or cannot be recovered, an endpoint cannot be bound, or the journal \
+      cannot be written; 64 for a usage error.
 
       EXAMPLES
         channelcastd
         channelcastd --config /etc/channelcast/channelcastd.toml --shards 4
         channelcastd --command-endpoint ipc:///run/channelcast/command.sock
+        channelcastd --data-directory /var/lib/channelcast --fsync always
+        channelcastd --data-directory /var/lib/channelcast --repair
       """)
 
   @Option(name: .long, help: "A TOML configuration file.", completion: .file())
@@ -50,8 +64,20 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("historySize")) var historySize: Int?
   @Option(help: help("historyMaxBytes")) var historyMaxBytes: Int?
   @Option(help: help("maxPayloadBytes")) var maxPayloadBytes: Int?
+  @Option(help: help("historyMaxAgeSeconds")) var historyMaxAgeSeconds: Int?
+  @Option(help: help("dataDirectory")) var dataDirectory: String?
+  @Option(help: help("fsync")) var fsync: String?
+  @Option(help: help("snapshotJournalBytes")) var snapshotJournalBytes: Int?
+  @Option(help: help("snapshotIntervalSeconds")) var snapshotIntervalSeconds: Int?
   @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
   @Option(help: help("logLevel")) var logLevel: String?
+  @Flag(
+    help: """
+      Repair the data directory instead of serving: copy each damaged journal aside \
+      (<file>.damaged-<time>), cut it at its first bad record, set aside the journals after \
+      it, report how many records were dropped, and exit.
+      """)
+  var repair = false
 
   /// A flag's help: the key's description and its default.
   private static func help(_ name: String) -> ArgumentHelp {
@@ -70,6 +96,11 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ("historySize", historySize.map(ConfigurationValue.integer)),
       ("historyMaxBytes", historyMaxBytes.map(ConfigurationValue.integer)),
       ("maxPayloadBytes", maxPayloadBytes.map(ConfigurationValue.integer)),
+      ("historyMaxAgeSeconds", historyMaxAgeSeconds.map(ConfigurationValue.integer)),
+      ("dataDirectory", dataDirectory.map(ConfigurationValue.string)),
+      ("fsync", fsync.map(ConfigurationValue.string)),
+      ("snapshotJournalBytes", snapshotJournalBytes.map(ConfigurationValue.integer)),
+      ("snapshotIntervalSeconds", snapshotIntervalSeconds.map(ConfigurationValue.integer)),
       ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
       ("logLevel", logLevel.map(ConfigurationValue.string)),
     ]
@@ -90,6 +121,16 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       return handler
     }
     let logger = Logger(label: "channelcastd")
+    if repair {
+      do {
+        let report = try DataDirectoryRepair(path: configuration.dataDirectory).run()
+        print(report)
+        return
+      } catch {
+        logger.critical("cannot repair: \(error)")
+        throw ExitCode(1)
+      }
+    }
     let daemon: ChannelCastDaemon
     do {
       daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)

@@ -21,6 +21,8 @@ final class TestDaemon {
     var configuration = DaemonConfiguration()
     configuration.commandEndpoint = "ipc://\(directory.path)/command"
     configuration.deliveryEndpoint = "ipc://\(directory.path)/delivery"
+    configuration.dataDirectory = directory.appendingPathComponent("data").path
+    configuration.fsync = .never
     configuration.shards = 4
     configuration.shutdownTimeoutSeconds = 60
     configure(&configuration)

@@ -118,6 +118,7 @@ import Testing
     let endpoints = [
       "--command-endpoint", "ipc://\(directory.path)/command",
       "--delivery-endpoint", "ipc://\(directory.path)/delivery",
+      "--data-directory", directory.appendingPathComponent("data").path,
     ]
     let daemon = try ChildProcess(server, endpoints + arguments, capturingIn: directory)
     defer { daemon.stop() }

@@ -22,7 +22,7 @@ final class DaemonProcess {
       server,
       [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
-        "--shards", "2",
+        "--shards", "2", "--data-directory", directory.appendingPathComponent("data").path,
       ],
       capturingIn: directory)
   }

@@ -26,6 +26,8 @@ public final class ChannelCastService {
   /// Where every mutation is written before it shows; nil while recovering (and in tests that
   /// keep nothing).
   public var mutationLog: (any MutationLog)?
+  /// The daemon's file operations (`backup`); weak because the daemon's side owns the service.
+  public weak var administration: (any ServiceAdministration)?
   var broadcastCount: UInt64 = 0
   let startedAtMs: Int64
 
@@ -89,6 +91,7 @@ public final class ChannelCastService {
     case "recallMessages": return try recallMessages(request)
     case "getHistory": return try getHistory(request)
     case "stats": return stats()
+    case "backup": return try backup(request)
     default:
       throw ChannelCastError(
         .unknownOp, "unknown op \"\(op)\"", details: .init(field: "op"))
@@ -200,6 +203,11 @@ extension ChannelCastService {
     result.add("version", Self.version)
     result.add("protocolVersion", Self.protocolVersion)
     return result
+  }
+
+  /// How much the service holds, for logs.
+  public var counts: (officialAccounts: Int, users: Int, subscriptions: Int) {
+    (channelNumbers.count, index.directory.count, index.subscriptionCount)
   }
 
   func stats() -> JSONObjectWriter {

@@ -63,6 +63,38 @@ public struct ConfigurationKey: Sendable {
       "maxPayloadBytes", help: "Largest message payload, in bytes as the request carried it.",
       1...(16 << 20), \.limits.maxPayloadBytes),
     integer(
+      "historyMaxAgeSeconds",
+      help: "Seconds a stream entry is retained for getHistory (0 = any age).",
+      0...(100 * 365 * 86_400), \.historyMaxAgeSeconds),
+    string(
+      "dataDirectory",
+      help: "Directory of the journal and snapshots (created if missing; one daemon at a time).",
+      \.dataDirectory),
+    ConfigurationKey(
+      name: "fsync",
+      help:
+        "When journal writes reach the disk: always (before each reply), everysec or never "
+        + "(the kernel decides). Every policy writes to the OS before replying.",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: "fsync", reason: "expected a string")
+        }
+        guard let policy = FsyncPolicy(rawValue: text) else {
+          throw ConfigurationError(
+            key: "fsync", reason: "\"\(text)\" is not one of always, everysec, never")
+        }
+        configuration.fsync = policy
+      },
+      current: { "\"\($0.fsync.rawValue)\"" }),
+    integer(
+      "snapshotJournalBytes",
+      help: "Journal bytes after which a snapshot is written and older journals removed.",
+      4096...(1 << 40), \.snapshotJournalBytes),
+    integer(
+      "snapshotIntervalSeconds",
+      help: "Seconds after which a snapshot is written if anything changed (0 = by size only).",
+      0...(365 * 86_400), \.snapshotIntervalSeconds),
+    integer(
       "shutdownTimeoutSeconds",
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
       0...86_400, \.shutdownTimeoutSeconds),

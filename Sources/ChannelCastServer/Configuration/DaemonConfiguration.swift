@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastStorage
 import Logging
 
 #if canImport(Glibc)
@@ -20,9 +21,30 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var shutdownTimeoutSeconds = 30
   /// Service limits: default `maxSubscriberCount`, history retention, payload size.
   public var limits = ServiceLimits()
+  /// Where the journal and snapshots live; one daemon at a time (a lock file).
+  public var dataDirectory = "./channelcast-data"
+  /// When a journal write is forced to disk: every commit, once a second, or when the kernel
+  /// likes.
+  public var fsync = FsyncPolicy.everysec
+  /// Journal bytes after which a snapshot is written and the journal before it dropped.
+  public var snapshotJournalBytes = 64 << 20
+  /// Seconds after which a snapshot is written if anything changed; 0 for only by size.
+  public var snapshotIntervalSeconds = 3600
   public var logLevel = Logger.Level.info
 
+  /// `limits.historyMaxAgeMs` in seconds, as the configuration gives it.
+  public var historyMaxAgeSeconds: Int {
+    get { Int(limits.historyMaxAgeMs / 1000) }
+    set { limits.historyMaxAgeMs = Int64(newValue) * 1000 }
+  }
+
   public init() {}
+
+  var persistence: Persistence.Settings {
+    Persistence.Settings(
+      fsync: fsync, snapshotJournalBytes: snapshotJournalBytes,
+      snapshotIntervalSeconds: snapshotIntervalSeconds)
+  }
 
   /// The number of online processors, at least 1.
   public static var processorCount: Int {

@@ -1,12 +1,13 @@
 import ChannelCastCore
+import ChannelCastStorage
 import Dispatch
 import Logging
 import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
-/// The running daemon: the delivery socket, the fan-out shards and the command server, wired
-/// together. Start it with `init`; stop it with `shutdown()`, or run it as a `Service` in a
+/// The running daemon: the data directory, the delivery socket, the fan-out shards and the
+/// command server, wired together. Start it with `init`; stop it with `shutdown()`, or run it as a `Service` in a
 /// `ServiceGroup`, which stops it on SIGTERM or SIGINT.
 public final class ChannelCastDaemon: Service {
   public let configuration: DaemonConfiguration
@@ -17,25 +18,31 @@ public final class ChannelCastDaemon: Service {
   private let commandServer: CommandServer
   private let stopped = Atomic<Bool>(false)
 
-  /// Binds both sockets and starts serving. Throws if an endpoint cannot be bound.
+  /// Locks the data directory, recovers the state from it, binds both sockets and starts
+  /// serving. Throws if the directory is in use or damaged, or an endpoint cannot be bound.
   public init(configuration: DaemonConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
+    let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
     context = try ZMQContext()
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,
       highWaterMark: configuration.deliveryHighWaterMark, logger: logger)
-    let directory = UserDirectory()
+    let userDirectory = UserDirectory()
     let fanOut = FanOut(
-      shardCount: configuration.shards, directory: directory, sink: deliverySocket)
+      shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket)
     self.fanOut = fanOut
     do {
       commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint, logger: logger
-      ) { [limits = configuration.limits] in
-        ChannelCastService(limits: limits, fanOut: fanOut, directory: directory)
+      ) { [configuration] in
+        try CommandProcessor(
+          service: ChannelCastService(
+            limits: configuration.limits, fanOut: fanOut, directory: userDirectory),
+          directory: directory, settings: configuration.persistence, fanOut: fanOut,
+          shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds, logger: logger)
       }
     } catch {
       deliverySocket.close()
@@ -57,7 +64,7 @@ public final class ChannelCastDaemon: Service {
   }
 
   /// Stops taking commands, lets the fan-outs in flight finish (up to `shutdownTimeoutSeconds`),
-  /// then closes the sockets. Safe to call more than once.
+  /// writes a snapshot, then closes the sockets. Safe to call more than once.
   public func shutdown() {
     guard
       stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
@@ -65,14 +72,6 @@ public final class ChannelCastDaemon: Service {
     else { return }
     logger.info("stopping: no new commands; finishing fan-outs in flight")
     commandServer.stop()
-    let drained = fanOut.waitUntilDrained(
-      timeout: .seconds(configuration.shutdownTimeoutSeconds))
-    if !drained {
-      let undelivered = fanOut.queueDepths.reduce(0, +)
-      logger.warning(
-        "fan-out did not finish within \(configuration.shutdownTimeoutSeconds) s",
-        metadata: ["undelivered": "\(undelivered)"])
-    }
     deliverySocket.close()
     _ = fanOut.waitUntilDrained()
     logger.info(

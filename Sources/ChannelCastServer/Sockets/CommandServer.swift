@@ -9,8 +9,8 @@ import ZeroMQ
 #endif
 
 /// The command socket: a ROUTER socket served by one dedicated thread, which also owns the
-/// `ChannelCastService` (and so the whole in-memory state). Requests are handled one at a time,
-/// in arrival order; a DEALER may pipeline many.
+/// `CommandProcessor` (and so the service, the whole in-memory state and its journal).
+/// Requests are handled one at a time, in arrival order; a DEALER may pipeline many.
 final class CommandServer: Sendable {
   /// How often the thread looks up from a quiet socket to see whether it should stop.
   private static let idlePollMilliseconds = 100
@@ -28,10 +28,11 @@ final class CommandServer: Sendable {
   private let finished = DispatchSemaphore(value: 0)
   private let logger: Logger
 
-  /// Binds the socket and starts the thread. The service is made on that thread, which owns it.
+  /// Starts the thread, which makes the processor (recovering the state from disk), then binds
+  /// the socket: no request is taken before recovery is done. Throws what either step threw.
   init(
     context: ZMQContext, endpoint: String, logger: Logger,
-    makeService: @escaping @Sendable () -> ChannelCastService
+    makeProcessor: @escaping @Sendable () throws -> CommandProcessor
   ) throws {
     self.logger = logger
     let bound = DispatchSemaphore(value: 0)
@@ -40,7 +41,9 @@ final class CommandServer: Sendable {
       // Named from inside: the name shows in `top -H` and in profiles (at most 15 bytes).
       Thread.current.name = "cc-command"
       let socket: Socket
+      let processor: CommandProcessor
       do {
+        processor = try makeProcessor()
         socket = try Socket(context: context, type: .router)
         try socket.setOption(.linger, 0)
         try socket.setOption(.routerMandatory, true)
@@ -53,8 +56,9 @@ final class CommandServer: Sendable {
         return
       }
       bound.signal()
-      serve(socket, service: makeService())
+      serve(socket, processor: processor)
       socket.close()
+      processor.stop()
       finished.signal()
     }
     thread.start()
@@ -62,20 +66,21 @@ final class CommandServer: Sendable {
     if let error = bindError.withLock({ $0 }) { throw error }
   }
 
-  /// Stops taking requests and waits for the thread to finish the one in hand.
+  /// Stops taking requests and waits for the thread to finish the one in hand and to stop the
+  /// processor (fan-outs finished or timed out, final snapshot written).
   func stop() {
     stopRequested.store(true, ordering: .relaxed)
     finished.wait()
     finished.signal()
   }
 
-  private func serve(_ socket: Socket, service: ChannelCastService) {
+  private func serve(_ socket: Socket, processor: CommandProcessor) {
     while !stopRequested.load(ordering: .relaxed) {
       do {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
         guard ready[0].contains(.readable) else {
-          service.finishRun()  // journals the fan-outs that finished while it was quiet
+          processor.finishRun()  // journals the fan-outs that finished while it was quiet
           continue
         }
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
@@ -87,11 +92,12 @@ final class CommandServer: Sendable {
           let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
-          if let answer = answer(request.frames, truncated: request.truncated, service: service) {
+          if let answer = answer(request.frames, truncated: request.truncated, processor: processor)
+          {
             replies.append(answer)
           }
         }
-        service.finishRun()
+        processor.finishRun()
         for (envelope, reply) in replies { send(reply, after: envelope, on: socket) }
       } catch  where error.isTerminated {
         return
@@ -107,7 +113,7 @@ final class CommandServer: Sendable {
   /// from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all echoed back
   /// with the delimiter. A DEALER that leaves out the delimiter sends `[routing ID, request]`
   /// and gets its reply the same way.
-  private func answer(_ frames: [[UInt8]], truncated: Bool, service: ChannelCastService)
+  private func answer(_ frames: [[UInt8]], truncated: Bool, processor: CommandProcessor)
     -> (envelope: ArraySlice<[UInt8]>, reply: [UInt8])?
   {
     guard frames.count >= 2 else { return nil }  // a routing ID alone: nothing to answer
@@ -125,7 +131,7 @@ final class CommandServer: Sendable {
         "a request is exactly one frame holding a JSON object after the empty delimiter; "
           + "this one had \(count)")
     } else {
-      reply = service.handle(body[body.startIndex])
+      reply = processor.handle(body[body.startIndex])
     }
     return (envelope, reply)
   }

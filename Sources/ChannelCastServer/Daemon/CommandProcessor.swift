@@ -1,0 +1,80 @@
+import ChannelCastCore
+import ChannelCastStorage
+import Dispatch
+import Logging
+
+/// What the command thread works with: the service, the journal and snapshots that keep it,
+/// and the fan-out it feeds.
+///
+/// Ownership: made on the command thread, used only there.
+final class CommandProcessor: ServiceAdministration {
+  private let service: ChannelCastService
+  private let persistence: Persistence
+  private let fanOut: FanOut
+  private let shutdownTimeoutSeconds: Int
+  private let logger: Logger
+
+  /// Recovers the service's state from the data directory; throws if it cannot.
+  init(
+    service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
+    fanOut: FanOut, shutdownTimeoutSeconds: Int, logger: Logger
+  ) throws {
+    self.service = service
+    self.fanOut = fanOut
+    self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+    self.logger = logger
+    persistence = try Persistence(
+      directory: directory, settings: settings, service: service, logger: logger)
+    service.administration = self
+  }
+
+  func handle(_ frame: [UInt8]) -> [UInt8] {
+    service.handle(frame)
+  }
+
+  /// Ends a run of requests (before its replies go out), and now and then when idle.
+  func finishRun() {
+    service.finishRun()
+    persistence.snapshotIfDue(service)
+  }
+
+  /// After the last request: lets the fan-outs in flight finish (up to the shutdown timeout),
+  /// journals which did, and writes a snapshot, so that the next start loads quickly and
+  /// sends again only what this one could not.
+  func stop() {
+    if !fanOut.waitUntilDrained(timeout: .seconds(shutdownTimeoutSeconds)) {
+      logger.warning(
+        "fan-out did not finish within \(shutdownTimeoutSeconds) s; the next start sends the "
+          + "unfinished messages again",
+        metadata: ["undelivered": "\(fanOut.queueDepths.reduce(0, +))"])
+    }
+    service.finishRun()
+    do {
+      try persistence.snapshotNow(service)
+      try persistence.close()
+    } catch {
+      logger.error(
+        "could not write the final snapshot; the journal holds everything",
+        metadata: ["error": "\(error)"])
+    }
+  }
+
+  func backup(to directory: String) throws(ChannelCastError) -> BackupReport {
+    let copy = BackupCopy(destination: directory)
+    try copy.prepare()
+    let generation: UInt64
+    do {
+      generation = try persistence.snapshotNow(service)
+    } catch {
+      throw ChannelCastError(.internal, "the snapshot for the backup failed: \(error)")
+    }
+    let data = persistence.directory
+    let (names, bytes) = try copy.copy([
+      data.snapshotPath(generation), data.journalPath(generation),
+    ])
+    logger.info(
+      "backup written",
+      metadata: ["directory": "\(directory)", "generation": "\(generation)", "bytes": "\(bytes)"])
+    return BackupReport(directory: directory, files: names, generation: generation, bytes: bytes)
+  }
+}

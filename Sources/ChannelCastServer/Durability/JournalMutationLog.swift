@@ -1,0 +1,40 @@
+import ChannelCastCore
+import ChannelCastStorage
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The service's mutation log, kept in the data directory's journal.
+///
+/// A journal that cannot be written stops the daemon: the replies and deliveries of the
+/// records it could not write have not gone out yet, so stopping loses nothing acknowledged,
+/// whereas going on would acknowledge changes a restart forgets.
+///
+/// Ownership: the command thread (like the service that calls it).
+final class JournalMutationLog: MutationLog {
+  let journal: Journal
+  private let logger: Logger
+
+  init(journal: Journal, logger: Logger) {
+    self.journal = journal
+    self.logger = logger
+  }
+
+  func append(_ record: JournalRecord) {
+    journal.append(type: record.type) { record.encode(into: &$0) }
+  }
+
+  func commit() {
+    guard journal.hasUncommittedRecords else { return }
+    do {
+      try journal.commit()
+    } catch {
+      logger.critical(
+        "cannot write the journal; stopping without acknowledging what it does not hold",
+        metadata: ["error": "\(error)"])
+      exit(EXIT_FAILURE)
+    }
+  }
+}

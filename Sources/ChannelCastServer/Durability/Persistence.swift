@@ -1,0 +1,140 @@
+import ChannelCastCore
+import ChannelCastStorage
+import Dispatch
+import Logging
+import Synchronization
+
+/// Keeps the service's state on disk: recovers it at start, journals every change, writes
+/// snapshots in the background and when the daemon stops.
+///
+/// Ownership: made and used on the command thread, which owns the service; only the snapshot
+/// writing runs elsewhere (`snapshotQueue`), on a `ServiceSnapshot` that nothing else touches.
+final class Persistence {
+  struct Settings: Sendable {
+    var fsync: FsyncPolicy
+    /// Journal bytes after which a snapshot is written (and the journal before it dropped).
+    var snapshotJournalBytes: Int
+    /// Seconds after which a snapshot is written if anything changed; 0 for never by time.
+    var snapshotIntervalSeconds: Int
+  }
+
+  let directory: DataDirectory
+  private let settings: Settings
+  private let logger: Logger
+  private let log: JournalMutationLog
+  private let snapshotQueue = DispatchQueue(label: "channelcast.snapshot")
+  private let snapshotRunning = Atomic<Bool>(false)
+  private var lastSnapshotAt = ContinuousClock.now
+
+  /// Opens (and locks) the data directory, rebuilds `service` from it, and attaches the journal
+  /// to it. Fan-outs that were cut short are sent again.
+  init(
+    directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger
+  ) throws {
+    self.directory = directory
+    self.settings = settings
+    self.logger = logger
+    let started = ContinuousClock.now
+    var report = try StateRecovery(directory: directory).recover(into: service)
+    report.milliseconds = Int64((ContinuousClock.now - started) / .milliseconds(1))
+    let journal = try Journal(
+      directory: directory, generation: report.nextGeneration,
+      formatVersion: DurableFormat.journalVersion, policy: settings.fsync)
+    log = JournalMutationLog(journal: journal, logger: logger)
+    service.mutationLog = log
+    let resumed = service.resumeInterruptedFanOuts()
+    Self.logRecovery(report, resumed: resumed, service: service, directory: directory, logger)
+  }
+
+  /// Writes a snapshot in the background when the journal has grown enough or enough time has
+  /// passed. Called by the command thread after each run of requests.
+  func snapshotIfDue(_ service: ChannelCastService) {
+    let journalBytes = log.journal.bytesInGeneration
+    let dueByBytes = journalBytes >= settings.snapshotJournalBytes
+    let dueByTime =
+      settings.snapshotIntervalSeconds > 0 && journalBytes > 0
+      && ContinuousClock.now - lastSnapshotAt >= .seconds(settings.snapshotIntervalSeconds)
+    guard dueByBytes || dueByTime, !snapshotRunning.load(ordering: .acquiring) else { return }
+    do {
+      let (generation, snapshot) = try startSnapshot(service)
+      snapshotRunning.store(true, ordering: .releasing)
+      snapshotQueue.async { [self] in
+        defer { snapshotRunning.store(false, ordering: .releasing) }
+        do {
+          try write(snapshot, generation: generation)
+        } catch {
+          logger.error(
+            "snapshot failed; the journal keeps everything and a later snapshot will retry",
+            metadata: ["generation": "\(generation)", "error": "\(error)"])
+        }
+      }
+    } catch {
+      logger.error("could not start a snapshot", metadata: ["error": "\(error)"])
+    }
+  }
+
+  /// Writes a snapshot now, on this thread, and returns its generation: for a clean stop and
+  /// for backups.
+  @discardableResult
+  func snapshotNow(_ service: ChannelCastService) throws -> UInt64 {
+    snapshotQueue.sync {}  // a background snapshot in progress finishes first
+    let (generation, snapshot) = try startSnapshot(service)
+    try write(snapshot, generation: generation)
+    return generation
+  }
+
+  /// Ends the journal: everything committed and on disk, the file closed.
+  func close() throws {
+    snapshotQueue.sync {}
+    try log.journal.close()
+  }
+
+  /// Starts a journal generation and takes the state as of its start: the snapshot of
+  /// generation G holds everything before journal G, so recovery loads it and replays G on.
+  private func startSnapshot(_ service: ChannelCastService) throws -> (UInt64, ServiceSnapshot) {
+    let generation = try log.journal.rotate()
+    lastSnapshotAt = .now
+    return (generation, service.takeSnapshot())
+  }
+
+  private func write(_ snapshot: ServiceSnapshot, generation: UInt64) throws {
+    let started = ContinuousClock.now
+    let path = directory.snapshotPath(generation)
+    try directory.writeAtomically(
+      path: path, header: DurableFormat.snapshotHeader(generation: generation)
+    ) { writer in
+      var output = SnapshotFileOutput(writer: writer)
+      try snapshot.write(to: &output)
+      try output.flush()
+    }
+    try directory.removeJournals(before: generation)
+    try directory.removeSnapshots(before: generation)
+    logger.info(
+      "snapshot written",
+      metadata: [
+        "path": "\(path)", "generation": "\(generation)",
+        "milliseconds": "\((ContinuousClock.now - started) / .milliseconds(1))",
+      ])
+  }
+
+  private static func logRecovery(
+    _ report: RecoveryReport, resumed: Int, service: ChannelCastService,
+    directory: DataDirectory, _ logger: Logger
+  ) {
+    if let (path, offset) = report.truncatedTail {
+      logger.warning(
+        "the journal ended in a record cut short by a crash; cut it off",
+        metadata: ["path": "\(path)", "offset": "\(offset)"])
+    }
+    let counts = service.counts
+    logger.info(
+      report.loadedAnything ? "recovered" : "started with an empty data directory",
+      metadata: [
+        "dataDirectory": "\(directory.path)", "milliseconds": "\(report.milliseconds)",
+        "snapshotGeneration": "\(report.snapshotGeneration.map(String.init) ?? "none")",
+        "journalFiles": "\(report.journalFiles)", "journalRecords": "\(report.journalRecords)",
+        "officialAccounts": "\(counts.officialAccounts)", "users": "\(counts.users)",
+        "subscriptions": "\(counts.subscriptions)", "fanOutsResumed": "\(resumed)",
+      ])
+  }
+}

@@ -1,0 +1,119 @@
+import ChannelCastCore
+import ChannelCastStorage
+
+/// Rebuilds the service's state from a data directory: the latest snapshot, then every journal
+/// written after it, in order.
+///
+/// A record cut short at the very end of the last journal (the process died in the middle of a
+/// write) is cut off and reported. Anything else that does not read (a bad checksum with valid
+/// records after it, a damaged snapshot, a missing journal generation) stops the start with the
+/// file and offset: recovery never skips data silently.
+struct StateRecovery {
+  let directory: DataDirectory
+
+  func recover(into service: ChannelCastService) throws -> RecoveryReport {
+    var report = RecoveryReport()
+    let snapshots = try directory.snapshotGenerations()
+    let journals = try directory.journalGenerations()
+    if let latest = snapshots.last {
+      report.snapshotRecords = try loadSnapshot(latest, into: service)
+      report.snapshotGeneration = latest
+    }
+    let replayed = journals.filter { $0 >= (report.snapshotGeneration ?? 0) }
+    try checkContiguous(replayed, after: report.snapshotGeneration)
+    for (position, generation) in replayed.enumerated() {
+      let path = directory.journalPath(generation)
+      let isLast = position == replayed.count - 1
+      let outcome = try replayJournal(path, into: service, mayHaveTornTail: isLast)
+      report.journalFiles += 1
+      report.journalRecords += outcome.records
+      if let tornAt = outcome.tornAt {
+        let writer = try RecordFileWriter.openForAppend(path: path, validLength: tornAt)
+        try writer.sync()
+        writer.close()
+        report.truncatedTail = (path, tornAt)
+      }
+    }
+    report.nextGeneration = max(journals.last ?? 0, report.snapshotGeneration ?? 0) + 1
+    return report
+  }
+
+  private func loadSnapshot(_ generation: UInt64, into service: ChannelCastService) throws -> Int {
+    let path = directory.snapshotPath(generation)
+    var loader = SnapshotLoader(into: service)
+    var records = 0
+    do {
+      var reader = try RecordFileReader(
+        path: path, kind: .snapshot, newestFormatVersion: DurableFormat.snapshotVersion)
+      while let record = try reader.next() {
+        do {
+          try record.body.withUnsafeBytes { try loader.load(type: record.type, body: $0) }
+        } catch {
+          throw DurabilityError(
+            "snapshot \(path): the record at offset \(record.offset) does not load: \(error)")
+        }
+        records += 1
+      }
+      try loader.finish()
+    } catch let error as DurabilityError {
+      throw error
+    } catch {
+      throw DurabilityError(
+        "snapshot \(path) cannot be loaded: \(error). The journals before it were removed "
+          + "when it was written; restore the data directory from a backup.")
+    }
+    return records
+  }
+
+  private func replayJournal(
+    _ path: String, into service: ChannelCastService, mayHaveTornTail: Bool
+  ) throws -> (records: Int, tornAt: Int?) {
+    var records = 0
+    var reader = try RecordFileReader(
+      path: path, kind: .journal, newestFormatVersion: DurableFormat.journalVersion)
+    while true {
+      let stored: StoredRecord?
+      do {
+        stored = try reader.next()
+      } catch {
+        if case .damaged(_, let offset, _, let tornTail) = error, tornTail, mayHaveTornTail {
+          return (records, offset)
+        }
+        throw DurabilityError(
+          "\(error). Nothing after it was loaded. Run `channelcastd --repair` to keep a copy of "
+            + "the file and cut it at the damage (what follows is lost), or restore a backup.")
+      }
+      guard let stored else { return (records, nil) }
+      do {
+        let record = try stored.body.withUnsafeBytes {
+          try JournalRecord.decode(type: stored.type, body: $0)
+        }
+        try service.apply(record)
+      } catch {
+        throw DurabilityError(
+          "journal \(path): the record at offset \(stored.offset) cannot be applied: \(error)")
+      }
+      records += 1
+    }
+  }
+
+  /// Journal generations must follow each other from the snapshot's (or from the first, with
+  /// no snapshot): a gap means a file is missing and what it held would be lost.
+  private func checkContiguous(_ generations: [UInt64], after snapshot: UInt64?) throws {
+    guard let first = generations.first else { return }
+    if snapshot == nil && first != 1 {
+      throw DurabilityError(
+        "the journal starts at generation \(first) but there is no snapshot before it in "
+          + "\(directory.path); restore the data directory from a backup")
+    }
+    if let snapshot, first != snapshot {
+      throw DurabilityError(
+        "journal generation \(snapshot) is missing from \(directory.path) (snapshot \(snapshot) "
+          + "is followed by journal \(first))")
+    }
+    for (previous, next) in zip(generations, generations.dropFirst()) where next != previous + 1 {
+      throw DurabilityError(
+        "journal generation \(previous + 1) is missing from \(directory.path)")
+    }
+  }
+}
