@@ -85,3 +85,21 @@ func setFileBytes(_ path: String, _ bytes: [UInt8]) throws {
 
 /// The number of the current process, as the lock file holds it.
 var currentPID: String { String(ProcessInfo.processInfo.processIdentifier) }
+
+/// Runs `body` with a locked data directory of its own, then unlocks and removes it.
+func withDataDirectory<Result>(_ body: (DataDirectory) throws -> Result) throws -> Result {
+  try withTemporaryDirectory { path in
+    let directory = try DataDirectory(path: path)
+    defer { directory.unlock() }
+    return try body(directory)
+  }
+}
+
+extension Journal {
+  /// Appends `records` to the buffer.
+  func append(_ records: [TestRecord]) {
+    for record in records {
+      append(type: record.type) { $0.append(contentsOf: record.body) }
+    }
+  }
+}
