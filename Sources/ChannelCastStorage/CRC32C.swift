@@ -14,7 +14,8 @@ public enum CRC32C {
       var offset = 0
       let count = bytes.count
       while count - offset >= 8 {
-        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let word = UInt64(
+          littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         let low = UInt32(truncatingIfNeeded: word) ^ crc
         let high = UInt32(truncatingIfNeeded: word >> 32)
         let fromLow =

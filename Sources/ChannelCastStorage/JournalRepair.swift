@@ -27,7 +27,9 @@ public struct JournalRepair: Sendable, Equatable {
   public static func repair(path: String, kind: RecordFileKind, newestFormatVersion: UInt32)
     throws(StorageError) -> JournalRepair?
   {
-    guard let repair = try copyIfDamaged(path: path, kind: kind, newestFormatVersion: newestFormatVersion)
+    guard
+      let repair = try copyIfDamaged(
+        path: path, kind: kind, newestFormatVersion: newestFormatVersion)
     else { return nil }
     // Cut only once the reader's mapping is gone: touching a mapped page past the new end
     // would crash the process.
@@ -43,7 +45,8 @@ public struct JournalRepair: Sendable, Equatable {
   private static func copyIfDamaged(
     path: String, kind: RecordFileKind, newestFormatVersion: UInt32
   ) throws(StorageError) -> JournalRepair? {
-    let reader = try RecordFileReader(path: path, kind: kind, newestFormatVersion: newestFormatVersion)
+    let reader = try RecordFileReader(
+      path: path, kind: kind, newestFormatVersion: newestFormatVersion)
     do {
       while try reader.next() != nil {}
       return nil

@@ -50,7 +50,8 @@ final class JournalSyncState: Sendable {
       throw error
     }
     let elapsed = start.duration(to: .now).components
-    let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+    let nanoseconds =
+      UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
     syncs.add(1, ordering: .relaxed)
     syncNanosecondsTotal.add(nanoseconds, ordering: .relaxed)
     lastSyncNanoseconds.store(nanoseconds, ordering: .relaxed)

@@ -20,6 +20,8 @@ extension [UInt8] {
 
   /// Overwrites the four bytes at `offset` with `value`, little-endian.
   mutating func storeLittleEndian(_ value: UInt32, at offset: Int) {
-    withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
+    withUnsafeMutableBytes {
+      $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+    }
   }
 }

@@ -37,10 +37,12 @@ final class PeriodicThread {
     }
     var thread = pthread_t()
     let context = Unmanaged.passRetained(loop).toOpaque()
-    let result = pthread_create(&thread, nil, { context in
-      Unmanaged<Loop>.fromOpaque(context!).takeRetainedValue().body()
-      return nil
-    }, context)
+    let result = pthread_create(
+      &thread, nil,
+      { context in
+        Unmanaged<Loop>.fromOpaque(context!).takeRetainedValue().body()
+        return nil
+      }, context)
     guard result == 0 else {
       Unmanaged<Loop>.fromOpaque(context).release()
       FileSystem.closeFile(pipeEnds[0])

@@ -27,7 +27,9 @@ public struct RecordBuffer: Sendable {
     precondition(
       length <= RecordFileFormat.maximumRecordLength,
       "a record of \(length) bytes is over the \(RecordFileFormat.maximumRecordLength)-byte limit")
-    let checksum = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[recordStart...])) }
+    let checksum = bytes.withUnsafeBytes {
+      CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[recordStart...]))
+    }
     bytes.storeLittleEndian(UInt32(length), at: frameStart)
     bytes.storeLittleEndian(checksum, at: frameStart + 4)
     recordCount += 1

@@ -60,6 +60,7 @@ public struct RecordFileHeader: Sendable, Equatable {
     guard formatVersion <= newestFormatVersion else {
       throw .newerFormat(path: path, fileVersion: formatVersion, newestKnown: newestFormatVersion)
     }
-    self.init(kind: kind, formatVersion: formatVersion, generation: bytes.littleEndianUInt64(at: 16))
+    self.init(
+      kind: kind, formatVersion: formatVersion, generation: bytes.littleEndianUInt64(at: 16))
   }
 }

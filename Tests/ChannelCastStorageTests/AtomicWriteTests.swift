@@ -7,9 +7,12 @@ struct AtomicWriteTests {
   /// The error a snapshot writer throws halfway through.
   private struct SnapshotAbandoned: Error {}
 
-  private func writeSnapshot(_ records: [TestRecord], generation: UInt64, in directory: DataDirectory) throws {
+  private func writeSnapshot(
+    _ records: [TestRecord], generation: UInt64, in directory: DataDirectory
+  ) throws {
     let header = RecordFileHeader(kind: .snapshot, formatVersion: 1, generation: generation)
-    try directory.writeAtomically(path: directory.snapshotPath(generation), header: header) { writer in
+    try directory.writeAtomically(path: directory.snapshotPath(generation), header: header) {
+      writer in
       _ = try append(records, to: writer)
     }
   }

@@ -31,7 +31,9 @@ struct CRC32CTests {
   @Test func rawBufferAndSliceOverloadsAgree() {
     let bytes = Array("xx123456789".utf8)
     let fromSlice = CRC32C.checksum(bytes[2...])
-    let fromBuffer = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[2...])) }
+    let fromBuffer = bytes.withUnsafeBytes {
+      CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[2...]))
+    }
     #expect(fromSlice == 0xE306_9283)
     #expect(fromBuffer == 0xE306_9283)
   }

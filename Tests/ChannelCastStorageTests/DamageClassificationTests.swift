@@ -30,7 +30,9 @@ struct DamageClassificationTests {
     #expect(outcome.records == Array(records.prefix(2)), sourceLocation: sourceLocation)
     #expect(outcome.validLength == offsets[2], sourceLocation: sourceLocation)
     guard case .damaged(_, let offset, _, let classifiedTorn) = outcome.error else {
-      Issue.record("expected .damaged, got \(String(describing: outcome.error))", sourceLocation: sourceLocation)
+      Issue.record(
+        "expected .damaged, got \(String(describing: outcome.error))",
+        sourceLocation: sourceLocation)
       return
     }
     #expect(offset == offsets[2], sourceLocation: sourceLocation)
@@ -64,7 +66,9 @@ struct DamageClassificationTests {
 
   @Test func lastRecordWithItsBodyZeroedAndZerosAfterIsATornTail() throws {
     try expectDamageAtThirdRecord(tornTail: true) { bytes, offsets in
-      for index in (offsets[2] + RecordFileFormat.frameHeaderLength)..<bytes.count { bytes[index] = 0 }
+      for index in (offsets[2] + RecordFileFormat.frameHeaderLength)..<bytes.count {
+        bytes[index] = 0
+      }
       bytes += [UInt8](repeating: 0, count: 100)
     }
   }
@@ -79,7 +83,10 @@ struct DamageClassificationTests {
       let outcome = try readRecordFile(path)
       #expect(outcome.records == recordsOfManySizes)
       #expect(outcome.validLength == goodLength)
-      #expect(outcome.error == .damaged(path: path, offset: goodLength, reason: "the record length is 0", tornTail: true))
+      #expect(
+        outcome.error
+          == .damaged(
+            path: path, offset: goodLength, reason: "the record length is 0", tornTail: true))
     }
   }
 

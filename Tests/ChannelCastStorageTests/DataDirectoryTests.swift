@@ -33,7 +33,9 @@ struct DataDirectoryTests {
 
       let error = #expect(throws: StorageError.self) { try DataDirectory(path: path) }
       #expect(error == .locked(path: path, holder: currentPID))
-      #expect(error?.description == "data directory \(path) is in use by another channelcastd (pid \(currentPID))")
+      #expect(
+        error?.description
+          == "data directory \(path) is in use by another channelcastd (pid \(currentPID))")
     }
   }
 
@@ -61,7 +63,9 @@ struct DataDirectoryTests {
 
   @Test func staleTemporaryFilesAreRemovedAtOpening() throws {
     try withTemporaryDirectory { path in
-      let names = ["snapshot-00000000000000000004.ccs.tmp", "anything.tmp", "journal-00000000000000000004.ccj"]
+      let names = [
+        "snapshot-00000000000000000004.ccs.tmp", "anything.tmp", "journal-00000000000000000004.ccj",
+      ]
       for name in names {
         try setFileBytes(path + "/" + name, [1, 2, 3])
       }
@@ -93,8 +97,13 @@ struct DataDirectoryTests {
       for generation: UInt64 in [11, 2] {
         try setFileBytes(directory.snapshotPath(generation), [])
       }
-      let strangers = ["journal-1.ccj", "journal-0000000000000000000x.ccj", "notes.txt", "snapshot-00000000000000000009.ccj"]
-      for name in strangers + [directory.journalPath(7).dropFirst(path.count + 1) + ".damaged-1700000000"] {
+      let strangers = [
+        "journal-1.ccj", "journal-0000000000000000000x.ccj", "notes.txt",
+        "snapshot-00000000000000000009.ccj",
+      ]
+      for name in strangers + [
+        directory.journalPath(7).dropFirst(path.count + 1) + ".damaged-1700000000"
+      ] {
         try setFileBytes(path + "/" + name, [])
       }
 

@@ -9,20 +9,24 @@ struct JournalFsyncPolicyTests {
   @Test(arguments: FsyncPolicy.allCases)
   func committedRecordsReadBackAfterClose(policy: FsyncPolicy) throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: policy)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: policy)
       for _ in 0..<100 {
         journal.append([record])
         try journal.commit()
       }
       try journal.close()
 
-      #expect(try readRecordFile(directory.journalPath(1)).records == Array(repeating: record, count: 100))
+      #expect(
+        try readRecordFile(directory.journalPath(1)).records == Array(repeating: record, count: 100)
+      )
     }
   }
 
   @Test func alwaysSyncsOncePerCommitHoweverManyRecords() throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: .always)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: .always)
       defer { try? journal.close() }
 
       for _ in 0..<3 {
@@ -39,7 +43,8 @@ struct JournalFsyncPolicyTests {
 
   @Test func neverLeavesSyncingToTheSystem() throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: .never)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: .never)
       defer { try? journal.close() }
 
       for _ in 0..<3 {
@@ -54,7 +59,8 @@ struct JournalFsyncPolicyTests {
 
   @Test func everysecSyncsInTheBackgroundWithinAboutASecond() throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
       defer { try? journal.close() }
 
       journal.append([record])
@@ -71,7 +77,8 @@ struct JournalFsyncPolicyTests {
 
   @Test func everysecDoesNotSyncWhenNothingWasWritten() throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
       defer { try? journal.close() }
 
       usleep(1_300_000)
@@ -81,7 +88,8 @@ struct JournalFsyncPolicyTests {
 
   @Test func closeStopsTheEverysecThreadAtOnce() throws {
     try withDataDirectory { directory in
-      let journal = try Journal(directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
+      let journal = try Journal(
+        directory: directory, generation: 1, formatVersion: 1, policy: .everysec)
       journal.append([record])
 
       let start = ContinuousClock.now

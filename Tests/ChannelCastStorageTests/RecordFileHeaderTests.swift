@@ -10,7 +10,10 @@ struct RecordFileHeaderTests {
 
       let error = #expect(throws: StorageError.self) { try readRecordFile(path, kind: .journal) }
       #expect(error == .notARecordFile(path: path, expected: "journal"))
-      #expect(error?.description == "\(path) is not a channelcastd journal file: it does not start with the journal header")
+      #expect(
+        error?.description
+          == "\(path) is not a channelcastd journal file: it does not start with the journal header"
+      )
     }
   }
 
@@ -53,7 +56,9 @@ struct RecordFileHeaderTests {
         try readRecordFile(path, newestFormatVersion: 1)
       }
       #expect(error == .newerFormat(path: path, fileVersion: 3, newestKnown: 1))
-      #expect(error?.description == "\(path) was written in format version 3; this channelcastd reads versions up to 1")
+      #expect(
+        error?.description
+          == "\(path) was written in format version 3; this channelcastd reads versions up to 1")
     }
   }
 

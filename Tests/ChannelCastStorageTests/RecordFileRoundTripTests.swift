@@ -20,7 +20,9 @@ struct RecordFileRoundTripTests {
   @Test func manyRecordsInOneWriteReadBack() throws {
     try withTemporaryDirectory { directory in
       let path = directory + "/batch.ccj"
-      let records = (0..<10_000).map { TestRecord(type: UInt8($0 % 251), body: Array("record \($0)".utf8)) }
+      let records = (0..<10_000).map {
+        TestRecord(type: UInt8($0 % 251), body: Array("record \($0)".utf8))
+      }
       let header = RecordFileHeader(kind: .journal, formatVersion: 1, generation: 1)
       let writer = try RecordFileWriter.create(path: path, header: header)
       var buffer = RecordBuffer()
@@ -40,7 +42,8 @@ struct RecordFileRoundTripTests {
       try writeRecordFile(path, [], kind: .snapshot, formatVersion: 2, generation: 1 << 40)
 
       let reader = try RecordFileReader(path: path, kind: .snapshot, newestFormatVersion: 2)
-      #expect(reader.header == RecordFileHeader(kind: .snapshot, formatVersion: 2, generation: 1 << 40))
+      #expect(
+        reader.header == RecordFileHeader(kind: .snapshot, formatVersion: 2, generation: 1 << 40))
       #expect(try reader.next() == nil)
       #expect(reader.validLength == RecordFileFormat.headerLength)
     }
@@ -94,7 +97,9 @@ struct RecordFileRoundTripTests {
 
       let writer = try RecordFileWriter.openForAppend(path: path, validLength: torn.validLength)
       #expect(writer.length == goodLength)
-      let more = [TestRecord(type: 200, body: Array("after the tear".utf8)), TestRecord(type: 201, body: [])]
+      let more = [
+        TestRecord(type: 200, body: Array("after the tear".utf8)), TestRecord(type: 201, body: []),
+      ]
       _ = try append(more, to: writer)
       writer.close()
 

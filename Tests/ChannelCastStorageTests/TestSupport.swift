@@ -20,7 +20,8 @@ struct TestRecord: Equatable {
 /// Records of many sizes: empty, around the 8-byte steps of the checksum, and large.
 let recordsOfManySizes: [TestRecord] = [0, 1, 7, 8, 9, 15, 16, 17, 100, 4_095, 65_537, 1 << 20]
   .enumerated().map { index, size in
-    TestRecord(type: UInt8(index), body: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+    TestRecord(
+      type: UInt8(index), body: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
   }
 
 /// Creates the record file `path` holding `records` and returns where each record starts.
@@ -59,7 +60,8 @@ struct ReadOutcome {
 func readRecordFile(
   _ path: String, kind: RecordFileKind = .journal, newestFormatVersion: UInt32 = 1
 ) throws -> ReadOutcome {
-  let reader = try RecordFileReader(path: path, kind: kind, newestFormatVersion: newestFormatVersion)
+  let reader = try RecordFileReader(
+    path: path, kind: kind, newestFormatVersion: newestFormatVersion)
   var outcome = ReadOutcome()
   do {
     while let record = try reader.next() {
