@@ -28,6 +28,9 @@ let package = Package(
     // The domain: channels, subscriptions, validation, index, history, fan-out, protocol codec.
     // Knows nothing about sockets.
     .target(name: "ChannelCastCore"),
+    // Durable record files: checksummed frames, journals, snapshots, the locked data directory.
+    // Knows nothing about channels: it stores opaque typed records.
+    .target(name: "ChannelCastStorage"),
     // The daemon's wiring: configuration, the command socket, the delivery socket.
     .target(
       name: "ChannelCastServer",
@@ -68,6 +71,7 @@ let package = Package(
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
+    .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
     .testTarget(
       name: "ChannelCastServerTests",
       dependencies: ["ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore"]
