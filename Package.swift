@@ -30,12 +30,14 @@ let package = Package(
     .target(name: "ChannelCastCore"),
     // Durable record files: checksummed frames, journals, snapshots, the locked data directory.
     // Knows nothing about channels: it stores opaque typed records.
+    // Durable files: framed, checksummed records, the journal, the locked data directory.
+    // Knows nothing about channels.
     .target(name: "ChannelCastStorage"),
     // The daemon's wiring: configuration, the command socket, the delivery socket.
     .target(
       name: "ChannelCastServer",
       dependencies: [
-        "ChannelCastCore", "ZeroMQ",
+        "ChannelCastCore", "ChannelCastStorage", "ZeroMQ",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "TOMLKit", package: "TOMLKit"),

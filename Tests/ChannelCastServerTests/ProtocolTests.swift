@@ -176,8 +176,10 @@ import ZeroMQ
     try withDaemon { daemon in
       var logger = Logger(label: "second")
       logger.logLevel = .critical
+      var second = daemon.configuration
+      second.dataDirectory = daemon.directory.appendingPathComponent("second-data").path
       #expect(throws: EndpointInUseError.self) {
-        _ = try ChannelCastDaemon(configuration: daemon.configuration, logger: logger)
+        _ = try ChannelCastDaemon(configuration: second, logger: logger)
       }
       // The first daemon still answers on its endpoint.
       let ping = try daemon.client().expectOK("ping")

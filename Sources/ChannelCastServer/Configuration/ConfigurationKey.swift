@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastStorage
 import Logging
 
 /// A value given for a configuration key, from a TOML file or a flag.

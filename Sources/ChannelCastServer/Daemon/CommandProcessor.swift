@@ -44,8 +44,7 @@ final class CommandProcessor: ServiceAdministration {
   func stop() {
     if !fanOut.waitUntilDrained(timeout: .seconds(shutdownTimeoutSeconds)) {
       logger.warning(
-        "fan-out did not finish within \(shutdownTimeoutSeconds) s; the next start sends the "
-          + "unfinished messages again",
+        "fan-out did not finish within \(shutdownTimeoutSeconds) s; the next start sends the unfinished messages again",
         metadata: ["undelivered": "\(fanOut.queueDepths.reduce(0, +))"])
     }
     service.finishRun()

@@ -1,14 +1,12 @@
 import ChannelCastCore
 import ChannelCastStorage
-import Dispatch
 import Logging
-import Synchronization
 
 /// Keeps the service's state on disk: recovers it at start, journals every change, writes
 /// snapshots in the background and when the daemon stops.
 ///
 /// Ownership: made and used on the command thread, which owns the service; only the snapshot
-/// writing runs elsewhere (`snapshotQueue`), on a `ServiceSnapshot` that nothing else touches.
+/// writing runs elsewhere (`SnapshotWriter`), on a `ServiceSnapshot` that nothing else touches.
 final class Persistence {
   struct Settings: Sendable {
     var fsync: FsyncPolicy
@@ -22,8 +20,7 @@ final class Persistence {
   private let settings: Settings
   private let logger: Logger
   private let log: JournalMutationLog
-  private let snapshotQueue = DispatchQueue(label: "channelcast.snapshot")
-  private let snapshotRunning = Atomic<Bool>(false)
+  private let snapshots: SnapshotWriter
   private var lastSnapshotAt = ContinuousClock.now
 
   /// Opens (and locks) the data directory, rebuilds `service` from it, and attaches the journal
@@ -34,6 +31,7 @@ final class Persistence {
     self.directory = directory
     self.settings = settings
     self.logger = logger
+    snapshots = SnapshotWriter(directory: directory, logger: logger)
     let started = ContinuousClock.now
     var report = try StateRecovery(directory: directory).recover(into: service)
     report.milliseconds = Int64((ContinuousClock.now - started) / .milliseconds(1))
@@ -54,20 +52,10 @@ final class Persistence {
     let dueByTime =
       settings.snapshotIntervalSeconds > 0 && journalBytes > 0
       && ContinuousClock.now - lastSnapshotAt >= .seconds(settings.snapshotIntervalSeconds)
-    guard dueByBytes || dueByTime, !snapshotRunning.load(ordering: .acquiring) else { return }
+    guard dueByBytes || dueByTime, !snapshots.isWriting else { return }
     do {
       let (generation, snapshot) = try startSnapshot(service)
-      snapshotRunning.store(true, ordering: .releasing)
-      snapshotQueue.async { [self] in
-        defer { snapshotRunning.store(false, ordering: .releasing) }
-        do {
-          try write(snapshot, generation: generation)
-        } catch {
-          logger.error(
-            "snapshot failed; the journal keeps everything and a later snapshot will retry",
-            metadata: ["generation": "\(generation)", "error": "\(error)"])
-        }
-      }
+      snapshots.writeInBackground(snapshot, generation: generation)
     } catch {
       logger.error("could not start a snapshot", metadata: ["error": "\(error)"])
     }
@@ -77,15 +65,15 @@ final class Persistence {
   /// for backups.
   @discardableResult
   func snapshotNow(_ service: ChannelCastService) throws -> UInt64 {
-    snapshotQueue.sync {}  // a background snapshot in progress finishes first
+    snapshots.waitUntilWritten()  // one in the background finishes first
     let (generation, snapshot) = try startSnapshot(service)
-    try write(snapshot, generation: generation)
+    try snapshots.write(snapshot, generation: generation)
     return generation
   }
 
   /// Ends the journal: everything committed and on disk, the file closed.
   func close() throws {
-    snapshotQueue.sync {}
+    snapshots.waitUntilWritten()
     try log.journal.close()
   }
 
@@ -95,26 +83,6 @@ final class Persistence {
     let generation = try log.journal.rotate()
     lastSnapshotAt = .now
     return (generation, service.takeSnapshot())
-  }
-
-  private func write(_ snapshot: ServiceSnapshot, generation: UInt64) throws {
-    let started = ContinuousClock.now
-    let path = directory.snapshotPath(generation)
-    try directory.writeAtomically(
-      path: path, header: DurableFormat.snapshotHeader(generation: generation)
-    ) { writer in
-      var output = SnapshotFileOutput(writer: writer)
-      try snapshot.write(to: &output)
-      try output.flush()
-    }
-    try directory.removeJournals(before: generation)
-    try directory.removeSnapshots(before: generation)
-    logger.info(
-      "snapshot written",
-      metadata: [
-        "path": "\(path)", "generation": "\(generation)",
-        "milliseconds": "\((ContinuousClock.now - started) / .milliseconds(1))",
-      ])
   }
 
   private static func logRecovery(
