@@ -44,5 +44,6 @@ struct ChannelCastCommand: ParsableCommand {
       HistoryCommand.self,
       StatsCommand.self,
       TailCommand.self,
+      BackupCommand.self,
     ])
 }
