@@ -30,6 +30,13 @@ extension DataDirectory {
     try removeFiles { FileName.snapshot.generation(in: $0).map { $0 < generation } ?? false }
   }
 
+  /// Removes the journal of `generation`, durably: for a file whose header never reached the
+  /// disk, which has to go before ``Journal`` can create that generation again.
+  public func removeJournal(_ generation: UInt64) throws(StorageError) {
+    try FileSystem.removeFile(journalPath(generation))
+    try syncDirectory()
+  }
+
   /// Removes the files whose names match, then syncs the directory if any was removed.
   func removeFiles(where matches: (String) -> Bool) throws(StorageError) {
     let names = try FileSystem.entries(of: path).filter(matches)

@@ -93,6 +93,7 @@ public final class Journal: @unchecked Sendable {
   /// Commits, syncs and closes the current file, and continues in generation + 1 (a new file,
   /// durably created). Returns the new generation. If the new file cannot be created, the
   /// journal stays in the current generation.
+  @discardableResult
   public func rotate() throws(StorageError) -> UInt64 {
     try commit()
     try syncState.sync(file)

@@ -53,18 +53,33 @@ public struct JournalRepair: Sendable, Equatable {
     } catch {
       guard case .damaged = error else { throw error }
     }
-    let bytes = reader.file.bytes
-    let damageOffset = reader.validLength
-    let copyPath = path + ".damaged-\(time(nil))"
+    // The copy is written from the reader's mapping, which must outlive every use of it.
+    return try withExtendedLifetime(reader) { () throws(StorageError) in
+      let bytes = reader.file.bytes
+      let damageOffset = reader.validLength
+      let copyPath = path + ".damaged-\(time(nil))"
+      try writeCopy(of: bytes, to: copyPath)
+      try FileSystem.syncDirectory(directory(of: path))
+      return JournalRepair(
+        path: path, copyPath: copyPath, truncatedAt: damageOffset,
+        droppedRecords: droppedRecords(in: bytes, from: damageOffset),
+        droppedBytes: bytes.count - damageOffset)
+    }
+  }
+
+  /// Writes `bytes` to the new file `copyPath` and syncs it; on failure, removes it.
+  private static func writeCopy(of bytes: UnsafeRawBufferPointer, to copyPath: String)
+    throws(StorageError)
+  {
     let copy = try FileSystem.openFile(copyPath, O_CREAT | O_EXCL | O_WRONLY, mode: 0o600)
     defer { FileSystem.closeFile(copy) }
-    try FileSystem.write(bytes, to: copy, at: 0, path: copyPath)
-    try FileSystem.syncData(copy, path: copyPath)
-    try FileSystem.syncDirectory(directory(of: path))
-    return JournalRepair(
-      path: path, copyPath: copyPath, truncatedAt: damageOffset,
-      droppedRecords: droppedRecords(in: bytes, from: damageOffset),
-      droppedBytes: bytes.count - damageOffset)
+    do throws(StorageError) {
+      try FileSystem.write(bytes, to: copy, at: 0, path: copyPath)
+      try FileSystem.syncData(copy, path: copyPath)
+    } catch {
+      try? FileSystem.removeFile(copyPath)
+      throw error
+    }
   }
 
   /// The records lost by cutting `bytes` at `offset`: the frames chained by their lengths from

@@ -17,9 +17,12 @@ public final class RecordFileReader {
   /// The damage found, thrown again by every later ``next()``.
   private var damage: StorageError?
 
-  /// Opens `path` and checks its header: wrong magic is ``StorageError/notARecordFile(path:expected:)``,
-  /// a bad header checksum ``StorageError/damaged(path:offset:reason:tornTail:)`` at offset 0,
-  /// a version above `newestFormatVersion` ``StorageError/newerFormat(path:fileVersion:newestKnown:)``.
+  /// Opens `path` and checks its header. Wrong magic is
+  /// ``StorageError/notARecordFile(path:expected:)``; a version above `newestFormatVersion` is
+  /// ``StorageError/newerFormat(path:fileVersion:newestKnown:)``; a bad header checksum is
+  /// ``StorageError/damaged(path:offset:reason:tornTail:)`` at offset 0. A file shorter than
+  /// the header, or holding only zeros, is a torn tail at offset 0: its header never reached
+  /// the disk, so it never held a record (see ``DataDirectory/removeJournal(_:)``).
   public init(path: String, kind: RecordFileKind, newestFormatVersion: UInt32)
     throws(StorageError)
   {

@@ -46,11 +46,19 @@ public final class RecordFileWriter: @unchecked Sendable {
   }
 
   /// Opens the existing file `path` to append after its first `validLength` bytes, cutting off
-  /// (and syncing away) whatever follows them: the torn tail a reader reported.
+  /// (and syncing away) whatever follows them: the torn tail a reader reported. A
+  /// `validLength` inside the header, or past the end of the file, is thrown as
+  /// ``StorageError/damaged(path:offset:reason:tornTail:)``.
   public static func openForAppend(path: String, validLength: Int) throws(StorageError)
     -> RecordFileWriter
   {
-    precondition(validLength >= RecordFileFormat.headerLength, "appending inside the header")
+    guard validLength >= RecordFileFormat.headerLength else {
+      // A file torn inside its header holds no record: remove it and create it again.
+      throw .damaged(
+        path: path, offset: validLength,
+        reason: "cannot append inside the \(RecordFileFormat.headerLength)-byte header",
+        tornTail: true)
+    }
     let descriptor = try FileSystem.openFile(path, O_WRONLY)
     let writer = RecordFileWriter(path: path, descriptor: descriptor, length: validLength)
     let fileLength = try FileSystem.length(of: descriptor, path: path)

@@ -114,4 +114,25 @@ struct JournalTests {
       #expect(outcome.records == first + second)
     }
   }
+
+  @Test func journalWhoseHeaderNeverReachedTheDiskIsRemovedAndCreatedAgain() throws {
+    try withDataDirectory { directory in
+      try setFileBytes(directory.journalPath(3), [UInt8](repeating: 0, count: 12))
+      let error = #expect(throws: StorageError.self) {
+        try readRecordFile(directory.journalPath(3))
+      }
+      guard case .damaged(_, 0, _, tornTail: true) = error else {
+        Issue.record("expected a torn header, got \(String(describing: error))")
+        return
+      }
+
+      try directory.removeJournal(3)
+      let journal = try Journal(
+        directory: directory, generation: 3, formatVersion: 1, policy: .always)
+      journal.append(first)
+      try journal.close()
+
+      #expect(try readRecordFile(directory.journalPath(3)).records == first)
+    }
+  }
 }

@@ -108,4 +108,23 @@ struct RecordFileRoundTripTests {
       #expect(outcome.records == first + more)
     }
   }
+
+  @Test func openForAppendRefusesToAppendInsideTheHeaderOrPastTheEnd() throws {
+    try withTemporaryDirectory { directory in
+      let path = directory + "/refused.ccj"
+      try writeRecordFile(path, [TestRecord(type: 1, body: [1])])
+      let before = try fileBytes(path)
+
+      for validLength in [0, 12, before.count + 1] {
+        let error = #expect(throws: StorageError.self) {
+          try RecordFileWriter.openForAppend(path: path, validLength: validLength)
+        }
+        guard case .damaged(path, _, _, _) = error else {
+          Issue.record("\(validLength): expected .damaged, got \(String(describing: error))")
+          continue
+        }
+      }
+      #expect(try fileBytes(path) == before)
+    }
+  }
 }
