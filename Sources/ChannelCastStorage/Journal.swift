@@ -22,9 +22,10 @@ public final class Journal: @unchecked Sendable {
   /// Opens the journal of `generation` in `directory`. With `validLength` nil, creates its file
   /// (durably: file and directory synced); otherwise appends to the existing file after its
   /// first `validLength` bytes (the ``RecordFileReader/validLength`` that recovery found).
+  /// `syncObserver` hears of every successful sync.
   public init(
     directory: DataDirectory, generation: UInt64, formatVersion: UInt32, policy: FsyncPolicy,
-    appendingAt validLength: Int? = nil
+    appendingAt validLength: Int? = nil, syncObserver: (any JournalSyncObserver)? = nil
   ) throws(StorageError) {
     let file =
       if let validLength {
@@ -33,7 +34,7 @@ public final class Journal: @unchecked Sendable {
       } else {
         try Self.createFile(in: directory, generation: generation, formatVersion: formatVersion)
       }
-    let syncState = JournalSyncState(currentFile: file)
+    let syncState = JournalSyncState(currentFile: file, observer: syncObserver)
     if policy == .everysec {
       syncThread = try PeriodicThread(name: "journal-sync", intervalMilliseconds: 1_000) {
         syncState.syncIfWritten()
@@ -82,7 +83,7 @@ public final class Journal: @unchecked Sendable {
       syncState.recordFailure(error)
       throw error
     }
-    syncState.recordWrite(bytes: bytes, records: records)
+    syncState.recordWrite(bytes: bytes, records: records, fileLength: file.length)
     switch policy {
     case .always: try syncState.sync(file)
     case .everysec: syncState.hasUnsyncedWrites.store(true, ordering: .releasing)
@@ -100,11 +101,7 @@ public final class Journal: @unchecked Sendable {
     let nextGeneration = generation + 1
     let nextFile = try Self.createFile(
       in: directory, generation: nextGeneration, formatVersion: formatVersion)
-    let previousFile = syncState.currentFile.withLock { currentFile in
-      defer { currentFile = nextFile }
-      return currentFile
-    }
-    previousFile?.close()
+    syncState.switchCurrentFile(to: nextFile)?.close()
     file = nextFile
     generation = nextGeneration
     return nextGeneration

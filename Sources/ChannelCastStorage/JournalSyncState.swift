@@ -17,15 +17,33 @@ final class JournalSyncState: Sendable {
   private let syncs = Atomic<UInt64>(0)
   private let syncNanosecondsTotal = Atomic<UInt64>(0)
   private let lastSyncNanoseconds = Atomic<UInt64>(0)
+  /// The current file's length after the owner's last write: what a sync starting now covers.
+  private let writtenLength: Atomic<Int>
+  private let observer: (any JournalSyncObserver)?
 
-  init(currentFile: RecordFileWriter) {
+  init(currentFile: RecordFileWriter, observer: (any JournalSyncObserver)?) {
     self.currentFile = Mutex(currentFile)
+    self.writtenLength = Atomic(currentFile.length)
+    self.observer = observer
   }
 
-  /// Counts a successful write of `records` records, `bytes` bytes.
-  func recordWrite(bytes: Int, records: Int) {
+  /// Counts a successful write of `records` records, `bytes` bytes, that made the current file
+  /// `fileLength` bytes long.
+  func recordWrite(bytes: Int, records: Int, fileLength: Int) {
     bytesWritten.add(UInt64(bytes), ordering: .relaxed)
     recordsWritten.add(UInt64(records), ordering: .relaxed)
+    writtenLength.store(fileLength, ordering: .releasing)
+  }
+
+  /// Makes `file` the current file; the sync thread sees the switch and its length together.
+  func switchCurrentFile(to file: RecordFileWriter) -> RecordFileWriter? {
+    currentFile.withLock { currentFile in
+      defer {
+        currentFile = file
+        writtenLength.store(file.length, ordering: .releasing)
+      }
+      return currentFile
+    }
   }
 
   /// Remembers `error` as the journal's failure, unless it already failed.
@@ -42,6 +60,7 @@ final class JournalSyncState: Sendable {
 
   /// Syncs `file`, timing and counting the call; a failure is also recorded.
   func sync(_ file: RecordFileWriter) throws(StorageError) {
+    let covered = writtenLength.load(ordering: .acquiring)
     let start = ContinuousClock.now
     do {
       try file.sync()
@@ -55,6 +74,7 @@ final class JournalSyncState: Sendable {
     syncs.add(1, ordering: .relaxed)
     syncNanosecondsTotal.add(nanoseconds, ordering: .relaxed)
     lastSyncNanoseconds.store(nanoseconds, ordering: .relaxed)
+    observer?.journalSynced(path: file.path, length: covered)
   }
 
   /// The sync thread's tick: syncs the current file if something was written since last time.

@@ -58,7 +58,7 @@ public struct DataDirectoryRepair {
 
   /// The records of a journal that read cleanly from its start.
   private func countRecords(_ journal: String) throws -> Int {
-    var reader = try RecordFileReader(
+    let reader = try RecordFileReader(
       path: journal, kind: .journal, newestFormatVersion: DurableFormat.journalVersion)
     var count = 0
     while (try? reader.next()) != nil { count += 1 }

@@ -26,7 +26,8 @@ final class Persistence {
   /// Opens (and locks) the data directory, rebuilds `service` from it, and attaches the journal
   /// to it. Fan-outs that were cut short are sent again.
   init(
-    directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger
+    directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
+    syncObserver: (any JournalSyncObserver)? = nil
   ) throws {
     self.directory = directory
     self.settings = settings
@@ -37,7 +38,8 @@ final class Persistence {
     report.milliseconds = Int64((ContinuousClock.now - started) / .milliseconds(1))
     let journal = try Journal(
       directory: directory, generation: report.nextGeneration,
-      formatVersion: DurableFormat.journalVersion, policy: settings.fsync)
+      formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
+      syncObserver: syncObserver)
     log = JournalMutationLog(journal: journal, logger: logger)
     service.mutationLog = log
     let resumed = service.resumeInterruptedFanOuts()
@@ -50,7 +52,7 @@ final class Persistence {
     let journalBytes = log.journal.bytesInGeneration
     let dueByBytes = journalBytes >= settings.snapshotJournalBytes
     let dueByTime =
-      settings.snapshotIntervalSeconds > 0 && journalBytes > 0
+      settings.snapshotIntervalSeconds > 0 && journalBytes > RecordFileFormat.headerLength
       && ContinuousClock.now - lastSnapshotAt >= .seconds(settings.snapshotIntervalSeconds)
     guard dueByBytes || dueByTime, !snapshots.isWriting else { return }
     do {

@@ -21,9 +21,17 @@ struct StateRecovery {
     }
     let replayed = journals.filter { $0 >= (report.snapshotGeneration ?? 0) }
     try checkContiguous(replayed, after: report.snapshotGeneration)
+    report.nextGeneration = max(journals.last ?? 0, report.snapshotGeneration ?? 0) + 1
     for (position, generation) in replayed.enumerated() {
       let path = directory.journalPath(generation)
       let isLast = position == replayed.count - 1
+      if isLast, try hasTornHeader(path) {
+        // A crash while the file was being created: it holds nothing; make it again.
+        try directory.removeJournal(generation)
+        report.truncatedTail = (path, 0)
+        report.nextGeneration = generation
+        continue
+      }
       let outcome = try replayJournal(path, into: service, mayHaveTornTail: isLast)
       report.journalFiles += 1
       report.journalRecords += outcome.records
@@ -34,8 +42,19 @@ struct StateRecovery {
         report.truncatedTail = (path, tornAt)
       }
     }
-    report.nextGeneration = max(journals.last ?? 0, report.snapshotGeneration ?? 0) + 1
     return report
+  }
+
+  /// Whether the journal's header itself was cut short (or never reached the disk).
+  private func hasTornHeader(_ path: String) throws -> Bool {
+    do {
+      _ = try RecordFileReader(
+        path: path, kind: .journal, newestFormatVersion: DurableFormat.journalVersion)
+      return false
+    } catch {
+      if case .damaged(_, 0, _, true) = error { return true }
+      return false  // replaying reports it
+    }
   }
 
   private func loadSnapshot(_ generation: UInt64, into service: ChannelCastService) throws -> Int {
@@ -43,7 +62,7 @@ struct StateRecovery {
     var loader = SnapshotLoader(into: service)
     var records = 0
     do {
-      var reader = try RecordFileReader(
+      let reader = try RecordFileReader(
         path: path, kind: .snapshot, newestFormatVersion: DurableFormat.snapshotVersion)
       while let record = try reader.next() {
         do {
@@ -69,7 +88,7 @@ struct StateRecovery {
     _ path: String, into service: ChannelCastService, mayHaveTornTail: Bool
   ) throws -> (records: Int, tornAt: Int?) {
     var records = 0
-    var reader = try RecordFileReader(
+    let reader = try RecordFileReader(
       path: path, kind: .journal, newestFormatVersion: DurableFormat.journalVersion)
     while true {
       let stored: StoredRecord?

@@ -12,7 +12,8 @@ struct DurabilityScratch {
   let root: String
 
   init() throws {
-    root = FileManager.default.temporaryDirectory
+    root =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-durability-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
   }
@@ -22,11 +23,16 @@ struct DurabilityScratch {
   func remove() { try? FileManager.default.removeItem(atPath: root) }
 
   func makeService() -> ChannelCastService {
+    makeServiceAndFanOut().service
+  }
+
+  /// A service and its fan-out, to wait for the fan-out before the journal is looked at.
+  func makeServiceAndFanOut() -> (service: ChannelCastService, fanOut: FanOut) {
     let directory = UserDirectory()
-    return ChannelCastService(
-      limits: ServiceLimits(),
-      fanOut: FanOut(shardCount: 2, directory: directory, sink: DiscardingSink()),
-      directory: directory)
+    let fanOut = FanOut(shardCount: 2, directory: directory, sink: DiscardingSink())
+    return (
+      ChannelCastService(limits: ServiceLimits(), fanOut: fanOut, directory: directory), fanOut
+    )
   }
 
   /// Recovers `service` from the data directory at `path` and attaches its journal.
@@ -50,7 +56,8 @@ struct DurabilityScratch {
     service.finishRun()
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any])
-    try #require(object["ok"] as? Bool == true, "\(request) → \(String(decoding: reply, as: UTF8.self))")
+    try #require(
+      object["ok"] as? Bool == true, "\(request) → \(String(decoding: reply, as: UTF8.self))")
     return object["result"] as? [String: Any] ?? [:]
   }
 
@@ -70,7 +77,7 @@ struct DurabilityScratch {
   }
 
   func offsetOfLastRecord(_ journal: String) throws -> Int {
-    var reader = try RecordFileReader(path: journal, kind: .journal, newestFormatVersion: 1)
+    let reader = try RecordFileReader(path: journal, kind: .journal, newestFormatVersion: 1)
     var last = RecordFileFormat.headerLength
     while let record = try reader.next() { last = record.offset }
     return last
