@@ -19,11 +19,11 @@ run: build
 test: deps
 	$(SWIFT_TEST)
 
-# The core, binding and daemon tests under ThreadSanitizer, in their own build folder.
+# The binding, core, storage and daemon tests under ThreadSanitizer, in their own build folder.
 test-tsan: deps
 	TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
 		$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan \
-		--filter 'ZeroMQTests|ChannelCastCoreTests|ChannelCastServerTests'
+		--filter 'ZeroMQTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
 
 clean:
 	rm -rf .build .build-tsan
