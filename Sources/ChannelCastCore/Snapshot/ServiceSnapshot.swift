@@ -34,10 +34,14 @@ public struct ServiceSnapshot: @unchecked Sendable {
       body.appendVarint(channels.count { $0 != nil })
       body.appendVarint(index.subscriptionCount)
     }
-    var ordinals: [UInt32: Int] = [:]
+    // Snapshot ordinals by channel number (-1 for a free number): channels are numbered in the
+    // order they are written.
+    var ordinals = [Int](repeating: -1, count: channels.count)
+    var written = 0
     for (number, channel) in channels.enumerated() {
       guard let channel else { continue }
-      ordinals[UInt32(number)] = ordinals.count
+      ordinals[number] = written
+      written += 1
       try append(.channel) { body in Self.encodeChannel(channel, into: &body) }
       for chunk in channel.history.entries(after: 0, limit: channel.history.count).chunks(
         Self.entriesPerRecord)
@@ -66,7 +70,7 @@ public struct ServiceSnapshot: @unchecked Sendable {
         body.appendVarint(chunk.count)
         for entry in chunk {
           body.appendVarint(Int(entry.user))
-          body.appendVarint(ordinals[entry.channel]!)
+          body.appendVarint(ordinals[Int(entry.channel)])
           body.appendLengthPrefixed(entry.customData)
         }
       }
@@ -112,13 +116,13 @@ public struct ServiceSnapshot: @unchecked Sendable {
     body.appendLengthPrefixed(entry.encoded)
   }
 
-  private func encodeUser(_ user: UInt32, ordinals: [UInt32: Int], into body: inout [UInt8]) {
+  private func encodeUser(_ user: UInt32, ordinals: [Int], into body: inout [UInt8]) {
     let topic = index.directory.topic(of: user)
     body.appendLengthPrefixed(topic.prefix(topic.count - 1))  // the ID, without the NUL
     let subscriptions = index.subscriptionDetails(of: user)
     body.appendVarint(subscriptions.count)
     for subscription in subscriptions {
-      body.appendVarint(ordinals[subscription.channel]!)
+      body.appendVarint(ordinals[Int(subscription.channel)])
       body.appendVarint(UInt64(subscription.subscribeTime))
       body.append(subscription.flag.rawValue)
     }
