@@ -90,7 +90,7 @@ final class DaemonUnderTest {
       ] + arguments,
       folder: folder)
     self.launch = launch
-    state = .removed
+    state = .stopped  // until it runs: a failed start still removes the folder
     let process = try Self.run(launch, logLevel: "warning", log: nil)
     state = .running(process, log: nil)
     try waitUntilAnswering(process, log: nil, Deadline("channelcastd start", seconds: 15))
