@@ -7,7 +7,8 @@ struct BenchCommand: ParsableCommand {
     abstract: "Load-test scenarios for channelcastd.",
     discussion: """
       Each scenario starts its own channelcastd (the release build next to this program, on \
-      ipc:// endpoints in a temporary folder) unless --endpoint names a running one, runs \
+      ipc:// endpoints and with its data directory in a temporary folder, --fsync never unless \
+      told otherwise) unless --endpoint names a running one, runs \
       --runs times (default 3), prints a Markdown table of medians and spreads, and writes JSON \
       with --json FILE. Every wait is bounded: a scenario that cannot finish says so and exits \
       non-zero.

@@ -26,6 +26,11 @@ struct DaemonOptions: ParsableArguments {
   @Option(help: "deliveryHighWaterMark of the started daemon (default: its own default).")
   var deliveryHighWaterMark: Int?
 
+  /// `never` by default, unlike the daemon's own `everysec`: the throughput targets of the
+  /// load-test issue are stated without fsync.
+  @Option(help: "fsync setting of the started daemon: always, everysec or never.")
+  var fsync = FsyncPolicy.never
+
   @Option(help: "Give up on a run after this many seconds.")
   var timeoutSeconds: Double = 120
 
@@ -40,22 +45,31 @@ struct DaemonOptions: ParsableArguments {
       .deletingLastPathComponent().appendingPathComponent("channelcastd").path
   }
 
-  /// Starts a fresh daemon (with extra flags), or connects to the one given with --endpoint.
-  func startDaemon(extraArguments: [String] = []) throws -> DaemonUnderTest {
+  /// Starts a fresh daemon (with extra flags, and `fsync` instead of --fsync when given), or
+  /// connects to the one given with --endpoint. `endpoints` starts it on those rather than on
+  /// ipc:// endpoints in its temporary folder.
+  func startDaemon(
+    extraArguments: [String] = [], fsync: FsyncPolicy? = nil,
+    endpoints: (command: String, delivery: String)? = nil
+  ) throws -> DaemonUnderTest {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
     }
-    var arguments = extraArguments
+    var arguments = extraArguments + ["--fsync", (fsync ?? self.fsync).rawValue]
     if let shards { arguments += ["--shards", String(shards)] }
     if let deliveryHighWaterMark {
       arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
     }
-    return try DaemonUnderTest(binary: daemonBinary, arguments: arguments)
+    return try DaemonUnderTest(binary: daemonBinary, arguments: arguments, endpoints: endpoints)
   }
 
   /// The settings to print with a report.
   var settings: [String: String] {
     var settings: [String: String] = ["daemon": endpoint ?? "started by the harness"]
+    if endpoint == nil {
+      settings["fsync"] = fsync.rawValue
+      settings["dataDirectoryFilesystem"] = DaemonUnderTest.dataFilesystem
+    }
     if let shards { settings["shards"] = String(shards) }
     if let deliveryHighWaterMark {
       settings["deliveryHighWaterMark"] = String(deliveryHighWaterMark)

@@ -2,27 +2,74 @@ import ChannelCastClient
 import Foundation
 import ZeroMQ
 
-/// The daemon a scenario measures: one it starts itself (release build, ipc:// endpoints in a
-/// temporary folder) or one already running at given endpoints.
+/// The daemon a scenario measures: one it starts itself (release build, ipc:// endpoints and
+/// its data directory in a temporary folder, which is also its working directory) or one
+/// already running at given endpoints.
+///
+/// A started daemon can be stopped cleanly and started again on the same data directory, to
+/// measure what it leaves on disk and how long it takes to come back.
 final class DaemonUnderTest {
+  /// How long a start took as an operator sees it, and what the daemon said it recovered.
+  struct Startup {
+    /// From launching the process to its first answered ping.
+    let secondsToFirstAnswer: Double
+    let recovery: DaemonLog.Recovery
+  }
+
+  /// A file of the data directory and its size.
+  struct DataFile {
+    let name: String
+    let bytes: Int
+  }
+
+  /// What the harness needs to start the daemon again.
+  private struct Launch {
+    let binary: String
+    let arguments: [String]
+    let folder: URL
+
+    var dataDirectory: URL { folder.appendingPathComponent("data") }
+  }
+
+  private enum State {
+    /// Running at --endpoint: not this harness's to stop, restart or inspect.
+    case external
+    /// Started here; `log` holds its standard error when it was captured.
+    case running(Process, log: DaemonLog?)
+    /// Stopped; its folder, with the data directory, is kept for a restart.
+    case stopped
+    /// Stopped and its folder removed.
+    case removed
+  }
+
+  /// The file system of the folder started daemons get their data directories in.
+  static var dataFilesystem: String {
+    Filesystem.name(of: FileManager.default.temporaryDirectory.path)
+  }
+
   let commandEndpoint: String
   let deliveryEndpoint: String
-  private let process: Process?
-  private let directory: URL?
+  private let launch: Launch?
+  private var state: State
+  private var restarts = 0
 
-  /// The daemon's process ID, when this harness started it.
-  var processID: Int32? { process?.processIdentifier }
+  /// The daemon's process ID, while a daemon this harness started is running.
+  var processID: Int32? {
+    guard case .running(let process, _) = state else { return nil }
+    return process.processIdentifier
+  }
 
   /// Connects to a running daemon.
   init(commandEndpoint: String, deliveryEndpoint: String) {
     self.commandEndpoint = commandEndpoint
     self.deliveryEndpoint = deliveryEndpoint
-    process = nil
-    directory = nil
+    launch = nil
+    state = .external
   }
 
   /// Starts `binary` with `arguments` on fresh ipc:// endpoints, or on `endpoints` when given
-  /// (`compare --transport tcp` measures the daemon over tcp://), and waits until it answers.
+  /// (`compare --transport tcp` measures the daemon over tcp://), with `--data-directory` in
+  /// its temporary folder, and waits until it answers.
   init(
     binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil
   ) throws {
@@ -30,34 +77,71 @@ final class DaemonUnderTest {
       throw BenchmarkError(
         "no channelcastd at \(binary): build it with `swift build -c release` or pass --daemon")
     }
-    let directory = FileManager.default.temporaryDirectory
+    let folder = FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-bench-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    commandEndpoint = endpoints?.command ?? "ipc://\(directory.path)/command"
-    deliveryEndpoint = endpoints?.delivery ?? "ipc://\(directory.path)/delivery"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments =
-      [
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    commandEndpoint = endpoints?.command ?? "ipc://\(folder.path)/command"
+    deliveryEndpoint = endpoints?.delivery ?? "ipc://\(folder.path)/delivery"
+    let launch = Launch(
+      binary: binary,
+      arguments: [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
-        "--log-level", "warning",
-      ] + arguments
-    try process.run()
-    self.process = process
-    self.directory = directory
-    try waitUntilAnswering(Deadline("channelcastd start", seconds: 15))
+        "--data-directory", folder.appendingPathComponent("data").path,
+      ] + arguments,
+      folder: folder)
+    self.launch = launch
+    state = .stopped  // until it runs: a failed start still removes the folder
+    let process = try Self.run(launch, logLevel: "warning", log: nil)
+    state = .running(process, log: nil)
+    try waitUntilAnswering(process, log: nil, Deadline("channelcastd start", seconds: 15))
   }
 
-  /// Pings until the daemon replies; throws if it exits or the deadline passes first.
-  private func waitUntilAnswering(_ deadline: Deadline) throws {
+  private static func run(_ launch: Launch, logLevel: String, log: DaemonLog?) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: launch.binary)
+    process.arguments = launch.arguments + ["--log-level", logLevel]
+    process.currentDirectoryURL = launch.folder
+    if let log { process.standardError = try log.handleForWriting() }
+    try process.run()
+    return process
+  }
+
+  /// Waits until the daemon answers a ping; throws if it exits or the deadline passes first.
+  ///
+  /// The daemon binds its command socket only once it has recovered, so on ipc:// the socket
+  /// file appearing is the moment to connect: waiting for it (every millisecond) rather than
+  /// for libzmq's reconnect interval (100 ms) keeps a restart's timing to the millisecond.
+  private func waitUntilAnswering(_ process: Process, log: DaemonLog?, _ deadline: Deadline)
+    throws
+  {
+    func checkRunning() throws {
+      guard process.isRunning else {
+        let output = log.map { ":\n" + $0.tail(10) } ?? ""
+        throw BenchmarkError(
+          "channelcastd exited with status \(process.terminationStatus)\(output)")
+      }
+    }
+    if commandEndpoint.hasPrefix("ipc://") {
+      let path = String(commandEndpoint.dropFirst("ipc://".count))
+      while !FileManager.default.fileExists(atPath: path) {
+        try checkRunning()
+        try deadline.check()
+        usleep(1000)
+      }
+    }
     let context = try ZMQContext()
     let client = try ChannelCastClient(
-      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 200)
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 10)
+    var lastPing: UInt64 = 0
     while true {
-      if let process, !process.isRunning {
-        throw BenchmarkError("channelcastd exited with status \(process.terminationStatus)")
+      // Pings are not lost once connected; sending one every 200 ms covers a connection
+      // that libzmq had to retry.
+      if MonotonicClock.nanoseconds() - lastPing > 200_000_000 {
+        try client.send(client.request("ping"))
+        lastPing = MonotonicClock.nanoseconds()
       }
-      if (try? client.call("ping"))?.ok == true { return }
+      if (try? client.receiveReply())?.ok == true { return }
+      try checkRunning()
       try deadline.check()
     }
   }
@@ -75,17 +159,112 @@ final class DaemonUnderTest {
     return kilobytes * 1024
   }
 
+  /// The files in the data directory of a daemon this harness started, with their sizes.
+  func dataFiles() throws -> [DataFile] {
+    guard let launch, !isRemoved else {
+      throw BenchmarkError("the data directory belongs to a daemon started by the harness")
+    }
+    let directory = launch.dataDirectory
+    return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map {
+      name in
+      let attributes = try FileManager.default.attributesOfItem(
+        atPath: directory.appendingPathComponent(name).path)
+      return DataFile(name: name, bytes: (attributes[.size] as? Int) ?? 0)
+    }
+  }
+
+  /// Waits until no snapshot is being written in the background (its `.tmp` file is gone), so
+  /// that memory is measured on a daemon at rest.
+  func waitUntilNoSnapshotInProgress(_ deadline: Deadline) throws {
+    while try dataFiles().contains(where: { $0.name.hasSuffix(".tmp") }) {
+      try deadline.check()
+      usleep(50_000)
+    }
+  }
+
+  /// Stops a started daemon as an operator would (SIGTERM: it finishes its fan-outs, writes a
+  /// snapshot and exits 0) and keeps its data directory. Returns the seconds from the signal
+  /// to the exit; throws if it exits otherwise or is still running after `seconds` (then it is
+  /// killed).
+  func stopCleanly(within seconds: Double) throws -> Double {
+    guard case .running(let process, let log) = state else {
+      throw BenchmarkError("only a running daemon started by the harness can be stopped")
+    }
+    let start = MonotonicClock.nanoseconds()
+    process.terminate()
+    let deadline = Deadline("channelcastd clean stop (SIGTERM to exit)", seconds: seconds)
+    while process.isRunning && !deadline.hasPassed { usleep(1000) }
+    let elapsed = MonotonicClock.seconds(since: start)
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    state = .stopped
+    log.map(Self.passOnProblems)
+    try deadline.check()
+    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+      throw BenchmarkError(
+        "channelcastd ended with \(process.terminationReason == .exit ? "status" : "signal") "
+          + "\(process.terminationStatus) after SIGTERM; a clean stop exits 0")
+    }
+    return elapsed
+  }
+
+  /// Starts a cleanly stopped daemon again on the same endpoints and data directory, logging at
+  /// info level into its folder, and waits (up to `seconds`) until it answers.
+  func restart(within seconds: Double) throws -> Startup {
+    guard case .stopped = state, let launch else {
+      throw BenchmarkError("only a daemon stopped with stopCleanly can be restarted")
+    }
+    // A socket file left behind would be connected to (and refused) before the new daemon
+    // binds, and libzmq would retry only 100 ms later.
+    for path in leftoverSocketFiles { try FileManager.default.removeItem(atPath: path) }
+    restarts += 1
+    let log = try DaemonLog(
+      url: launch.folder.appendingPathComponent("channelcastd-restart-\(restarts).log"))
+    let start = MonotonicClock.nanoseconds()
+    let process = try Self.run(launch, logLevel: "info", log: log)
+    state = .running(process, log: log)
+    try waitUntilAnswering(
+      process, log: log, Deadline("channelcastd restart (recovery)", seconds: seconds))
+    let secondsToFirstAnswer = MonotonicClock.seconds(since: start)
+    return Startup(secondsToFirstAnswer: secondsToFirstAnswer, recovery: try log.recovery())
+  }
+
+  /// The ipc:// socket files of the endpoints that exist (after a stop: left behind).
+  var leftoverSocketFiles: [String] {
+    [commandEndpoint, deliveryEndpoint].filter { $0.hasPrefix("ipc://") }.map {
+      String($0.dropFirst("ipc://".count))
+    }.filter { FileManager.default.fileExists(atPath: $0) }
+  }
+
+  private var isRemoved: Bool {
+    if case .removed = state { return true }
+    return false
+  }
+
+  private static func passOnProblems(_ log: DaemonLog) {
+    for line in log.problems {
+      FileHandle.standardError.write(Data("channelcastd: \(line)\n".utf8))
+    }
+  }
+
   /// Stops a daemon this harness started (SIGTERM, then SIGKILL after 10 s) and removes its
   /// folder.
   func stop() {
-    if let process, process.isRunning {
-      process.terminate()
-      let deadline = Deadline("daemon stop", seconds: 10)
-      while process.isRunning && !deadline.hasPassed { usleep(10_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    if case .running(let process, let log) = state {
+      if process.isRunning {
+        process.terminate()
+        let deadline = Deadline("daemon stop", seconds: 10)
+        while process.isRunning && !deadline.hasPassed { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      }
       process.waitUntilExit()
+      log.map(Self.passOnProblems)
+      state = .stopped
     }
-    if let directory { try? FileManager.default.removeItem(at: directory) }
+    if case .stopped = state, let launch {
+      try? FileManager.default.removeItem(at: launch.folder)
+      state = .removed
+    }
   }
 
   deinit {

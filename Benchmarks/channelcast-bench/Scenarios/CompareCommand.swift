@@ -121,10 +121,8 @@ struct CompareCommand: ParsableCommand {
     }
     let command = "tcp://127.0.0.1:\(try LoopbackPort.free())"
     let delivery = "tcp://127.0.0.1:\(try LoopbackPort.free())"
-    var arguments = ["--max-subscriber-count", String(subscribers)]
-    if let shards = daemonOptions.shards { arguments += ["--shards", String(shards)] }
-    let daemon = try DaemonUnderTest(
-      binary: daemonOptions.daemonBinary, arguments: arguments,
+    let daemon = try daemonOptions.startDaemon(
+      extraArguments: ["--max-subscriber-count", String(subscribers)],
       endpoints: (command, delivery))
     defer { daemon.stop() }
     var options = daemonOptions

@@ -12,8 +12,15 @@ struct MemoryCommand: ParsableCommand {
       For each size, per run, a fresh daemon: its resident memory (VmRSS) when empty, after \
       creating --channels channels, and after subscribing subscriptions / \
       --subscriptions-per-user users to --subscriptions-per-user distinct channels each (every \
-      channel equally full), once its fan-out queues are empty again. Bytes per subscription \
-      are the growth from the channels-created and from the empty daemon.
+      channel equally full), once its fan-out queues are empty again and no snapshot is being \
+      written. Bytes per subscription are the growth from the channels-created and from the \
+      empty daemon.
+
+      Then the daemon is stopped as an operator would (SIGTERM: it writes a snapshot and exits \
+      0): the data directory's files over the subscriptions are the bytes on disk per \
+      subscription. It is started again on the same data directory: the recovery time is from \
+      launching the process to its first answered ping, next to the milliseconds the daemon \
+      logs for loading, and `stats` must show the same subscriptions and users.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
@@ -52,9 +59,11 @@ struct MemoryCommand: ParsableCommand {
 
   func run() throws {
     var recorder = RunRecorder()
+    var notes: [String] = []
     for size in subscriptions {
-      for _ in 0..<daemonOptions.runs {
-        try measure(size: size, into: &recorder)
+      for run in 0..<daemonOptions.runs {
+        let restart = try measure(size: size, into: &recorder)
+        if run == daemonOptions.runs - 1 { notes += restart.notes(size: size) }
       }
     }
     try Report(
@@ -62,14 +71,12 @@ struct MemoryCommand: ParsableCommand {
       settings: daemonOptions.settings.merging([
         "channels": String(channels), "subscriptionsPerUser": String(subscriptionsPerUser),
       ]) { $1 },
-      figures: recorder.figures,
-      notes: [
-        "recovery time from disk: not applicable: the daemon has no persistence yet (issue 4)"
-      ]
+      figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)
   }
 
-  private func measure(size: Int, into recorder: inout RunRecorder) throws {
+  /// Measures one size on a fresh daemon, and what it leaves on disk and how it comes back.
+  private func measure(size: Int, into recorder: inout RunRecorder) throws -> RestartMeasurement {
     let users = size / subscriptionsPerUser
     let plan = SubscriptionPlan(
       users: users, channelSizes: Array(repeating: size / channels, count: channels), seed: 1,
@@ -87,6 +94,7 @@ struct MemoryCommand: ParsableCommand {
     try plan.subscribeAll(in: population, label: "memory \(size)", deadline: setup)
     let loadSeconds = MonotonicClock.seconds(since: loadStart)
     try DaemonStats.waitUntilIdle(population: population, deadline: setup)
+    try daemon.waitUntilNoSnapshotInProgress(setup)
     let stats = try DaemonStats(population: population)
     guard stats.subscriptions == size, stats.users == users else {
       throw BenchmarkError(
@@ -109,5 +117,10 @@ struct MemoryCommand: ParsableCommand {
     recorder.record(
       "\(label): batch subscribes per second while loading", Double(size) / loadSeconds,
       unit: "1/s")
+    let restart = try RestartMeasurement(
+      daemon: daemon, subscriptions: size, users: users,
+      timeoutSeconds: daemonOptions.timeoutSeconds)
+    restart.record(label: label, into: &recorder)
+    return restart
   }
 }

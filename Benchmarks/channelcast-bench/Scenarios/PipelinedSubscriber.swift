@@ -26,7 +26,7 @@ final class PipelinedSubscriber: Sendable {
   /// `users`, user number n to channel `channelIDs[n % channelIDs.count]`.
   init(
     client: Int, op: String, users: Range<Int>, channelIDs: [String], window: Int,
-    endpoint: String, context: ZMQContext
+    endpoint: String, context: ZMQContext, deadline: Deadline
   ) {
     let thread = Thread { [self] in
       defer { done.signal() }
@@ -39,7 +39,7 @@ final class PipelinedSubscriber: Sendable {
         result = .success(
           try Self.perform(
             op, client: client, users: users, channelIDs: channelIDs, window: window,
-            over: connection))
+            over: connection, deadline: deadline))
       } catch {
         ready.signal()
         result = .failure(BenchmarkError("client \(client): \(error)"))
@@ -70,13 +70,15 @@ final class PipelinedSubscriber: Sendable {
 
   private static func perform(
     _ op: String, client: Int, users: Range<Int>, channelIDs: [String], window: Int,
-    over connection: ChannelCastClient
+    over connection: ChannelCastClient, deadline: Deadline
   ) throws -> Outcome {
     var next = users.lowerBound
     var inFlight = 0
     var failures = 0
     var firstFailure: String?
+    var replies = 0
     while next < users.upperBound || inFlight > 0 {
+      if replies % 1024 == 0 { try deadline.check() }
       while inFlight < window && next < users.upperBound {
         try connection.send(
           connection.request(op) {
@@ -88,6 +90,7 @@ final class PipelinedSubscriber: Sendable {
       }
       let reply = try connection.receiveRawReply()
       inFlight -= 1
+      replies += 1
       // Replies begin {"id":N,"ok":...}: looking at the head avoids parsing the channel info.
       if reply.prefix(40).firstRange(of: success) == nil {
         failures += 1

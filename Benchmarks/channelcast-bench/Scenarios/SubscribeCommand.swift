@@ -13,7 +13,13 @@ struct SubscribeCommand: ParsableCommand {
       --operations single-user subscribeOfficialAccount requests between them, --window in \
       flight each, every user distinct, spread over --channels channels; then, once the \
       daemon's fan-out queues are empty again, unsubscribe them all the same way. Each phase \
-      is timed from the common start to the last reply; a failed request fails the run.
+      is timed from the common start to the last reply; a failed request fails the run, and \
+      `stats` must count no subscription left after it.
+
+      With --compare-fsync, the same measurement on two daemons started side by side, one with \
+      --fsync always (fdatasync before each run of replies) and one with --fsync everysec, \
+      alternating which goes first from run to run, and the ratio everysec / always of each \
+      run's rates: what it costs to acknowledge a subscribe only once it is on disk.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
@@ -22,7 +28,7 @@ struct SubscribeCommand: ParsableCommand {
   var operations = 200_000
 
   @Option(
-    help: "Client counts to measure, comma-separated.",
+    help: "Client counts to measure, comma-separated (default: 1,4; with --compare-fsync: 1).",
     transform: { text in
       try text.split(separator: ",").map {
         guard let count = Int($0.trimmingCharacters(in: .whitespaces)), count >= 1 else {
@@ -31,76 +37,103 @@ struct SubscribeCommand: ParsableCommand {
         return count
       }
     })
-  var clients = [1, 4]
+  var clients: [Int]?
 
   @Option(help: "Channels the users subscribe to.") var channels = 100
   @Option(help: "Requests in flight per client.") var window = 256
+
+  @Flag(
+    help: """
+      Measure with --fsync always and with --fsync everysec (a daemon each, --fsync ignored) \
+      and report everysec / always.
+      """)
+  var compareFsync = false
+
+  private var clientCounts: [Int] { clients ?? (compareFsync ? [1] : [1, 4]) }
 
   func validate() throws {
     guard operations >= 1, channels >= 1, window >= 1 else {
       throw ValidationError("--operations, --channels and --window must be positive")
     }
-    guard let most = clients.max(), most <= operations else {
+    guard let most = clientCounts.max(), most <= operations else {
       throw ValidationError("--clients needs at least one count, none above --operations")
+    }
+    guard !compareFsync || daemonOptions.endpoint == nil else {
+      throw ValidationError(
+        "--compare-fsync starts a daemon for each fsync setting; it cannot use --endpoint")
     }
   }
 
   func run() throws {
-    let daemon = try daemonOptions.startDaemon()
-    defer { daemon.stop() }
-    let context = try ZMQContext()
-    let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
-    let prefix = "@TOA#_subscribe-\(UInt32.random(in: 0...UInt32.max))-"
-    let channelIDs = (0..<channels).map { prefix + String($0) }
-    for channel in channelIDs {
-      try population.createChannel(channel, maxSubscriberCount: operations)
+    let policies: [FsyncPolicy?] = compareFsync ? [.always, .everysec] : [nil]
+    let daemons = try policies.map { policy in
+      try SubscribeDaemon(
+        options: daemonOptions, fsync: policy, channels: channels,
+        maxSubscriberCount: operations)
     }
-    let baseline = try DaemonStats(population: population).subscriptions
+    defer { for daemon in daemons { daemon.daemon.stop() } }
     var recorder = RunRecorder()
-    for clientCount in clients {
+    for clientCount in clientCounts {
       let perClient = operations / clientCount
-      for _ in 0..<daemonOptions.runs {
-        for (op, name) in [
-          ("subscribeOfficialAccount", "subscribe"), ("unsubscribeOfficialAccount", "unsubscribe"),
-        ] {
-          try DaemonStats.waitUntilIdle(
-            population: population, deadline: Deadline("fan-out queues emptying", seconds: 60))
-          let perSecond = try measure(
-            op, clients: clientCount, perClient: perClient, channelIDs: channelIDs,
-            endpoint: daemon.commandEndpoint, context: context)
-          recorder.record(
-            "\(name), \(clientCount) client\(clientCount == 1 ? "" : "s")", perSecond,
-            unit: "ops/s")
+      let clientsLabel = "\(clientCount) client\(clientCount == 1 ? "" : "s")"
+      for run in 0..<daemonOptions.runs {
+        // Alternate which daemon goes first, so that neither always gets the quieter moment.
+        var rates: [String: [FsyncPolicy: Double]] = [:]
+        for daemon in run % 2 == 0 ? daemons : daemons.reversed() {
+          for (op, name) in [
+            ("subscribeOfficialAccount", "subscribe"),
+            ("unsubscribeOfficialAccount", "unsubscribe"),
+          ] {
+            try daemon.waitUntilIdle()
+            let perSecond = try measure(
+              op, clients: clientCount, perClient: perClient, on: daemon)
+            try daemon.checkSubscriptions(
+              added: name == "subscribe" ? clientCount * perClient : 0,
+              after: "\(name) from \(clientsLabel)")
+            let setting = daemon.fsync.map { ", fsync \($0.rawValue)" } ?? ""
+            recorder.record("\(name), \(clientsLabel)\(setting)", perSecond, unit: "ops/s")
+            if let fsync = daemon.fsync { rates[name, default: [:]][fsync] = perSecond }
+          }
         }
-        let remaining = try DaemonStats(population: population).subscriptions - baseline
-        guard remaining == 0 else {
-          throw BenchmarkError("\(remaining) subscriptions left after unsubscribing them all")
+        for name in ["subscribe", "unsubscribe"] {
+          guard let always = rates[name]?[.always], let everysec = rates[name]?[.everysec] else {
+            continue
+          }
+          recorder.record(
+            "\(name), \(clientsLabel): everysec / always (per run)", everysec / always, unit: "×")
         }
       }
     }
+    var notes = [
+      "single-user requests; each subscribe also queues an officialAccountSubscribed event "
+        + "(no consumer is connected)"
+    ]
+    if compareFsync {
+      notes.append(
+        "fsync always: the daemon calls fdatasync once per run of up to 256 requests before "
+          + "replying to them; each client keeps --window \(window) requests in flight")
+    }
+    var settings = daemonOptions.settings.merging([
+      "operations": String(operations), "channels": String(channels), "window": String(window),
+    ]) { $1 }
+    if compareFsync { settings["fsync"] = "always and everysec (--compare-fsync)" }
     try Report(
-      scenario: "subscribe", runs: daemonOptions.runs,
-      settings: daemonOptions.settings.merging([
-        "operations": String(operations), "channels": String(channels),
-        "window": String(window),
-      ]) { $1 },
-      figures: recorder.figures,
-      notes: [
-        "single-user requests; each subscribe also queues an officialAccountSubscribed event "
-          + "(no consumer is connected)"
-      ]
+      scenario: "subscribe", runs: daemonOptions.runs, settings: settings,
+      figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)
   }
 
   /// Runs one phase on `clients` threads and returns operations per second.
   private func measure(
-    _ op: String, clients: Int, perClient: Int, channelIDs: [String], endpoint: String,
-    context: ZMQContext
+    _ op: String, clients: Int, perClient: Int, on daemon: SubscribeDaemon
   ) throws -> Double {
+    let deadline = Deadline(
+      "\(op) from \(clients) client(s)", seconds: daemonOptions.timeoutSeconds)
     let subscribers = (0..<clients).map { client in
       PipelinedSubscriber(
-        client: client, op: op, users: 0..<perClient, channelIDs: channelIDs, window: window,
-        endpoint: endpoint, context: context)
+        client: client, op: op, users: 0..<perClient, channelIDs: daemon.channelIDs,
+        window: window, endpoint: daemon.daemon.commandEndpoint, context: daemon.context,
+        deadline: deadline)
     }
     for subscriber in subscribers { subscriber.waitUntilConnected() }
     let start = MonotonicClock.nanoseconds()
