@@ -114,6 +114,25 @@ final class DaemonProcess {
     process = try ChildProcess(server, arguments, capturingIn: directory)
   }
 
+  /// The pid of the running `channelcastd`, found in `/proc` by its command endpoint, which no
+  /// other process has.
+  var processIdentifier: Int32? {
+    let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    for case let pid? in processes.map({ Int32($0) }) {
+      guard
+        let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+        let executable = commandLine.split(separator: 0).first
+      else { continue }
+      let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+      if String(decoding: executable, as: UTF8.self).hasSuffix("channelcastd"),
+        arguments.contains(commandEndpoint)
+      {
+        return pid
+      }
+    }
+    return nil
+  }
+
   /// Kills every child still running and removes the directory if the daemon made it.
   func stop() {
     for child in children { child.stop() }
