@@ -22,11 +22,12 @@ struct UnexpectedReply: Error, CustomStringConvertible {
 /// The requests of the end-to-end tests, written as JSON objects.
 extension ChannelCastClient {
   /// Sends `op` with `fields` without waiting for the reply, for pipelining. The request has no
-  /// `id`: one DEALER gets its replies in request order.
+  /// `id`: one DEALER gets its replies in request order. Keys are sorted, so that the same
+  /// payload is always the same bytes.
   func sendJSON(_ op: String, _ fields: [String: Any] = [:]) throws {
     var request = fields
     request["op"] = op
-    try send(Array(JSONSerialization.data(withJSONObject: request)))
+    try send(Array(JSONSerialization.data(withJSONObject: request, options: .sortedKeys)))
   }
 
   /// Waits for the next reply and decodes it.
