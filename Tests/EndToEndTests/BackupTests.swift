@@ -48,6 +48,8 @@ import Testing
 
     #expect(run.exitStatus == 1)
     #expect(run.standardError.contains("not empty"))
-    #expect(try String(contentsOf: backup.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
+    #expect(
+      try String(contentsOf: backup.appendingPathComponent("notes.txt"), encoding: .utf8)
+        == "keep me")
   }
 }

@@ -4,7 +4,7 @@ import ZeroMQ
 
 /// A reply of the command socket, decoded with Foundation so that tests can read it like the
 /// protocol documentation writes it: `reply.result["lastSeq"] as? Int`.
-struct JSONReply {
+struct JSONReply: CustomStringConvertible {
   let ok: Bool
   /// The `result` object of a success; empty for a failure.
   let result: [String: Any]
@@ -12,6 +12,10 @@ struct JSONReply {
   let errorCode: String?
   /// `error.message` of a failure.
   let errorMessage: String?
+
+  var description: String {
+    ok ? "ok \(result)" : "\(errorCode ?? "?"): \(errorMessage ?? "")"
+  }
 }
 
 /// Why a test's request did not get the reply the test needed.
@@ -51,7 +55,8 @@ extension ChannelCastClient {
     let reply = try callJSON(op, fields)
     guard reply.ok else {
       throw UnexpectedReply(
-        description: "\(op) \(fields) failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
+        description:
+          "\(op) \(fields) failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
     }
     return reply.result
   }

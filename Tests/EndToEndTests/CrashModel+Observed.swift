@@ -49,7 +49,9 @@ extension ModelChannel {
       }
     }
     let oldestSeq = history.first.map(entrySeq) ?? lastSeq + 1
-    if seen.oldestSeq != oldestSeq { return "oldestSeq is \(seen.oldestSeq), expected \(oldestSeq)" }
+    if seen.oldestSeq != oldestSeq {
+      return "oldestSeq is \(seen.oldestSeq), expected \(oldestSeq)"
+    }
     if seen.history.count != history.count {
       return "history has seqs \(seen.history.map(\.seq)), expected \(history.map(entrySeq))"
     }
@@ -106,7 +108,10 @@ extension ModelEntry {
       .messageRecalled(let seenSeq, let seenKey, let seenReason)
     ):
       return seq == seenSeq && msgKey == seenKey && reason == seenReason
-    case (.officialAccountInfoChanged(let seq, let fields), .officialAccountInfoChanged(let seenSeq, let seenFields)):
+    case (
+      .officialAccountInfoChanged(let seq, let fields),
+      .officialAccountInfoChanged(let seenSeq, let seenFields)
+    ):
       return seq == seenSeq && fields == seenFields
     default:
       return false

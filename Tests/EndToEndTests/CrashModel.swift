@@ -86,8 +86,9 @@ struct RequestTiming {
 
 extension CrashModel {
   /// Applies `request` as the daemon would, journaling at most `recordLimit` (at least 1)
-  /// records: a journal cut between two records of a batch subscribe or a recall keeps a part. With its `reply`, checks that the reply is
-  /// the one predicted and learns the values the daemon chose. Returns the records journaled.
+  /// records: a journal cut between two records of a batch subscribe or a recall keeps a part.
+  /// With its `reply`, checks that the reply is the one predicted and learns the values the
+  /// daemon chose. Returns the number of records the request journals.
   @discardableResult
   mutating func apply(
     _ request: WorkloadRequest, timing: RequestTiming, reply: JSONReply? = nil,
@@ -98,8 +99,7 @@ extension CrashModel {
     func fail(_ error: String) throws -> Int {
       if let reply, reply.ok || reply.errorCode != error {
         throw ModelMismatch(
-          description: "\(request.op) \(request.fields): expected \(error), got "
-            + "\(reply.ok ? "ok \(reply.result)" : "\(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")")
+          description: "\(request.op) \(request.fields): expected \(error), got \(reply)")
       }
       return 0
     }
@@ -200,8 +200,9 @@ extension CrashModel {
         let position = channel.history.firstIndex {
           if case .message(_, let key, _, _, _) = $0 { key == msgKey } else { false }
         }
-        guard let position, case .message(let seq, _, let time, let payload, let recalled) =
-          channel.history[position]
+        guard let position,
+          case .message(let seq, _, let time, let payload, let recalled) =
+            channel.history[position]
         else {
           codes.append("not_found")
           continue
@@ -211,16 +212,19 @@ extension CrashModel {
         channel.history[position] = .message(
           seq: seq, msgKey: msgKey, sendTimeMs: time, payload: payload, recalled: true)
         channel.lastSeq += 1
-        channel.history.append(.messageRecalled(seq: channel.lastSeq, msgKey: msgKey, reason: reason))
+        channel.history.append(
+          .messageRecalled(seq: channel.lastSeq, msgKey: msgKey, reason: reason))
         records += 1
       }
       if let reply {
         let answered = (reply.result["results"] as? [[String: Any]] ?? []).map {
           let code = $0["resultCode"] as? String ?? "?"
-          return $0["resultInfo"] as? String == "already recalled" ? "\(code) already recalled" : code
+          return $0["resultInfo"] as? String == "already recalled"
+            ? "\(code) already recalled" : code
         }
         guard answered == codes else {
-          throw ModelMismatch(description: "recall \(msgKeys) in \(id): expected \(codes), got \(answered)")
+          throw ModelMismatch(
+            description: "recall \(msgKeys) in \(id): expected \(codes), got \(answered)")
         }
       }
     }
@@ -230,9 +234,7 @@ extension CrashModel {
 
   private static func expectOK(_ reply: JSONReply?, _ request: WorkloadRequest) throws {
     guard let reply, !reply.ok else { return }
-    throw ModelMismatch(
-      description: "\(request.op) \(request.fields): expected ok, got \(reply.errorCode ?? "?"): "
-        + (reply.errorMessage ?? ""))
+    throw ModelMismatch(description: "\(request.op) \(request.fields): expected ok, got \(reply)")
   }
 
   /// Checks the `msgKey` and `sendTimeMs` of a send's reply against the message of `seq`, and
@@ -269,12 +271,11 @@ extension CrashModel {
     -> Int
   {
     guard let value = reply.result[key] as? Int else {
-      throw ModelMismatch(
-        description: "\(request.op) \(request.fields): no \(key) in "
-          + "\(reply.ok ? "\(reply.result)" : "\(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")")
+      throw ModelMismatch(description: "\(request.op) \(request.fields): no \(key) in \(reply)")
     }
     return value
   }
+
 }
 
 func entrySeq(_ entry: ModelEntry) -> Int {

@@ -85,12 +85,14 @@ struct CrashWorkload {
       })
     else {
       let ids = Self.channelIDs
+      let acknowledgedOnly = acknowledged.difference(from: observed, ids: ids) ?? "-"
+      let everyRequest = candidate.difference(from: observed, ids: ids) ?? "-"
       throw ModelMismatch(
         description: """
           the recovered state is none of the \(candidates.count) states the journal can hold \
           (\(pending.count) requests were in flight).
-          Against the acknowledged requests: \(acknowledged.difference(from: observed, ids: ids) ?? "-")
-          Against every request sent: \(candidate.difference(from: observed, ids: ids) ?? "-")
+          Against the acknowledged requests: \(acknowledgedOnly)
+          Against every request sent: \(everyRequest)
           In flight: \(pending.map { "\($0.request.op) \($0.request.fields)" })
           Recovered: \(observed)
           """)

@@ -122,7 +122,8 @@ enum ObservedEntry: Equatable {
       self = .messageRecalled(seq: seq, msgKey: msgKey, reason: entry["reason"] as? String ?? "")
     case "officialAccountInfoChanged":
       self = .officialAccountInfoChanged(
-        seq: seq, fields: ChannelFields(info: entry["officialAccountInfo"] as? [String: Any] ?? [:]))
+        seq: seq, fields: ChannelFields(info: entry["officialAccountInfo"] as? [String: Any] ?? [:])
+      )
     default:
       self = .unexpected("\(entry)")
     }

@@ -72,7 +72,8 @@ struct RandomRequests {
   }
 
   private mutating func send(_ id: String, _ channel: ModelChannel?) -> WorkloadRequest {
-    let payload = "message \(counter) " + String(repeating: "é", count: .random(in: 0...150, using: &random))
+    let payload =
+      "message \(counter) " + String(repeating: "é", count: .random(in: 0...150, using: &random))
     let earlier = channel?.clientMsgIDs.sorted { $0.key < $1.key } ?? []
     switch Int.random(in: 0..<100, using: &random) {
     case 0..<10 where !earlier.isEmpty:

@@ -31,7 +31,8 @@ enum SampleChannels {
     _ = try client.resultOf(
       "subscribeOfficialAccount",
       ["officialAccountID": news, "userIDList": ["alice", "bob", "carol", "dave", "erin é"]])
-    _ = try client.resultOf("subscribeOfficialAccount", ["officialAccountID": sport, "userID": "bob"])
+    _ = try client.resultOf(
+      "subscribeOfficialAccount", ["officialAccountID": sport, "userID": "bob"])
     _ = try client.resultOf(
       "setSubscriptionOptions",
       ["officialAccountID": news, "userID": "bob", "msgFlag": "acceptNotNotify"])
@@ -40,7 +41,8 @@ enum SampleChannels {
       ["officialAccountID": news, "userID": "carol", "msgFlag": "discard", "customData": "vip"])
     _ = try client.resultOf(
       "setSubscriptionOptions", ["officialAccountID": news, "userID": "dave", "customData": "x"])
-    _ = try client.resultOf("unsubscribeOfficialAccount", ["officialAccountID": news, "userID": "erin é"])
+    _ = try client.resultOf(
+      "unsubscribeOfficialAccount", ["officialAccountID": news, "userID": "erin é"])
     _ = try client.resultOf(
       "sendMessage",
       ["officialAccountID": news, "payload": retriedPayload, "clientMsgID": retriedClientMsgID])
