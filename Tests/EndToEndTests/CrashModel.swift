@@ -73,8 +73,11 @@ struct RequestTiming {
   var sentAtMs: Int
   var repliedAtMs: Int?
 
-  /// Bounds of a time the daemon took while handling the request, in milliseconds.
-  var milliseconds: TimeBounds { TimeBounds(lower: sentAtMs, upper: repliedAtMs ?? Int.max) }
+  /// Bounds of a time the daemon took while handling the request, in milliseconds, with a
+  /// millisecond of slack either side for rounding.
+  var milliseconds: TimeBounds {
+    TimeBounds(lower: sentAtMs - 1, upper: repliedAtMs.map { $0 + 1 } ?? Int.max)
+  }
 
   /// The same in seconds, with a second of slack either side for rounding.
   var seconds: TimeBounds {
