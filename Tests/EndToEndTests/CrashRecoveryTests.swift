@@ -32,23 +32,25 @@ import Testing
       arguments: Self.daemonSettings(&settings))
     defer { daemon.stop() }
 
-    for cycle in 1...Self.cyclesPerRound {
+    var cycle = 1
+    do {
       try await daemon.waitUntilServing()
-      let killAt = ContinuousClock.now + workload.killDelay()
-      try workload.run(with: daemon.client(), until: killAt)
-      try await daemon.kill9()
-      try daemon.restart()
-      try await daemon.waitUntilServing()
+      while cycle <= Self.cyclesPerRound {
+        let killAt = ContinuousClock.now + workload.killDelay()
+        // The client goes with the statement, and the requests it still queues with it: libzmq
+        // would send them to the restarted daemon.
+        try workload.run(with: daemon.client(), until: killAt)
+        try await daemon.kill9()
+        try daemon.restart()
+        try await daemon.waitUntilServing()
 
-      let client = try daemon.client()
-      let observed = try ObservedState.read(CrashWorkload.channelIDs, with: client)
-      do {
-        try workload.recover(from: observed)
+        let client = try daemon.client()
+        try workload.recover(from: ObservedState.read(CrashWorkload.channelIDs, with: client))
         try workload.probe(with: client)
-      } catch {
-        Issue.record("seed \(seed), cycle \(cycle), settings \(daemon.arguments): \(error)")
-        return
+        cycle += 1
       }
+    } catch {
+      Issue.record("seed \(seed), cycle \(cycle), \(daemon.arguments): \(error)")
     }
   }
 

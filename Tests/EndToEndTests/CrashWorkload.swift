@@ -12,9 +12,9 @@ import Foundation
 /// every acknowledged request (the test read its reply), then the records of the requests in
 /// flight (sent, not answered) up to some record. Within one request that can end between two
 /// of its records (a batch subscribe or a recall of several keys keeps a part). `recover(from:)`
-/// builds each of those states from the model and requires the daemon to show exactly one of
-/// them: none of the acknowledged requests lost, nothing half-applied except at that single
-/// cut, and nothing in the wrong order. The test then goes on from the state found.
+/// builds each of those states from the model and requires the daemon to show one of them:
+/// none of the acknowledged requests lost, nothing half-applied except at that single cut, and
+/// nothing in the wrong order. The test then goes on from the state found.
 struct CrashWorkload {
   /// Few channels and users, so that requests collide: every operation meets channels that
   /// were deleted and created again, users who unsubscribed, messages already recalled.
@@ -25,7 +25,7 @@ struct CrashWorkload {
   /// What the acknowledged requests made.
   private(set) var acknowledged = CrashModel()
   /// The highest seq a reply has shown for each channel ID: a new message's seq must exceed it.
-  private(set) var highestAcknowledgedSeq: [String: Int] = [:]
+  private var highestAcknowledgedSeq: [String: Int] = [:]
   /// Sent and not answered yet, oldest first.
   private var pending: [(request: WorkloadRequest, timing: RequestTiming)] = []
   /// `acknowledged` with `pending` applied: what the next request is chosen against.

@@ -91,8 +91,8 @@ final class DaemonProcess {
       // A fresh client per try: a request that timed out stays queued in its socket.
       if (try? client(timeoutMilliseconds: 100).callJSON("ping").ok) == true { return }
     }
-    Issue.record("channelcastd did not answer ping within \(seconds) s: \(process.standardError)")
-    throw UnexpectedReply(description: "channelcastd is not serving")
+    throw UnexpectedReply(
+      description: "channelcastd did not answer ping within \(seconds) s: \(process.standardError)")
   }
 
   /// Kills the daemon with SIGKILL, a crash that leaves no chance to clean up, and waits for it.
