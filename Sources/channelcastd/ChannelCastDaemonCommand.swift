@@ -29,7 +29,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       journal before a snapshot is removed. At start the daemon loads the latest snapshot and \
       replays the journal after it; a record cut short by a crash at the journal's end is cut \
       off (and logged). Messages acknowledged but not yet fanned out when the daemon stopped are \
-      fanned out again. Damage anywhere else stops the start with the file and offset: run \
+      fanned out again, resumeFanOutDelayMilliseconds after the start. Damage anywhere else stops the start with the file and offset: run \
       channelcastd --repair to keep a copy of the damaged journal and cut it at the damage. \
       Only one daemon may use a data directory at a time.
 
@@ -69,6 +69,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("fsync")) var fsync: String?
   @Option(help: help("snapshotJournalBytes")) var snapshotJournalBytes: Int?
   @Option(help: help("snapshotIntervalSeconds")) var snapshotIntervalSeconds: Int?
+  @Option(help: help("resumeFanOutDelayMilliseconds")) var resumeFanOutDelayMilliseconds: Int?
   @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
   @Option(help: help("logLevel")) var logLevel: String?
   @Flag(
@@ -101,6 +102,10 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ("fsync", fsync.map(ConfigurationValue.string)),
       ("snapshotJournalBytes", snapshotJournalBytes.map(ConfigurationValue.integer)),
       ("snapshotIntervalSeconds", snapshotIntervalSeconds.map(ConfigurationValue.integer)),
+      (
+        "resumeFanOutDelayMilliseconds",
+        resumeFanOutDelayMilliseconds.map(ConfigurationValue.integer)
+      ),
       ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
       ("logLevel", logLevel.map(ConfigurationValue.string)),
     ]

@@ -55,10 +55,7 @@ import ZeroMQ
 
   /// The same, when the daemon recovers from a snapshot (taken while the fan-out was held),
   /// which loads in well under 100 ms.
-  @Test(
-    .disabled(
-      "bug: a fan-out cut short by a crash is sent again the moment recovery ends, before any consumer can have reconnected; after a fast recovery (a snapshot) every delivery is lost"
-    ))
+  @Test
   func aConsumerConnectedBeforeARestartGetsTheMessageForEverySubscriber() async throws {
     let daemon = try DaemonProcess(arguments: [
       "--delivery-high-water-mark", "1", "--snapshot-interval-seconds", "1",

@@ -59,6 +59,11 @@ extension ChannelCastService {
     }
   }
 
+  /// The recovered messages whose fan-out is still to be sent again.
+  public var interruptedFanOutCount: Int {
+    inFlightMessages.count { $0.progress == nil }
+  }
+
   /// Fans out again the messages whose fan-out a crash or a shutdown timeout cut short, oldest
   /// first, to the channels' subscribers as they are now. Call it once recovery is done and
   /// the journal is attached; returns how many messages it sent again.

@@ -96,6 +96,12 @@ public struct ConfigurationKey: Sendable {
       help: "Seconds after which a snapshot is written if anything changed (0 = by size only).",
       0...(365 * 86_400), \.snapshotIntervalSeconds),
     integer(
+      "resumeFanOutDelayMilliseconds",
+      help:
+        "Milliseconds after start before messages whose fan-out a crash cut short are sent "
+        + "again, so that consumers can reconnect first.",
+      0...3_600_000, \.resumeFanOutDelayMilliseconds),
+    integer(
       "shutdownTimeoutSeconds",
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
       0...86_400, \.shutdownTimeoutSeconds),

@@ -30,6 +30,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var snapshotJournalBytes = 64 << 20
   /// Seconds after which a snapshot is written if anything changed; 0 for only by size.
   public var snapshotIntervalSeconds = 3600
+  /// Milliseconds after start before the messages whose fan-out a crash cut short are sent
+  /// again: time for consumers to reconnect.
+  public var resumeFanOutDelayMilliseconds = 2000
   public var logLevel = Logger.Level.info
 
   /// `limits.historyMaxAgeMs` in seconds, as the configuration gives it.

@@ -42,7 +42,9 @@ public final class ChannelCastDaemon: Service {
           service: ChannelCastService(
             limits: configuration.limits, fanOut: fanOut, directory: userDirectory),
           directory: directory, settings: configuration.persistence, fanOut: fanOut,
-          shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds, logger: logger)
+          shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
+          resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
+          logger: logger)
       }
     } catch {
       deliverySocket.close()

@@ -13,11 +13,16 @@ final class CommandProcessor: ServiceAdministration {
   private let fanOut: FanOut
   private let shutdownTimeoutSeconds: Int
   private let logger: Logger
+  /// When the fan-outs a crash cut short are sent again; nil once they have been.
+  private var resumeFanOutsAt: ContinuousClock.Instant?
 
   /// Recovers the service's state from the data directory; throws if it cannot.
+  ///
+  /// The messages whose fan-out a crash cut short are sent again `resumeFanOutDelay` after
+  /// that, so that consumers, which reconnect on their own every 100 ms or so, are back first.
   init(
     service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
-    fanOut: FanOut, shutdownTimeoutSeconds: Int, logger: Logger
+    fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger
   ) throws {
     self.service = service
     self.fanOut = fanOut
@@ -26,6 +31,7 @@ final class CommandProcessor: ServiceAdministration {
     persistence = try Persistence(
       directory: directory, settings: settings, service: service, logger: logger)
     service.administration = self
+    if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
   func handle(_ frame: [UInt8]) -> [UInt8] {
@@ -34,6 +40,10 @@ final class CommandProcessor: ServiceAdministration {
 
   /// Ends a run of requests (before its replies go out), and now and then when idle.
   func finishRun() {
+    if let resumeFanOutsAt, ContinuousClock.now >= resumeFanOutsAt {
+      persistence.resumeInterruptedFanOuts(service)
+      self.resumeFanOutsAt = nil
+    }
     service.finishRun()
     persistence.snapshotIfDue(service)
   }

@@ -23,8 +23,8 @@ final class Persistence {
   private let snapshots: SnapshotWriter
   private var lastSnapshotAt = ContinuousClock.now
 
-  /// Opens (and locks) the data directory, rebuilds `service` from it, and attaches the journal
-  /// to it. Fan-outs that were cut short are sent again.
+  /// Rebuilds `service` from the (locked) data directory and attaches the journal to it. The
+  /// fan-outs a crash cut short wait for `resumeInterruptedFanOuts(_:)`.
   init(
     directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
     syncObserver: (any JournalSyncObserver)? = nil
@@ -42,8 +42,16 @@ final class Persistence {
       syncObserver: syncObserver)
     log = JournalMutationLog(journal: journal, logger: logger)
     service.mutationLog = log
+    Self.logRecovery(report, service: service, directory: directory, logger)
+  }
+
+  /// Fans out again the messages whose fan-out a crash cut short, and logs how many.
+  func resumeInterruptedFanOuts(_ service: ChannelCastService) {
     let resumed = service.resumeInterruptedFanOuts()
-    Self.logRecovery(report, resumed: resumed, service: service, directory: directory, logger)
+    if resumed > 0 {
+      logger.info(
+        "fanning out again the messages a crash cut short", metadata: ["messages": "\(resumed)"])
+    }
   }
 
   /// Writes a snapshot in the background when the journal has grown enough or enough time has
@@ -88,7 +96,7 @@ final class Persistence {
   }
 
   private static func logRecovery(
-    _ report: RecoveryReport, resumed: Int, service: ChannelCastService,
+    _ report: RecoveryReport, service: ChannelCastService,
     directory: DataDirectory, _ logger: Logger
   ) {
     if let (path, offset) = report.truncatedTail {
@@ -104,7 +112,8 @@ final class Persistence {
         "snapshotGeneration": "\(report.snapshotGeneration.map(String.init) ?? "none")",
         "journalFiles": "\(report.journalFiles)", "journalRecords": "\(report.journalRecords)",
         "officialAccounts": "\(counts.officialAccounts)", "users": "\(counts.users)",
-        "subscriptions": "\(counts.subscriptions)", "fanOutsResumed": "\(resumed)",
+        "subscriptions": "\(counts.subscriptions)",
+        "fanOutsToResume": "\(service.interruptedFanOutCount)",
       ])
   }
 }
