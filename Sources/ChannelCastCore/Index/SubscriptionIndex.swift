@@ -34,11 +34,13 @@ public struct SubscriptionIndex {
 
   public let directory: UserDirectory
   public let shardCount: Int
-  private var members: [ChannelMembers?] = []
+  // Chunked, so that a snapshot shares them and the next change copies a chunk (see
+  // `ChunkedArray`).
+  private var members = ChunkedArray<ChannelMembers?>()
   private var freeChannels: [UInt32] = []
-  private var subscriptionsByUser: [ContiguousArray<UserSubscription>] = []
+  private var subscriptionsByUser = ChunkedArray<ContiguousArray<UserSubscription>>()
   /// Each user's shard, by user number.
-  private var shardByUser: [UInt16] = []
+  private var shardByUser = ChunkedArray<UInt16>()
   /// Subscription custom data, rare enough to live outside the packed arrays.
   private var customData: [UInt64: String] = [:]
 

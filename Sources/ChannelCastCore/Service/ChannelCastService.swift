@@ -11,8 +11,9 @@ public final class ChannelCastService {
   let fanOut: FanOut
   let clock: any TimeSource
   var index: SubscriptionIndex
-  /// Channel state by channel number (the index's numbering); nil for a free number.
-  var channels: [ChannelState?] = []
+  /// Channel state by channel number (the index's numbering); nil for a free number. Chunked
+  /// for snapshots (see `ChunkedArray`).
+  var channels = ChunkedArray<ChannelState?>()
   var channelNumbers: [ByteString: UInt32] = [:]
   /// All channel IDs in byte order, for listing.
   var sortedIDs: [ByteString] = []

@@ -14,7 +14,7 @@ public struct ServiceSnapshot: @unchecked Sendable {
   /// History entries and custom data entries per record.
   static let entriesPerRecord = 256
 
-  let channels: [ChannelState?]
+  let channels: ChunkedArray<ChannelState?>
   let index: SubscriptionIndex
   let userCount: Int
   let retiredLastSeq: [ByteString: UInt64]
