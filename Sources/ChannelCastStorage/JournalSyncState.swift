@@ -74,7 +74,7 @@ final class JournalSyncState: Sendable {
     syncs.add(1, ordering: .relaxed)
     syncNanosecondsTotal.add(nanoseconds, ordering: .relaxed)
     lastSyncNanoseconds.store(nanoseconds, ordering: .relaxed)
-    observer?.journalSynced(path: file.path, length: covered)
+    observer?.journalSynced(path: file.path, length: covered, duration: start.duration(to: .now))
   }
 
   /// The sync thread's tick: syncs the current file if something was written since last time.

@@ -71,6 +71,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("snapshotIntervalSeconds")) var snapshotIntervalSeconds: Int?
   @Option(help: help("resumeFanOutDelayMilliseconds")) var resumeFanOutDelayMilliseconds: Int?
   @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
+  @Option(help: help("metricsAddress")) var metricsAddress: String?
   @Option(help: help("logLevel")) var logLevel: String?
   @Flag(
     help: """
@@ -107,6 +108,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         resumeFanOutDelayMilliseconds.map(ConfigurationValue.integer)
       ),
       ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
+      ("metricsAddress", metricsAddress.map(ConfigurationValue.string)),
       ("logLevel", logLevel.map(ConfigurationValue.string)),
     ]
   }

@@ -23,6 +23,7 @@ final class TestDaemon {
     configuration.deliveryEndpoint = "ipc://\(directory.path)/delivery"
     configuration.dataDirectory = directory.appendingPathComponent("data").path
     configuration.fsync = .never
+    configuration.metricsAddress = "127.0.0.1:0"
     configuration.shards = 4
     configuration.shutdownTimeoutSeconds = 60
     configure(&configuration)

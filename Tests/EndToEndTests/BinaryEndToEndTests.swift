@@ -119,6 +119,7 @@ import Testing
       "--command-endpoint", "ipc://\(directory.path)/command",
       "--delivery-endpoint", "ipc://\(directory.path)/delivery",
       "--data-directory", directory.appendingPathComponent("data").path,
+      "--metrics-address", "127.0.0.1:0",
     ]
     let daemon = try ChildProcess(server, endpoints + arguments, capturingIn: directory)
     defer { daemon.stop() }

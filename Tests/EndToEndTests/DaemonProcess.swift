@@ -59,7 +59,7 @@ final class DaemonProcess {
     self.arguments =
       [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
-        "--shards", "2", "--data-directory", dataDirectory.path,
+        "--shards", "2", "--data-directory", dataDirectory.path, "--metrics-address", "127.0.0.1:0",
       ] + arguments
     process = try ChildProcess(server, self.arguments, capturingIn: directory)
   }

@@ -87,6 +87,7 @@ final class DaemonUnderTest {
       arguments: [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--data-directory", folder.appendingPathComponent("data").path,
+        "--metrics-address", "127.0.0.1:0",
       ] + arguments,
       folder: folder)
     self.launch = launch

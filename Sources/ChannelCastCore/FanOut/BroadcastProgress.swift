@@ -7,15 +7,21 @@ import Synchronization
 /// Polling rather than a callback keeps the shards free of locks on the command thread's state.
 public final class BroadcastProgress: Sendable {
   private let remainingJobs: Atomic<Int>
+  private let startedAt = ContinuousClock.now
+  /// Told how long the fan-out took, by the shard that finishes it.
+  private let onFinished: (@Sendable (Duration) -> Void)?
 
-  init(jobs: Int) {
+  init(jobs: Int, onFinished: (@Sendable (Duration) -> Void)?) {
     remainingJobs = Atomic(jobs)
+    self.onFinished = onFinished
   }
 
   /// Whether every job has been handed to the delivery socket.
   public var isFinished: Bool { remainingJobs.load(ordering: .acquiring) == 0 }
 
   func jobFinished() {
-    remainingJobs.subtract(1, ordering: .releasing)
+    if remainingJobs.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+      onFinished?(ContinuousClock.now - startedAt)
+    }
   }
 }

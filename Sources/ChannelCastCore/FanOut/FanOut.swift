@@ -7,9 +7,15 @@ import Dispatch
 public final class FanOut: Sendable {
   private let shards: [FanOutShard]
   private let counters = FanOutCounters()
+  /// Told how long each broadcast's fan-out took, on the shard that finished it.
+  let broadcastFinished: (@Sendable (Duration) -> Void)?
 
-  public init(shardCount: Int, directory: UserDirectory, sink: any DeliverySink) {
+  public init(
+    shardCount: Int, directory: UserDirectory, sink: any DeliverySink,
+    broadcastFinished: (@Sendable (Duration) -> Void)? = nil
+  ) {
     precondition(shardCount > 0)
+    self.broadcastFinished = broadcastFinished
     let counters = counters
     shards = (0..<shardCount).map {
       FanOutShard(number: $0, directory: directory, sink: sink, counters: counters)
@@ -29,6 +35,9 @@ public final class FanOut: Sendable {
   public var queueDepths: [Int] {
     shards.map { $0.pendingDeliveries.load(ordering: .relaxed) }
   }
+
+  /// Rounds the shards have run: advances while any shard makes progress.
+  public var roundsRun: UInt64 { counters.roundsRun.load(ordering: .relaxed) }
 
   public var deliveriesSent: UInt64 { counters.deliveriesSent.load(ordering: .relaxed) }
   public var deliveriesDropped: UInt64 { counters.deliveriesDropped.load(ordering: .relaxed) }

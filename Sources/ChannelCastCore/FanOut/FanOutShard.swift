@@ -79,6 +79,7 @@ final class FanOutShard: Sendable {
   /// only a quantum), hands the batch over, then yields the queue so that jobs submitted
   /// meanwhile join the next round.
   private func runRound() {
+    counters.roundsRun.add(1, ordering: .relaxed)
     let moreWork = state.withValue { state in
       var batch = Batch()
       swap(&batch, &state.batch)  // keeps the batch's storage without sharing it

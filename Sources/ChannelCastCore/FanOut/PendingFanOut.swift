@@ -24,10 +24,12 @@ struct PendingFanOut {
   /// finished at once when the channel has no members.
   @discardableResult
   mutating func addBroadcast(
-    to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32
+    to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32,
+    onFinished: (@Sendable (Duration) -> Void)? = nil
   ) -> BroadcastProgress {
     precondition(members.shards.count == jobsByShard.count)
-    let progress = BroadcastProgress(jobs: members.shards.count { !$0.isEmpty })
+    let progress = BroadcastProgress(
+      jobs: members.shards.count { !$0.isEmpty }, onFinished: onFinished)
     for (shard, shardMembers) in members.shards.enumerated() where !shardMembers.isEmpty {
       add(
         FanOutJob(recipients: .members(shardMembers), envelopes: envelopes, progress: progress),

@@ -10,10 +10,10 @@ public struct ChannelHistory: Sendable {
     case notRetained
   }
 
-  public let maxEntries: Int
-  public let maxBytes: Int
+  public private(set) var maxEntries: Int
+  public private(set) var maxBytes: Int
   /// The age after which an entry is evicted, in milliseconds; 0 keeps entries of any age.
-  public let maxAgeMs: Int64
+  public private(set) var maxAgeMs: Int64
   private var entries: [HistoryEntry] = []
   /// Entries before `head` are evicted; compacted when they make up half of the array.
   private var head = 0
@@ -44,6 +44,19 @@ public struct ChannelHistory: Sendable {
       evictOldest()
     }
     evictExpired(nowMs: entry.timeMs)
+  }
+
+  /// Changes the retention limits, evicting at once what the new ones do not keep.
+  public mutating func setRetention(
+    maxEntries: Int, maxBytes: Int, maxAgeMs: Int64, nowMs: Int64
+  ) {
+    self.maxEntries = maxEntries
+    self.maxBytes = maxBytes
+    self.maxAgeMs = maxAgeMs
+    while count > 0 && (count > maxEntries || encodedBytes > maxBytes) {
+      evictOldest()
+    }
+    evictExpired(nowMs: nowMs)
   }
 
   /// Evicts the entries older than `maxAgeMs` at `nowMs`.

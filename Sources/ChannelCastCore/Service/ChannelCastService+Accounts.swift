@@ -98,7 +98,7 @@ extension ChannelCastService {
       maxSubscriberCount: account.maxSubscriberCount)
     mutationLog?.append(.channelChanged(change))
     let (view, envelope) = storeChange(change, in: number)
-    broadcast(number, envelopes: .everyone(SharedBytes(envelope)))
+    broadcast(.officialAccountInfoChanged, number, envelopes: .everyone(SharedBytes(envelope)))
     return view
   }
 
@@ -129,11 +129,10 @@ extension ChannelCastService {
     let id = try request.requiredOfficialAccountID()
     let number = try channelNumber(id)
     mutationLog?.append(.channelDeleted(officialAccountID: id))
-    pendingFanOut.addBroadcast(
-      to: removeChannel(number),
+    broadcast(
+      .officialAccountDeleted, to: removeChannel(number),
       envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
       channel: number)
-    submitPendingDeliveries()
     return JSONObjectWriter()
   }
 

@@ -29,7 +29,7 @@ extension ChannelCastService {
       payload: Array(payload))
     mutationLog?.append(.messageSent(message))
     storeSentMessage(message, in: number)
-    let progress = broadcast(number, envelopes: Self.messageEnvelopes(message))
+    let progress = broadcast(.message, number, envelopes: Self.messageEnvelopes(message))
     inFlightMessages.append(InFlightMessage(message: message, progress: progress))
     return Self.sentResult(message)
   }
@@ -100,6 +100,7 @@ extension ChannelCastService {
     mutationLog?.append(.subscriberMessage(message))
     let owner = index.directory.intern(state(number).account.ownerUserID)
     sendEvent(
+      .subscriberMessage,
       Envelope.subscriberMessage(
         officialAccountID: id, fromUserID: userID, msgKey: message.msgKey,
         sendTimeMs: message.sendTimeMs, payload: payload),
@@ -138,7 +139,7 @@ extension ChannelCastService {
         mutationLog?.append(.messageRecalled(recall))
         let shared = SharedBytes(storeRecall(recall, in: number))
         broadcast(
-          number,
+          .messageRecalled, number,
           envelopes: BroadcastEnvelopes(
             acceptAndNotify: shared, acceptNotNotify: shared, discard: nil))
         result.addResult()

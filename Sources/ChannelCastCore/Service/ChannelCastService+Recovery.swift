@@ -74,7 +74,7 @@ extension ChannelCastService {
       let message = inFlightMessages[position].message
       guard let number = channelNumbers[message.officialAccountID] else { continue }
       inFlightMessages[position].progress = broadcast(
-        number, envelopes: Self.messageEnvelopes(message))
+        .message, number, envelopes: Self.messageEnvelopes(message))
       resumed += 1
     }
     return resumed

@@ -40,6 +40,7 @@ extension ChannelCastService {
       // The reply and the event carry the same view: encode it once.
       let view = info(number, subscribeTime: now)
       sendEvent(
+        .officialAccountSubscribed,
         Envelope.officialAccountSubscribed(officialAccountInfo: view), toUser: user,
         channel: number)
       return view
@@ -83,6 +84,7 @@ extension ChannelCastService {
     else { throw notSubscribed(userID, id) }
     mutationLog?.append(.unsubscribed(officialAccountID: id, userID: userID))
     sendEvent(
+      .officialAccountUnsubscribed,
       Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user, channel: number)
     return JSONObjectWriter()
   }

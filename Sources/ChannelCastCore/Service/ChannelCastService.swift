@@ -7,7 +7,7 @@ public final class ChannelCastService {
   public static let version = "0.1.0"
   public static let protocolVersion = 1
 
-  let limits: ServiceLimits
+  private(set) var limits: ServiceLimits
   let fanOut: FanOut
   let clock: any TimeSource
   var index: SubscriptionIndex
@@ -30,6 +30,10 @@ public final class ChannelCastService {
   /// The daemon's file operations (`backup`); weak because the daemon's side owns the service.
   public weak var administration: (any ServiceAdministration)?
   var broadcastCount: UInt64 = 0
+  /// Events sent, by `EventType` (a broadcast counts once, whatever its recipients).
+  private var eventCounts = [UInt64](repeating: 0, count: EventType.allCases.count)
+  /// The op and result of the request handled last.
+  public private(set) var lastOutcome = RequestOutcome(op: "none", code: "ok")
   let startedAtMs: Int64
 
   public init(
@@ -59,6 +63,7 @@ public final class ChannelCastService {
     do {
       fields = try JSONParser.parseObject(frame)
     } catch {
+      lastOutcome = RequestOutcome(op: "none", code: ErrorCode.invalidArgument.rawValue)
       return Reply.failure(
         id: Reply.nullID,
         error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)"))
@@ -67,11 +72,22 @@ public final class ChannelCastService {
     defer {
       if pendingFanOut.recipientCount >= Self.eagerSubmitRecipients { submitPendingDeliveries() }
     }
+    let request = Request(fields: fields)
+    let op = try? request.string("op")
     do throws(ChannelCastError) {
-      return Reply.success(id: id, result: try perform(Request(fields: fields)))
+      let result = try perform(request)
+      lastOutcome = RequestOutcome(op: Self.label(op), code: "ok")
+      return Reply.success(id: id, result: result)
     } catch {
+      lastOutcome = RequestOutcome(op: Self.label(op), code: error.code.rawValue)
       return Reply.failure(id: id, error: error)
     }
+  }
+
+  /// An op as a metric label: one of the protocol's, or `unknown`/`none`.
+  private static func label(_ op: String??) -> String {
+    guard case .some(.some(let op)) = op else { return "none" }
+    return RequestOutcome.knownOps.contains(op) ? op : "unknown"
   }
 
   private func perform(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
@@ -148,9 +164,17 @@ public final class ChannelCastService {
     }
   }
 
+  /// How many events of `type` the service has sent.
+  public func eventCount(_ type: EventType) -> UInt64 {
+    eventCounts[type.rawValue]
+  }
+
   /// Sends a per-user event about a channel through the user's shard, after the channel's
   /// earlier deliveries.
-  func sendEvent(_ envelope: [UInt8], toUser user: UInt32, channel: UInt32) {
+  func sendEvent(
+    _ type: EventType, _ envelope: [UInt8], toUser user: UInt32, channel: UInt32
+  ) {
+    eventCounts[type.rawValue] += 1
     pendingFanOut.addEvent(
       SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
   }
@@ -174,11 +198,23 @@ public final class ChannelCastService {
   /// Sends a channel-wide entry to the channel's members, at once and behind the events
   /// gathered before it.
   @discardableResult
-  func broadcast(_ number: UInt32, envelopes: BroadcastEnvelopes) -> BroadcastProgress {
+  func broadcast(_ type: EventType, _ number: UInt32, envelopes: BroadcastEnvelopes)
+    -> BroadcastProgress
+  {
+    broadcast(type, to: index.members(of: number), envelopes: envelopes, channel: number)
+  }
+
+  /// Sends an entry to `members` (a deleted channel's last members, or its current ones).
+  @discardableResult
+  func broadcast(
+    _ type: EventType, to members: ChannelMembers, envelopes: BroadcastEnvelopes,
+    channel number: UInt32
+  ) -> BroadcastProgress {
     let progress = pendingFanOut.addBroadcast(
-      to: index.members(of: number), envelopes: envelopes, channel: number)
+      to: members, envelopes: envelopes, channel: number, onFinished: fanOut.broadcastFinished)
     submitPendingDeliveries()
     broadcastCount += 1
+    eventCounts[type.rawValue] += 1
     return progress
   }
 
@@ -205,6 +241,25 @@ extension ChannelCastService {
     result.add("protocolVersion", Self.protocolVersion)
     return result
   }
+
+  /// Applies new limits: to new requests, and the history retention to every channel now.
+  public func updateLimits(_ newLimits: ServiceLimits) {
+    let retentionChanged =
+      newLimits.historySize != limits.historySize
+      || newLimits.historyMaxBytes != limits.historyMaxBytes
+      || newLimits.historyMaxAgeMs != limits.historyMaxAgeMs
+    limits = newLimits
+    guard retentionChanged else { return }
+    let nowMs = clock.nowMilliseconds()
+    for number in channels.indices where channels[number] != nil {
+      channels[number]!.history.setRetention(
+        maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes,
+        maxAgeMs: limits.historyMaxAgeMs, nowMs: nowMs)
+    }
+  }
+
+  /// Stream entries sequenced and channel deletions broadcast.
+  public var broadcasts: UInt64 { broadcastCount }
 
   /// How much the service holds, for logs.
   public var counts: (officialAccounts: Int, users: Int, subscriptions: Int) {

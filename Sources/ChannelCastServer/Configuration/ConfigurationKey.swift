@@ -106,6 +106,18 @@ public struct ConfigurationKey: Sendable {
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
       0...86_400, \.shutdownTimeoutSeconds),
     ConfigurationKey(
+      name: "metricsAddress",
+      help:
+        "HTTP address (host:port) of /metrics, /healthz and /readyz; an empty string turns "
+        + "the listener off.",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: "metricsAddress", reason: "expected a string")
+        }
+        configuration.metricsAddress = text
+      },
+      current: { "\"\($0.metricsAddress)\"" }),
+    ConfigurationKey(
       name: "logLevel",
       help: "Log level: trace, debug, info, notice, warning, error or critical.",
       apply: { (configuration, value) throws(ConfigurationError) in

@@ -34,6 +34,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// again: time for consumers to reconnect.
   public var resumeFanOutDelayMilliseconds = 2000
   public var logLevel = Logger.Level.info
+  /// Where `/metrics`, `/healthz` and `/readyz` are served over HTTP ("host:port"); empty for
+  /// nowhere.
+  public var metricsAddress = "127.0.0.1:9464"
 
   /// `limits.historyMaxAgeMs` in seconds, as the configuration gives it.
   public var historyMaxAgeSeconds: Int {

@@ -6,9 +6,10 @@ import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
-/// The running daemon: the data directory, the delivery socket, the fan-out shards and the
-/// command server, wired together. Start it with `init`; stop it with `shutdown()`, or run it as a `Service` in a
-/// `ServiceGroup`, which stops it on SIGTERM or SIGINT.
+/// The running daemon: the data directory, the delivery socket, the fan-out shards, the
+/// command server and the metrics listener, wired together. Start it with `init`; stop it with
+/// `shutdown()`, or run it as a `Service` in a `ServiceGroup`, which stops it on SIGTERM or
+/// SIGINT.
 public final class ChannelCastDaemon: Service {
   public let configuration: DaemonConfiguration
   private let logger: Logger
@@ -16,10 +17,17 @@ public final class ChannelCastDaemon: Service {
   private let deliverySocket: DeliverySocket
   private let fanOut: FanOut
   private let commandServer: CommandServer
+  private let metrics: DaemonMetrics
+  private let metricsServer: MetricsHTTPServer?
+  private let readiness: Readiness
   private let stopped = Atomic<Bool>(false)
 
-  /// Locks the data directory, recovers the state from it, binds both sockets and starts
-  /// serving. Throws if the directory is in use or damaged, or an endpoint cannot be bound.
+  /// The metrics listener's address with its actual port, nil when it is off.
+  public var metricsAddress: String? { metricsServer?.boundAddress }
+
+  /// Locks the data directory, binds the delivery socket and the metrics listener (whose
+  /// `/readyz` answers 503 meanwhile), recovers the state, binds the command socket and starts
+  /// serving. Throws if the directory is in use or damaged, or an address cannot be bound.
   public init(configuration: DaemonConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
@@ -30,10 +38,26 @@ public final class ChannelCastDaemon: Service {
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,
       highWaterMark: configuration.deliveryHighWaterMark, logger: logger)
+    let metrics = DaemonMetrics()
+    self.metrics = metrics
     let userDirectory = UserDirectory()
     let fanOut = FanOut(
-      shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket)
+      shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
+      broadcastFinished: { metrics.recordFanOut($0) })
     self.fanOut = fanOut
+    let readiness = Readiness()
+    self.readiness = readiness
+    do {
+      metricsServer =
+        configuration.metricsAddress.isEmpty
+        ? nil
+        : try MetricsHTTPServer(address: configuration.metricsAddress, logger: logger) {
+          HealthEndpoints.respond(to: $0, metrics: metrics, fanOut: fanOut, readiness: readiness)
+        }
+    } catch {
+      deliverySocket.close()
+      throw error
+    }
     do {
       commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint, logger: logger
@@ -44,18 +68,22 @@ public final class ChannelCastDaemon: Service {
           directory: directory, settings: configuration.persistence, fanOut: fanOut,
           shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
           resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
-          logger: logger)
+          logger: logger, metrics: metrics)
       }
     } catch {
+      metricsServer?.stop()
       deliverySocket.close()
       throw error
     }
+    readiness.isReady = true
+    metrics.setReady(true)
     logger.info(
       "channelcastd \(ChannelCastService.version) serving",
       metadata: [
         "commandEndpoint": "\(configuration.commandEndpoint)",
         "deliveryEndpoint": "\(configuration.deliveryEndpoint)",
         "shards": "\(configuration.shards)",
+        "metricsAddress": "\(metricsServer?.boundAddress ?? "off")",
       ])
   }
 
@@ -73,8 +101,11 @@ public final class ChannelCastDaemon: Service {
         .exchanged
     else { return }
     logger.info("stopping: no new commands; finishing fan-outs in flight")
+    readiness.isReady = false
+    metrics.setReady(false)
     commandServer.stop()
     deliverySocket.close()
+    metricsServer?.stop()
     _ = fanOut.waitUntilDrained()
     logger.info(
       "stopped",

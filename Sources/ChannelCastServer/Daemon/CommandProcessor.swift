@@ -13,6 +13,7 @@ final class CommandProcessor: ServiceAdministration {
   private let fanOut: FanOut
   private let shutdownTimeoutSeconds: Int
   private let logger: Logger
+  private let metrics: DaemonMetrics?
   /// When the fan-outs a crash cut short are sent again; nil once they have been.
   private var resumeFanOutsAt: ContinuousClock.Instant?
 
@@ -22,20 +23,27 @@ final class CommandProcessor: ServiceAdministration {
   /// that, so that consumers, which reconnect on their own every 100 ms or so, are back first.
   init(
     service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
-    fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger
+    fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger,
+    metrics: DaemonMetrics? = nil
   ) throws {
     self.service = service
     self.fanOut = fanOut
     self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
     self.logger = logger
+    self.metrics = metrics
     persistence = try Persistence(
-      directory: directory, settings: settings, service: service, logger: logger)
+      directory: directory, settings: settings, service: service, logger: logger,
+      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init))
     service.administration = self
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
   func handle(_ frame: [UInt8]) -> [UInt8] {
-    service.handle(frame)
+    guard let metrics else { return service.handle(frame) }
+    let started = ContinuousClock.now
+    let reply = service.handle(frame)
+    metrics.recordCommand(service.lastOutcome, duration: ContinuousClock.now - started)
+    return reply
   }
 
   /// Ends a run of requests (before its replies go out), and now and then when idle.
@@ -46,6 +54,7 @@ final class CommandProcessor: ServiceAdministration {
     }
     service.finishRun()
     persistence.snapshotIfDue(service)
+    metrics?.publish(service, journalBytesWritten: persistence.journalBytesWritten)
   }
 
   /// After the last request: lets the fan-outs in flight finish (up to the shutdown timeout),

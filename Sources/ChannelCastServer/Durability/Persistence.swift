@@ -27,15 +27,17 @@ final class Persistence {
   /// fan-outs a crash cut short wait for `resumeInterruptedFanOuts(_:)`.
   init(
     directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
-    syncObserver: (any JournalSyncObserver)? = nil
+    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil
   ) throws {
     self.directory = directory
     self.settings = settings
     self.logger = logger
-    snapshots = SnapshotWriter(directory: directory, logger: logger)
+    snapshots = SnapshotWriter(directory: directory, logger: logger, metrics: metrics)
     let started = ContinuousClock.now
     var report = try StateRecovery(directory: directory).recover(into: service)
-    report.milliseconds = Int64((ContinuousClock.now - started) / .milliseconds(1))
+    let recoveryDuration = ContinuousClock.now - started
+    report.milliseconds = Int64(recoveryDuration / .milliseconds(1))
+    metrics?.recordRecovery(recoveryDuration)
     let journal = try Journal(
       directory: directory, generation: report.nextGeneration,
       formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
@@ -80,6 +82,9 @@ final class Persistence {
     try snapshots.write(snapshot, generation: generation)
     return generation
   }
+
+  /// Bytes the journal has written since the daemon started.
+  var journalBytesWritten: UInt64 { log.journal.statistics.bytesWritten }
 
   /// Ends the journal: everything committed and on disk, the file closed.
   func close() throws {

@@ -12,10 +12,12 @@ final class SnapshotWriter: Sendable {
   private let logger: Logger
   private let queue = DispatchQueue(label: "channelcast.snapshot")
   private let writing = Atomic<Bool>(false)
+  private let metrics: DaemonMetrics?
 
-  init(directory: DataDirectory, logger: Logger) {
+  init(directory: DataDirectory, logger: Logger, metrics: DaemonMetrics?) {
     self.directory = directory
     self.logger = logger
+    self.metrics = metrics
   }
 
   /// Whether a background snapshot is being written.
@@ -55,6 +57,7 @@ final class SnapshotWriter: Sendable {
     }
     try directory.removeJournals(before: generation)
     try directory.removeSnapshots(before: generation)
+    metrics?.recordSnapshot(ContinuousClock.now - started)
     logger.info(
       "snapshot written",
       metadata: [

@@ -96,7 +96,7 @@ final class SyncedBytes: JournalSyncObserver, @unchecked Sendable {
   private let lock = NSLock()
   private var lengths: [String: Int] = [:]
 
-  func journalSynced(path: String, length: Int) {
+  func journalSynced(path: String, length: Int, duration: Duration) {
     lock.withLock { lengths[path] = max(lengths[path] ?? 0, length) }
   }
 
