@@ -7,8 +7,12 @@ final class ChildProcess {
   private let outputFile: URL
   private let errorFile: URL
 
-  /// Starts `executable` with `arguments`, capturing its output in files inside `directory`.
-  init(_ executable: URL, _ arguments: [String], capturingIn directory: URL) throws {
+  /// Starts `executable` with `arguments` (and `environment` added to this process's),
+  /// capturing its output in files inside `directory`.
+  init(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+    capturingIn directory: URL
+  ) throws {
     let name = "\(executable.lastPathComponent)-\(UUID().uuidString.prefix(8))"
     outputFile = directory.appendingPathComponent("\(name).stdout")
     errorFile = directory.appendingPathComponent("\(name).stderr")
@@ -23,6 +27,9 @@ final class ChildProcess {
     }
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = output
     process.standardError = error

@@ -17,6 +17,8 @@ final class DaemonProcess {
   private(set) var process: ChildProcess
   /// Every argument `channelcastd` is started with.
   let arguments: [String]
+  /// Variables added to the environment of every start.
+  let environment: [String: String]
   private let server: URL
   private let client: URL
   private let ownsDirectory: Bool
@@ -38,16 +40,17 @@ final class DaemonProcess {
   /// A daemon whose sockets are named `<name>-command` and `<name>-delivery` in `directory`,
   /// which the caller made and removes, on `dataDirectory` (which may hold data already).
   convenience init(
-    in directory: URL, name: String = "channelcastd", dataDirectory: URL, arguments: [String] = []
+    in directory: URL, name: String = "channelcastd", dataDirectory: URL, arguments: [String] = [],
+    environment: [String: String] = [:]
   ) throws {
     try self.init(
       in: directory, name: name, dataDirectory: dataDirectory, arguments: arguments,
-      ownsDirectory: false)
+      environment: environment, ownsDirectory: false)
   }
 
   private init(
     in directory: URL, name: String = "channelcastd", dataDirectory: URL, arguments: [String],
-    ownsDirectory: Bool
+    environment: [String: String] = [:], ownsDirectory: Bool
   ) throws {
     server = try BuiltProducts.executable(named: "channelcastd")
     client = try BuiltProducts.executable(named: "channelcast")
@@ -61,7 +64,9 @@ final class DaemonProcess {
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--shards", "2", "--data-directory", dataDirectory.path, "--metrics-address", "127.0.0.1:0",
       ] + arguments
-    process = try ChildProcess(server, self.arguments, capturingIn: directory)
+    self.environment = environment
+    process = try ChildProcess(
+      server, self.arguments, environment: environment, capturingIn: directory)
   }
 
   /// Runs `channelcast` with `arguments` against this daemon and waits for it to finish.
@@ -111,7 +116,7 @@ final class DaemonProcess {
   /// Starts `channelcastd` again with the same arguments, after the last one has exited.
   func restart() throws {
     precondition(!process.isRunning, "restart while channelcastd is running")
-    process = try ChildProcess(server, arguments, capturingIn: directory)
+    process = try ChildProcess(server, arguments, environment: environment, capturingIn: directory)
   }
 
   /// The pid of the running `channelcastd`, found in `/proc` by its command endpoint, which no

@@ -20,6 +20,8 @@ public final class ChannelCastDaemon: Service {
   private let metrics: DaemonMetrics
   private let metricsServer: MetricsHTTPServer?
   private let readiness: Readiness
+  private let notifier: SystemdNotifier
+  private let monitor: DaemonMonitor
   private let stopped = Atomic<Bool>(false)
 
   /// The metrics listener's address with its actual port, nil when it is off.
@@ -28,9 +30,13 @@ public final class ChannelCastDaemon: Service {
   /// Locks the data directory, binds the delivery socket and the metrics listener (whose
   /// `/readyz` answers 503 meanwhile), recovers the state, binds the command socket and starts
   /// serving. Throws if the directory is in use or damaged, or an address cannot be bound.
-  public init(configuration: DaemonConfiguration, logger: Logger) throws {
+  public init(
+    configuration: DaemonConfiguration, logger: Logger,
+    notifier: SystemdNotifier = SystemdNotifier()
+  ) throws {
     self.configuration = configuration
     self.logger = logger
+    self.notifier = notifier
     let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
@@ -58,6 +64,7 @@ public final class ChannelCastDaemon: Service {
       deliverySocket.close()
       throw error
     }
+    notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
     do {
       commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint, logger: logger
@@ -77,6 +84,15 @@ public final class ChannelCastDaemon: Service {
     }
     readiness.isReady = true
     metrics.setReady(true)
+    notifier.notify("READY=1\nSTATUS=serving")
+    let deliverySocket = deliverySocket
+    let commandServer = commandServer
+    monitor = DaemonMonitor(
+      notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
+      liveness: Liveness(
+        fanOut: fanOut, commandLoopTurns: { commandServer.loopTurns },
+        backPressureWaits: { deliverySocket.backPressureWaits }),
+      fanOut: fanOut, broadcasts: { metrics.broadcastsSoFar }, logger: logger)
     logger.info(
       "channelcastd \(ChannelCastService.version) serving",
       metadata: [
@@ -101,6 +117,8 @@ public final class ChannelCastDaemon: Service {
         .exchanged
     else { return }
     logger.info("stopping: no new commands; finishing fan-outs in flight")
+    notifier.notify("STOPPING=1\nSTATUS=stopping: finishing fan-outs, writing a snapshot")
+    monitor.stop()
     readiness.isReady = false
     metrics.setReady(false)
     commandServer.stop()

@@ -2,6 +2,7 @@ import ChannelCastCore
 import CoreMetrics
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The daemon's metrics (prefix `channelcast_`), kept in its own Prometheus registry through
 /// swift-metrics, and rendered as Prometheus text for `/metrics`.
@@ -35,6 +36,8 @@ final class DaemonMetrics: @unchecked Sendable {
   private var commandDurations: [String: CoreMetrics.Timer] = [:]
   /// Command-thread only: what `publish` last reported, to increment counters by the change.
   private var published = PublishedTotals()
+  /// Broadcasts published so far, for the throughput line.
+  private let broadcastTotal = Atomic<UInt64>(0)
   /// Scrape only (one scrape at a time): the delivery totals last reported.
   private let scraped = NSLock()
   private var scrapedDeliveries: (sent: UInt64, dropped: UInt64) = (0, 0)
@@ -158,6 +161,7 @@ final class DaemonMetrics: @unchecked Sendable {
     users.record(counts.users)
     broadcasts.increment(by: Int64(service.broadcasts - published.broadcasts))
     published.broadcasts = service.broadcasts
+    broadcastTotal.store(service.broadcasts, ordering: .relaxed)
     for type in EventType.allCases {
       let count = service.eventCount(type)
       if count != published.events[type.rawValue] {
@@ -170,6 +174,9 @@ final class DaemonMetrics: @unchecked Sendable {
       published.journalBytes = journalBytesWritten
     }
   }
+
+  /// Broadcasts the command thread has published (any thread).
+  var broadcastsSoFar: UInt64 { broadcastTotal.load(ordering: .relaxed) }
 
   // MARK: Read when scraped
 

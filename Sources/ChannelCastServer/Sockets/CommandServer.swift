@@ -25,6 +25,11 @@ final class CommandServer: Sendable {
   private static let replySendPatienceMilliseconds = 1000
 
   private let stopRequested = Atomic<Bool>(false)
+  private let loopTurnCount = Atomic<UInt64>(0)
+
+  /// Turns of the serving loop, at least one every `idlePollMilliseconds`: the watchdog's sign
+  /// that the command thread is alive.
+  var loopTurns: UInt64 { loopTurnCount.load(ordering: .relaxed) }
   private let finished = DispatchSemaphore(value: 0)
   private let logger: Logger
 
@@ -76,6 +81,7 @@ final class CommandServer: Sendable {
 
   private func serve(_ socket: Socket, processor: CommandProcessor) {
     while !stopRequested.load(ordering: .relaxed) {
+      loopTurnCount.add(1, ordering: .relaxed)
       do {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)

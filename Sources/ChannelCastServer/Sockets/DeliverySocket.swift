@@ -18,6 +18,11 @@ final class DeliverySocket: DeliverySink {
   private let socket: LockedSocket
   private let closing = Atomic<Bool>(false)
   private let logger: Logger
+  private let backPressureWaitCount = Atomic<UInt64>(0)
+
+  /// How many times a send has waited `backPressureWaitMilliseconds` for a full consumer: it
+  /// advances while fan-out is held up by consumers, which the watchdog counts as alive.
+  var backPressureWaits: UInt64 { backPressureWaitCount.load(ordering: .relaxed) }
 
   init(context: ZMQContext, endpoint: String, highWaterMark: Int, logger: Logger) throws {
     let socket = try Socket(context: context, type: .xpub)
@@ -67,6 +72,7 @@ final class DeliverySocket: DeliverySink {
       do {
         return try send()
       } catch let error where error.isWouldBlock || error.isInterrupted {
+        backPressureWaitCount.add(1, ordering: .relaxed)
         if closing.load(ordering: .relaxed) { return false }
       } catch {
         logger.error("delivery socket failed: \(error)")
