@@ -35,7 +35,19 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
 
       SIGNALS
         SIGTERM and SIGINT stop the daemon cleanly: it stops taking commands, finishes the \
-      fan-outs in flight (up to shutdownTimeoutSeconds), writes a snapshot and exits 0.
+      fan-outs in flight (up to shutdownTimeoutSeconds), writes a snapshot and exits 0. \
+      SIGHUP re-reads the configuration file and flags: logLevel, maxSubscriberCount, \
+      historySize, historyMaxBytes, historyMaxAgeSeconds (applied to every channel at once), \
+      maxPayloadBytes, snapshotJournalBytes, snapshotIntervalSeconds and \
+      shutdownTimeoutSeconds change live; changes to other keys are logged as needing a \
+      restart. A file that does not load is rejected with its reason in the log, and the \
+      running configuration stays.
+
+      SYSTEMD
+        Under Type=notify (NOTIFY_SOCKET set) it reports READY=1 once recovered and bound, \
+      STATUS= lines with the throughput, STOPPING=1 when it stops, and WATCHDOG=1 at half of \
+      WatchdogSec= while its threads make progress. Metrics, /healthz and /readyz are served \
+      over HTTP on metricsAddress.
 
       LOGS
         Logs go to standard error.
@@ -121,12 +133,8 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       FileHandle.standardError.write(Data("channelcastd: \(error)\n".utf8))
       throw ExitCode(1)
     }
-    let level = configuration.logLevel
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = level
-      return handler
-    }
+    let logLevel = LogLevelControl(configuration.logLevel)
+    LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, control: logLevel) }
     let logger = Logger(label: "channelcastd")
     if repair {
       do {
@@ -140,14 +148,38 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
     }
     let daemon: ChannelCastDaemon
     do {
-      daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
+      daemon = try ChannelCastDaemon(
+        configuration: configuration, logger: logger, logLevel: logLevel)
     } catch {
       logger.critical("cannot start: \(error)")
       throw ExitCode(1)
     }
+    let reloads = reloadOnSIGHUP(daemon, logger: logger)
+    defer { reloads.cancel() }
     let group = ServiceGroup(
       services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     try await group.run()
+  }
+
+  /// Re-reads the configuration (the file, then the flags) on each SIGHUP and applies it; a
+  /// configuration that does not load is rejected with its reason, and the running one stays.
+  private func reloadOnSIGHUP(_ daemon: ChannelCastDaemon, logger: Logger)
+    -> any DispatchSourceSignal
+  {
+    signal(SIGHUP, SIG_IGN)  // the dispatch source receives it instead
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    source.setEventHandler { [self] in
+      logger.notice("SIGHUP: reloading the configuration")
+      do {
+        daemon.reload(try loadConfiguration())
+      } catch {
+        logger.error(
+          "reload rejected; the running configuration stays in force",
+          metadata: ["reason": "\(error)"])
+      }
+    }
+    source.resume()
+    return source
   }
 
   private func loadConfiguration() throws -> DaemonConfiguration {

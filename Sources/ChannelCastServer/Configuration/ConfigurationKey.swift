@@ -15,7 +15,8 @@ public struct ConfigurationKey: Sendable {
   public let help: String
   let apply:
     @Sendable (inout DaemonConfiguration, ConfigurationValue) throws(ConfigurationError) -> Void
-  let current: @Sendable (DaemonConfiguration) -> String
+  /// The key's value in a configuration, as it would be written in the TOML file.
+  public let current: @Sendable (DaemonConfiguration) -> String
 
   /// The flag, in kebab-case: `commandEndpoint` → `--command-endpoint`.
   public var flag: String {

@@ -46,6 +46,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
   public init() {}
 
+  /// This configuration with the settings a reload applies live (`ChannelCastDaemon.liveKeys`)
+  /// taken from `new`.
+  func takingLiveSettings(of new: DaemonConfiguration) -> DaemonConfiguration {
+    var result = self
+    result.logLevel = new.logLevel
+    result.limits = new.limits
+    result.snapshotJournalBytes = new.snapshotJournalBytes
+    result.snapshotIntervalSeconds = new.snapshotIntervalSeconds
+    result.shutdownTimeoutSeconds = new.shutdownTimeoutSeconds
+    return result
+  }
+
   var persistence: Persistence.Settings {
     Persistence.Settings(
       fsync: fsync, snapshotJournalBytes: snapshotJournalBytes,

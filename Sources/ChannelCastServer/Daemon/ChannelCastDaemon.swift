@@ -11,7 +11,8 @@ import ZeroMQ
 /// `shutdown()`, or run it as a `Service` in a `ServiceGroup`, which stops it on SIGTERM or
 /// SIGINT.
 public final class ChannelCastDaemon: Service {
-  public let configuration: DaemonConfiguration
+  private let currentConfiguration: Mutex<DaemonConfiguration>
+  private let logLevel: LogLevelControl?
   private let logger: Logger
   private let context: ZMQContext
   private let deliverySocket: DeliverySocket
@@ -24,6 +25,16 @@ public final class ChannelCastDaemon: Service {
   private let monitor: DaemonMonitor
   private let stopped = Atomic<Bool>(false)
 
+  /// The configuration in force (the one it started with, or the last reload's).
+  public var configuration: DaemonConfiguration { currentConfiguration.withLock { $0 } }
+
+  /// The settings a reload applies while running; the others need a restart.
+  public static let liveKeys: Set<String> = [
+    "logLevel", "maxSubscriberCount", "historySize", "historyMaxBytes", "historyMaxAgeSeconds",
+    "maxPayloadBytes", "snapshotJournalBytes", "snapshotIntervalSeconds",
+    "shutdownTimeoutSeconds",
+  ]
+
   /// The metrics listener's address with its actual port, nil when it is off.
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
@@ -32,9 +43,10 @@ public final class ChannelCastDaemon: Service {
   /// serving. Throws if the directory is in use or damaged, or an address cannot be bound.
   public init(
     configuration: DaemonConfiguration, logger: Logger,
-    notifier: SystemdNotifier = SystemdNotifier()
+    notifier: SystemdNotifier = SystemdNotifier(), logLevel: LogLevelControl? = nil
   ) throws {
-    self.configuration = configuration
+    currentConfiguration = Mutex(configuration)
+    self.logLevel = logLevel
     self.logger = logger
     self.notifier = notifier
     let directory = try DataDirectory(path: configuration.dataDirectory)
@@ -101,6 +113,33 @@ public final class ChannelCastDaemon: Service {
         "shards": "\(configuration.shards)",
         "metricsAddress": "\(metricsServer?.boundAddress ?? "off")",
       ])
+  }
+
+  /// Applies a reloaded configuration: the keys in `liveKeys` at once (the log level first,
+  /// the limits and history retention on the command thread within 100 ms), and logs the
+  /// changes to other keys as needing a restart. Returns the changed keys of each kind.
+  @discardableResult
+  public func reload(_ new: DaemonConfiguration) -> (applied: [String], needRestart: [String]) {
+    let old = configuration
+    let changed = ConfigurationKey.all.filter { $0.current(old) != $0.current(new) }
+    let applied = changed.filter { Self.liveKeys.contains($0.name) }
+    let needRestart = changed.filter { !Self.liveKeys.contains($0.name) }
+    let inForce = old.takingLiveSettings(of: new)
+    currentConfiguration.withLock { $0 = inForce }
+    logLevel?.level = inForce.logLevel
+    commandServer.onCommandThread { [inForce] processor in processor.apply(inForce) }
+    logger.notice(
+      "configuration reloaded",
+      metadata: [
+        "applied": "\(applied.map { "\($0.name)=\($0.current(new))" })",
+        "needRestart": "\(needRestart.map { "\($0.name)=\($0.current(new))" })",
+      ])
+    if !needRestart.isEmpty {
+      logger.warning(
+        "some changed settings take effect only after a restart",
+        metadata: ["keys": "\(needRestart.map(\.name))"])
+    }
+    return (applied.map(\.name), needRestart.map(\.name))
   }
 
   /// Runs until a graceful shutdown is requested, then stops cleanly.

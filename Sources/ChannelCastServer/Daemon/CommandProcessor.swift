@@ -11,7 +11,7 @@ final class CommandProcessor: ServiceAdministration {
   private let service: ChannelCastService
   private let persistence: Persistence
   private let fanOut: FanOut
-  private let shutdownTimeoutSeconds: Int
+  private var shutdownTimeoutSeconds: Int
   private let logger: Logger
   private let metrics: DaemonMetrics?
   /// When the fan-outs a crash cut short are sent again; nil once they have been.
@@ -55,6 +55,15 @@ final class CommandProcessor: ServiceAdministration {
     service.finishRun()
     persistence.snapshotIfDue(service)
     metrics?.publish(service, journalBytesWritten: persistence.journalBytesWritten)
+  }
+
+  /// Applies the settings a reload may change live: the service's limits (history retention
+  /// at once, for every channel), the snapshot triggers and the shutdown timeout.
+  func apply(_ configuration: DaemonConfiguration) {
+    service.updateLimits(configuration.limits)
+    persistence.settings.snapshotJournalBytes = configuration.snapshotJournalBytes
+    persistence.settings.snapshotIntervalSeconds = configuration.snapshotIntervalSeconds
+    shutdownTimeoutSeconds = configuration.shutdownTimeoutSeconds
   }
 
   /// After the last request: lets the fan-outs in flight finish (up to the shutdown timeout),

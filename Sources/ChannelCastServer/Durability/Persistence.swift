@@ -17,7 +17,8 @@ final class Persistence {
   }
 
   let directory: DataDirectory
-  private let settings: Settings
+  /// The snapshot triggers and fsync policy; a reload may change the triggers.
+  var settings: Settings
   private let logger: Logger
   private let log: JournalMutationLog
   private let snapshots: SnapshotWriter

@@ -26,6 +26,7 @@ final class CommandServer: Sendable {
 
   private let stopRequested = Atomic<Bool>(false)
   private let loopTurnCount = Atomic<UInt64>(0)
+  private let mailbox = CommandThreadMailbox()
 
   /// Turns of the serving loop, at least one every `idlePollMilliseconds`: the watchdog's sign
   /// that the command thread is alive.
@@ -71,6 +72,12 @@ final class CommandServer: Sendable {
     if let error = bindError.withLock({ $0 }) { throw error }
   }
 
+  /// Runs `work` on the command thread with its processor, between two runs of requests
+  /// (within `idlePollMilliseconds` when the socket is quiet).
+  func onCommandThread(_ work: @escaping @Sendable (CommandProcessor) -> Void) {
+    mailbox.post(work)
+  }
+
   /// Stops taking requests and waits for the thread to finish the one in hand and to stop the
   /// processor (fan-outs finished or timed out, final snapshot written).
   func stop() {
@@ -82,6 +89,7 @@ final class CommandServer: Sendable {
   private func serve(_ socket: Socket, processor: CommandProcessor) {
     while !stopRequested.load(ordering: .relaxed) {
       loopTurnCount.add(1, ordering: .relaxed)
+      mailbox.run(on: processor)
       do {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
