@@ -98,14 +98,19 @@ uninstall() {
     say "systemctl disable --now channelcastd.service"
     systemctl disable --now channelcastd.service 2>/dev/null || true
   fi
-  for path in "$bin_dir/channelcastd" "$bin_dir/channelcast" "$unit_file" "$wants_link"; do
-    if [ -e "$destdir$path" ] || [ -L "$destdir$path" ]; then
+  for path in "$bin_dir/channelcastd" "$bin_dir/channelcast" "$unit_file"; do
+    if [ -e "$destdir$path" ]; then
       rm -f "$destdir$path"
       say "removed $destdir$path"
     else
       say "$destdir$path is not there"
     fi
   done
+  # Left by `systemctl enable` when systemd was not running to disable it.
+  if [ -L "$destdir$wants_link" ]; then
+    rm -f "$destdir$wants_link"
+    say "removed $destdir$wants_link"
+  fi
   if systemd_running; then
     say "systemctl daemon-reload"
     systemctl daemon-reload
@@ -137,7 +142,7 @@ install_files() {
   install -d -m 0755 "$destdir$config_dir"
   if [ -e "$destdir$config_file" ]; then
     say "kept $destdir$config_file: it exists, and install.sh never overwrites it" \
-      "(the file with every default is $repository/Deploy/channelcastd.toml)"
+      "(Deploy/channelcastd.toml has every key with its default)"
   else
     install -m 0644 "$repository/Deploy/channelcastd.toml" "$destdir$config_file"
     say "installed $destdir$config_file"
