@@ -141,8 +141,9 @@ test_installed_unit_passes_systemd_analyze_verify() {
     fail "ExecStart= of the copy was not changed"
   local output status=0
   output="$(systemd-analyze verify "$work/unit/channelcastd.service" 2>&1)" || status=$?
-  [ "$status" = 0 ] && [ -z "$output" ] ||
+  if [ "$status" != 0 ] || [ -n "$output" ]; then
     fail "systemd-analyze verify exited $status and said:"$'\n'"$output"
+  fi
 }
 
 test_grafana_dashboard_is_importable_json() {
