@@ -160,7 +160,12 @@ install_files() {
   if systemd_running; then
     say "systemctl daemon-reload"
     systemctl daemon-reload
-    say "start it with: systemctl enable --now channelcastd"
+    if systemctl is-active --quiet channelcastd.service; then
+      say "channelcastd is running the binary it was started with;" \
+        "systemctl restart channelcastd runs the new one"
+    else
+      say "start it with: systemctl enable --now channelcastd"
+    fi
   elif [ -z "$destdir" ]; then
     say "systemd is not running here (no /run/systemd/system): systemctl daemon-reload skipped"
   fi
