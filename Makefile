@@ -1,10 +1,10 @@
-# The two commands of the README's quick start, and the CI's sanitizer run.
+# The two commands of the README's quick start, the CI's sanitizer run and the deployment checks.
 # `make run` and `make test` install libzmq3-dev when it is missing (with sudo when not root).
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_TEST := swift test --disable-xctest
 
-.PHONY: deps build run test test-tsan clean
+.PHONY: deps deploy-deps build build-install run test test-tsan test-install verify-unit clean
 
 deps:
 	@dpkg -s libzmq3-dev >/dev/null 2>&1 || \
@@ -25,5 +25,25 @@ test-tsan: deps
 		$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan \
 		--filter 'ZeroMQTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
 
+# systemd-analyze for verify-unit: the package systemd, installed, not started.
+deploy-deps: deps
+	@command -v systemd-analyze >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y systemd)
+
+# The binaries as Deploy/install.sh builds them, with the Swift runtime linked in, in their own
+# build folder (a different flag in .build would rebuild everything there).
+build-install: deploy-deps
+	swift build -c release --static-swift-stdlib --scratch-path .build-install
+
+# Deploy/install.sh into temporary roots (files, modes, a second run, --uninstall), the
+# installed unit through systemd-analyze verify, the Grafana dashboard and Prometheus config.
+test-install: build-install
+	Deploy/test-install.sh
+
+# The unit alone: installed into a temporary root, then systemd-analyze verify on a copy whose
+# ExecStart= names the binary installed there.
+verify-unit: build-install
+	Deploy/test-install.sh test_installed_unit_passes_systemd_analyze_verify
+
 clean:
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan .build-install
