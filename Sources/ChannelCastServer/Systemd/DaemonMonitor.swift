@@ -39,8 +39,9 @@ final class DaemonMonitor: Sendable {
             logger.info(
               "throughput",
               metadata: [
-                "broadcastsPerSecond": "\(rates.broadcasts)",
-                "deliveriesPerSecond": "\(rates.deliveries)", "dropsPerSecond": "\(rates.drops)",
+                "broadcastsPerSecond": "\(ThroughputWindow.Rates.format(rates.broadcasts))",
+                "deliveriesPerSecond": "\(ThroughputWindow.Rates.format(rates.deliveries))",
+                "dropsPerSecond": "\(ThroughputWindow.Rates.format(rates.drops))",
               ])
           }
           notifier.notify("STATUS=serving: \(rates.summary)")

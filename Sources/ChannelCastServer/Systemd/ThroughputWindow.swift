@@ -1,15 +1,22 @@
 import ChannelCastCore
+import Foundation
 
 /// Rates over the time since the previous reading.
 struct ThroughputWindow {
   struct Rates {
-    var broadcasts: Int
-    var deliveries: Int
-    var drops: Int
+    var broadcasts: Double
+    var deliveries: Double
+    var drops: Double
+    /// Whether anything moved in the window.
+    var isBusy: Bool
 
-    var isBusy: Bool { broadcasts > 0 || deliveries > 0 || drops > 0 }
     var summary: String {
-      "\(deliveries) deliveries/s, \(broadcasts) broadcasts/s, \(drops) drops/s"
+      "\(Self.format(deliveries)) deliveries/s, \(Self.format(broadcasts)) broadcasts/s, "
+        + "\(Self.format(drops)) drops/s"
+    }
+
+    static func format(_ rate: Double) -> String {
+      rate >= 100 ? String(Int(rate.rounded())) : String(format: "%.1f", rate)
     }
   }
 
@@ -30,9 +37,11 @@ struct ThroughputWindow {
     )
     let seconds = max(Double((now.at - last.at) / .milliseconds(1)) / 1000, 0.001)
     defer { last = now }
-    func rate(_ from: UInt64, _ to: UInt64) -> Int { Int((Double(to - from) / seconds).rounded()) }
     return Rates(
-      broadcasts: rate(last.broadcasts, now.broadcasts), deliveries: rate(last.sent, now.sent),
-      drops: rate(last.dropped, now.dropped))
+      broadcasts: Double(now.broadcasts - last.broadcasts) / seconds,
+      deliveries: Double(now.sent - last.sent) / seconds,
+      drops: Double(now.dropped - last.dropped) / seconds,
+      isBusy: now.broadcasts != last.broadcasts || now.sent != last.sent
+        || now.dropped != last.dropped)
   }
 }
