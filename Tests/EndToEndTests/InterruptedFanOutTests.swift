@@ -74,6 +74,24 @@ import ZeroMQ
     #expect(missing.count == 0, "e.g. \(missing.prefix(5))")
   }
 
+  /// SIGTERM while a consumer holds a large fan-out: the daemon stops taking commands but waits
+  /// for the fan-out (up to `shutdownTimeoutSeconds`), so once the consumer reads again it gets
+  /// every delivery, and the daemon then exits 0.
+  @Test func aStopDuringALargeFanOutDeliversEveryMessageAndExitsZero() async throws {
+    let daemon = try DaemonProcess(arguments: ["--delivery-high-water-mark", "1"])
+    defer { daemon.stop() }
+    let (msgKey, holder) = try await Self.sendWhileAConsumerHoldsTheFanOut(daemon)
+
+    daemon.process.send(SIGTERM)
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(daemon.process.isRunning, "the daemon stopped before its fan-out finished")
+    let missing = try Self.usersWithout(msgKey, from: holder)
+
+    #expect(missing.isEmpty, "e.g. \(missing.prefix(5))")
+    try #require(await daemon.process.waitForExit(), "channelcastd did not stop")
+    #expect(daemon.process.exitedNormally && daemon.process.exitStatus == 0)
+  }
+
   /// Reads deliveries until every subscriber has had the message `msgKey`, or none comes for
   /// five seconds; returns the subscribers who had none.
   private static func usersWithout(_ msgKey: String, from consumer: DeliveryConsumer) throws
