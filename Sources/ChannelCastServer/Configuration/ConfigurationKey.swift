@@ -56,6 +56,24 @@ public struct ConfigurationKey: Sendable {
       "maxSubscriberCount", help: "maxSubscriberCount of a channel created without one.",
       1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount),
     integer(
+      "maxSubscriptionsPerUser",
+      help: "The most official accounts one user may subscribe to (limit_exceeded beyond).",
+      1...1_000_000, \.limits.maxSubscriptionsPerUser),
+    integer(
+      "channelSendRatePerSecond",
+      help: "Messages per second each channel may send, else rate_limited (0 = no limit).",
+      0...1_000_000, \.channelSendRatePerSecond),
+    integer(
+      "channelSendBurst",
+      help: "Messages a channel may send at once before channelSendRatePerSecond applies.",
+      1...1_000_000, \.limits.channelSendBurst),
+    integer(
+      "duplicateWindowSeconds",
+      help:
+        "Seconds during which the same payload to the same channel is refused as duplicate "
+        + "(0 = off).",
+      0...86_400, \.duplicateWindowSeconds),
+    integer(
       "historySize", help: "Stream entries retained per channel for getHistory.",
       0...10_000_000, \.limits.historySize),
     integer(

@@ -38,6 +38,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// nowhere.
   public var metricsAddress = "127.0.0.1:9464"
 
+  /// `limits.channelSendRatePerSecond` as the whole number the configuration gives.
+  public var channelSendRatePerSecond: Int {
+    get { Int(limits.channelSendRatePerSecond) }
+    set { limits.channelSendRatePerSecond = Double(newValue) }
+  }
+
+  /// `limits.duplicateWindowMs` in seconds, as the configuration gives it.
+  public var duplicateWindowSeconds: Int {
+    get { Int(limits.duplicateWindowMs / 1000) }
+    set { limits.duplicateWindowMs = Int64(newValue) * 1000 }
+  }
+
   /// `limits.historyMaxAgeMs` in seconds, as the configuration gives it.
   public var historyMaxAgeSeconds: Int {
     get { Int(limits.historyMaxAgeMs / 1000) }
