@@ -9,6 +9,16 @@ import ZeroMQ
 ///
 /// Used on the thread that made it.
 struct SequentialSubscriber {
+  /// One of the slowest round trips of a measurement.
+  struct SlowRoundTrip {
+    /// Its place in the measurement: 0 for the first request. Requests journal the same number
+    /// of bytes each, so the ones that start a snapshot come at a regular interval.
+    let request: Int
+    /// When it began, in seconds into the measurement.
+    let start: Double
+    let nanoseconds: UInt64
+  }
+
   /// The round trips of one measurement.
   struct RoundTrips {
     /// Every round trip, in nanoseconds.
@@ -16,9 +26,8 @@ struct SequentialSubscriber {
       highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     /// How long the measurement took, from the first request to the last reply.
     var seconds = 0.0
-    /// The slowest round trips, slowest first: when each began (seconds into the measurement)
-    /// and how long it took (nanoseconds).
-    var slowest: [(start: Double, nanoseconds: UInt64)] = []
+    /// The slowest round trips, slowest first.
+    var slowest: [SlowRoundTrip] = []
 
     var count: Int { Int(histogram.totalCount) }
 
@@ -37,12 +46,14 @@ struct SequentialSubscriber {
 
     fileprivate mutating func record(start: UInt64, end: UInt64, origin: UInt64) {
       let nanoseconds = end - start
+      let request = count
       histogram.record(nanoseconds)
       guard
         slowest.count < SequentialSubscriber.slowestKept
           || nanoseconds > slowest[slowest.count - 1].nanoseconds
       else { return }
-      let entry = (start: Double(start - origin) / 1e9, nanoseconds: nanoseconds)
+      let entry = SlowRoundTrip(
+        request: request, start: Double(start - origin) / 1e9, nanoseconds: nanoseconds)
       let position = slowest.firstIndex { $0.nanoseconds < nanoseconds } ?? slowest.count
       slowest.insert(entry, at: position)
       if slowest.count > SequentialSubscriber.slowestKept { slowest.removeLast() }
@@ -50,7 +61,7 @@ struct SequentialSubscriber {
   }
 
   /// How many of the slowest round trips a measurement keeps.
-  static let slowestKept = 5
+  static let slowestKept = 10
 
   private let connection: ChannelCastClient
   private let channelIDs: [String]

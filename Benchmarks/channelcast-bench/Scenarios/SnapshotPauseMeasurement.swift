@@ -137,9 +137,9 @@ struct SnapshotPauseMeasurement {
             separator: ", "))
     }
     notes.append(
-      "\(label): slowest round trips (ms at s into the measurement) "
+      "\(label): slowest round trips (ms, request number, s into the measurement) "
         + roundTrips.slowest.map {
-          String(format: "%.3f at %.3f", Double($0.nanoseconds) / 1e6, $0.start)
+          String(format: "%.1f (#%d, %.2f s)", Double($0.nanoseconds) / 1e6, $0.request, $0.start)
         }.joined(separator: ", "))
     return notes
   }
