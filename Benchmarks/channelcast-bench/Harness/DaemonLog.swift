@@ -1,7 +1,7 @@
 import Foundation
 
 /// A started daemon's standard error, captured in a file of its temporary folder, and what the
-/// harness reads from it: the recovery line, and the problems to pass on.
+/// harness reads from it: the recovery line, the snapshots written, and the problems to pass on.
 ///
 /// Lines look like swift-log's `StreamLogHandler` writes them:
 /// `2026-11-26T21:46:26+0000 info channelcastd: key=value key=value [Module] message`.

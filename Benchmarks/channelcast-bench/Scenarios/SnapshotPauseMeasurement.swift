@@ -56,6 +56,7 @@ struct SnapshotPauseMeasurement {
     let prefix = "@TOA#_pause-\(UInt32.random(in: 0...UInt32.max))-"
     let channelIDs = (0..<setting.newUserChannels).map { prefix + String($0) }
     for channel in channelIDs {
+      // The population's channels are full; these have room for any length of measurement.
       try client.createChannel(channel, maxSubscriberCount: 1_000_000)
     }
     try DaemonStats.waitUntilIdle(population: client, deadline: setup)
