@@ -72,6 +72,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("commandEndpoint")) var commandEndpoint: String?
   @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
   @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
+  @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
   @Option(help: help("shards")) var shards: Int?
   @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
   @Option(help: help("maxSubscriptionsPerUser")) var maxSubscriptionsPerUser: Int?
@@ -110,6 +111,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ("commandEndpoint", commandEndpoint.map(ConfigurationValue.string)),
       ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
       ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
+      ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
       ("shards", shards.map(ConfigurationValue.integer)),
       ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
       ("maxSubscriptionsPerUser", maxSubscriptionsPerUser.map(ConfigurationValue.integer)),

@@ -49,6 +49,22 @@ public struct ConfigurationKey: Sendable {
       "deliveryHighWaterMark",
       help: "Deliveries queued per consumer before fan-out waits for it (0 = unbounded).",
       0...100_000_000, \.deliveryHighWaterMark),
+    ConfigurationKey(
+      name: "slowConsumerPolicy",
+      help:
+        "When a consumer's queue is full: block (fan-out waits; nothing is dropped) or drop "
+        + "(its deliveries are dropped and counted; it catches up with getHistory).",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: "slowConsumerPolicy", reason: "expected a string")
+        }
+        guard let policy = SlowConsumerPolicy(rawValue: text) else {
+          throw ConfigurationError(
+            key: "slowConsumerPolicy", reason: "\"\(text)\" is not one of block, drop")
+        }
+        configuration.slowConsumerPolicy = policy
+      },
+      current: { "\"\($0.slowConsumerPolicy.rawValue)\"" }),
     integer(
       "shards", help: "Fan-out shards (serial queues). Default: the number of processors.",
       1...1024, \.shards),

@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var deliveryEndpoint = "tcp://127.0.0.1:7702"
   /// Deliveries queued per consumer before fan-out waits for it.
   public var deliveryHighWaterMark = 10_000
+  /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
+  public var slowConsumerPolicy = SlowConsumerPolicy.block
   /// Fan-out shards (serial queues); a user always lands on the same one.
   public var shards = DaemonConfiguration.processorCount
   /// Seconds a clean shutdown waits for fan-outs in flight.

@@ -56,7 +56,8 @@ public final class ChannelCastDaemon: Service {
     context = try ZMQContext()
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,
-      highWaterMark: configuration.deliveryHighWaterMark, logger: logger)
+      highWaterMark: configuration.deliveryHighWaterMark,
+      policy: configuration.slowConsumerPolicy, logger: logger)
     let metrics = DaemonMetrics()
     self.metrics = metrics
     let userDirectory = UserDirectory()
