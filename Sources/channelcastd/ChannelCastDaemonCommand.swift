@@ -71,6 +71,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
 
   @Option(help: help("commandEndpoint")) var commandEndpoint: String?
   @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
+  @Option(help: help("maxRequestBytes")) var maxRequestBytes: Int?
   @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
   @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
   @Option(help: help("shards")) var shards: Int?
@@ -110,6 +111,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
     [
       ("commandEndpoint", commandEndpoint.map(ConfigurationValue.string)),
       ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
+      ("maxRequestBytes", maxRequestBytes.map(ConfigurationValue.integer)),
       ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
       ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
       ("shards", shards.map(ConfigurationValue.integer)),

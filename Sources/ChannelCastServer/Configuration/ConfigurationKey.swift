@@ -46,6 +46,12 @@ public struct ConfigurationKey: Sendable {
       "deliveryEndpoint", help: "ZeroMQ endpoint of the delivery socket (XPUB).",
       \.deliveryEndpoint),
     integer(
+      "maxRequestBytes",
+      help:
+        "Largest request message in bytes; a larger one drops the client's connection, with "
+        + "no reply (ZMQ_MAXMSGSIZE).",
+      1024...(64 << 20), \.maxRequestBytes),
+    integer(
       "deliveryHighWaterMark",
       help: "Deliveries queued per consumer before fan-out waits for it (0 = unbounded).",
       0...100_000_000, \.deliveryHighWaterMark),

@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var commandEndpoint = "tcp://127.0.0.1:7701"
   /// Where gateways receive deliveries (an XPUB socket).
   public var deliveryEndpoint = "tcp://127.0.0.1:7702"
+  /// The largest request message; a larger one drops the client's connection (no reply).
+  public var maxRequestBytes = 64 << 10
   /// Deliveries queued per consumer before fan-out waits for it.
   public var deliveryHighWaterMark = 10_000
   /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.

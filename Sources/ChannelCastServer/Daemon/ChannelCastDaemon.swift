@@ -81,7 +81,8 @@ public final class ChannelCastDaemon: Service {
     notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
     do {
       commandServer = try CommandServer(
-        context: context, endpoint: configuration.commandEndpoint, logger: logger
+        context: context, endpoint: configuration.commandEndpoint,
+        maxRequestBytes: configuration.maxRequestBytes, logger: logger
       ) { [configuration] in
         try CommandProcessor(
           service: ChannelCastService(
