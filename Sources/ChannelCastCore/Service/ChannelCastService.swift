@@ -22,6 +22,8 @@ public final class ChannelCastService {
   var identifiers = IdentifierGenerator()
   /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
   var pendingFanOut: PendingFanOut
+  /// Each channel's `sendMessage` token bucket (when a rate is set).
+  var sendRates = SendRateLimiter()
   /// Sent messages whose fan-out has not finished, oldest first: what recovery fans out again.
   var inFlightMessages: [InFlightMessage] = []
   /// Where every mutation is written before it shows; nil while recovering (and in tests that

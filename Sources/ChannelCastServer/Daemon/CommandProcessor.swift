@@ -46,6 +46,11 @@ final class CommandProcessor: ServiceAdministration {
     return reply
   }
 
+  /// A client's connection to the command socket ended.
+  func clientDisconnected() {
+    metrics?.recordDisconnection()
+  }
+
   /// Ends a run of requests (before its replies go out), and now and then when idle.
   func finishRun() {
     if let resumeFanOutsAt, ContinuousClock.now >= resumeFanOutsAt {

@@ -25,6 +25,7 @@ final class CommandServer: Sendable {
   private static let replySendPatienceMilliseconds = 1000
 
   private let stopRequested = Atomic<Bool>(false)
+
   private let loopTurnCount = Atomic<UInt64>(0)
   private let mailbox = CommandThreadMailbox()
 
@@ -37,7 +38,7 @@ final class CommandServer: Sendable {
   /// Starts the thread, which makes the processor (recovering the state from disk), then binds
   /// the socket: no request is taken before recovery is done. Throws what either step threw.
   init(
-    context: ZMQContext, endpoint: String, logger: Logger,
+    context: ZMQContext, endpoint: String, maxRequestBytes: Int, logger: Logger,
     makeProcessor: @escaping @Sendable () throws -> CommandProcessor
   ) throws {
     self.logger = logger
@@ -47,10 +48,18 @@ final class CommandServer: Sendable {
       // Named from inside: the name shows in `top -H` and in profiles (at most 15 bytes).
       Thread.current.name = "cc-command"
       let socket: Socket
+      let monitor: Socket
       let processor: CommandProcessor
       do {
         processor = try makeProcessor()
         socket = try Socket(context: context, type: .router)
+        // A larger request drops the client's connection inside libzmq, before it is read.
+        try socket.setOption(.maxMessageSize, Int64(maxRequestBytes))
+        let monitorEndpoint = "inproc://channelcast-command-monitor-\(UUID().uuidString)"
+        try socket.monitor(monitorEndpoint, kinds: .disconnected)
+        monitor = try Socket(context: context, type: .pair)
+        try monitor.setOption(.linger, 0)
+        try monitor.connect(monitorEndpoint)
         try socket.setOption(.linger, 0)
         try socket.setOption(.routerMandatory, true)
         try socket.setOption(.sendHighWaterMark, Self.replyHighWaterMark)
@@ -62,7 +71,8 @@ final class CommandServer: Sendable {
         return
       }
       bound.signal()
-      serve(socket, processor: processor)
+      serve(socket, monitor: monitor, processor: processor)
+      monitor.close()
       socket.close()
       processor.stop()
       finished.signal()
@@ -86,13 +96,15 @@ final class CommandServer: Sendable {
     finished.signal()
   }
 
-  private func serve(_ socket: Socket, processor: CommandProcessor) {
+  private func serve(_ socket: Socket, monitor: Socket, processor: CommandProcessor) {
     while !stopRequested.load(ordering: .relaxed) {
       loopTurnCount.add(1, ordering: .relaxed)
       mailbox.run(on: processor)
       do {
         let ready = try Poller.poll(
-          [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
+          [(socket, .readable), (monitor, .readable)],
+          timeoutMilliseconds: Self.idlePollMilliseconds)
+        if ready[1].contains(.readable) { countDisconnections(monitor, processor: processor) }
         guard ready[0].contains(.readable) else {
           processor.finishRun()  // journals the fan-outs that finished while it was quiet
           continue
@@ -119,6 +131,14 @@ final class CommandServer: Sendable {
         logger.error("command socket failed: \(error)")
         return
       }
+    }
+  }
+
+  /// Tells the processor of each client connection that ended: clients that went away, and
+  /// clients libzmq dropped for a message over `maxRequestBytes` (which gets no reply).
+  private func countDisconnections(_ monitor: Socket, processor: CommandProcessor) {
+    while let event = try? SocketEvent.read(from: monitor) {
+      if event.isDisconnection { processor.clientDisconnected() }
     }
   }
 
