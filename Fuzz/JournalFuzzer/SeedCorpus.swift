@@ -45,7 +45,8 @@ enum SeedCorpus {
       let frame = Array(request.replacingOccurrences(of: "$K", with: lastMsgKey).utf8)
       let reply = live.handle(frame)
       if reply["ok"]?.boolValue != true {
-        throw SeedError("\(request) failed: \(String(decoding: reply["error"]?.bytes ?? [], as: UTF8.self))")
+        throw SeedError(
+          "\(request) failed: \(String(decoding: reply["error"]?.bytes ?? [], as: UTF8.self))")
       }
       if let msgKey = reply["result"]?.objectMembers?["msgKey"]?.stringValue { lastMsgKey = msgKey }
       if request.contains("deleteOfficialAccount") {
@@ -66,7 +67,8 @@ enum SeedCorpus {
     // A crash in the middle of the last append: recovery cuts it off and serves the rest.
     let whole = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/journal-session.ccj"))
     try whole.dropLast(5).write(to: URL(fileURLWithPath: "\(directory)/journal-torn-tail.ccj"))
-    try write(FramedRecords.encode(mode: UInt8(ascii: "J"), records), "\(directory)/records-journal.bin")
+    try write(
+      FramedRecords.encode(mode: UInt8(ascii: "J"), records), "\(directory)/records-journal.bin")
     try write(
       FramedRecords.encode(mode: UInt8(ascii: "S"), middle.records + after),
       "\(directory)/records-snapshot-then-journal.bin")
@@ -83,7 +85,8 @@ enum SeedCorpus {
     try? FileManager.default.removeItem(atPath: path)
     let writer = try RecordFileWriter.create(
       path: path,
-      header: RecordFileHeader(kind: kind, formatVersion: JournalFuzzing.formatVersion, generation: 1))
+      header: RecordFileHeader(
+        kind: kind, formatVersion: JournalFuzzing.formatVersion, generation: 1))
     var buffer = RecordBuffer()
     for record in records {
       buffer.append(type: record.type) { $0 += record.body }

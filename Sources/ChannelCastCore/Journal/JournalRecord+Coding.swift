@@ -143,7 +143,8 @@ extension JournalRecord {
     case 9:
       return .subscriberMessage(
         SubscriberMessage(
-          officialAccountID: try reader.readOfficialAccountID(), fromUserID: try reader.readUserID(),
+          officialAccountID: try reader.readOfficialAccountID(),
+          fromUserID: try reader.readUserID(),
           msgKey: try reader.readString(), sendTimeMs: try reader.readTime(),
           payload: try reader.readBytes()))
     case 10:

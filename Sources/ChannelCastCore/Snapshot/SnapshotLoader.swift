@@ -84,7 +84,8 @@ public struct SnapshotLoader {
           throw .invalid("history entry \(entry.seq) after entry \(newest)")
         }
         guard entry.seq <= channel.account.lastSeq else {
-          throw .invalid("history entry \(entry.seq) of a channel at seq \(channel.account.lastSeq)")
+          throw .invalid(
+            "history entry \(entry.seq) of a channel at seq \(channel.account.lastSeq)")
         }
         service.channels[Int(number)]!.history.append(entry)
       }
