@@ -27,15 +27,20 @@ if [ -f "Fuzz/$target.dict" ]; then dictionary=(-dict="Fuzz/$target.dict"); fi
 # -detect_leaks=0: Swift's metadata caches and Dispatch's threads keep what they allocate,
 # so libFuzzer would re-run nearly every input under LeakSanitizer (ten times slower) to find
 # only those. SWIFT_BACKTRACE: leave crashes to libFuzzer and AddressSanitizer's report.
-echo "== $target: ${seconds}s on $(ls "$corpus" | wc -l) seed inputs from $corpus"
+# libFuzzer's progress (a line per new input) goes to a log; its summary or its crash report
+# is shown at the end.
+log=.build-fuzz/$target.log
+echo "== $target: ${seconds}s on $(ls "$corpus" | wc -l) seed inputs from $corpus (log: $log)"
 status=0
 SWIFT_BACKTRACE=enable=no "$binary" "$work" \
   -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-  "${dictionary[@]}" "$@" || status=$?
+  "${dictionary[@]}" "$@" >"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
+  tail -n 80 "$log" >&2
   echo "== $target FAILED (exit $status); the input is in $artifacts/:" >&2
   ls -t "$artifacts" | head -5 >&2
   exit "$status"
 fi
+grep -E '^INFO: Loaded .* modules|^#[0-9]+[[:space:]]+DONE|^stat::' "$log"
 echo "== $target: no crash in ${seconds}s; the corpus grew to $(ls "$work" | wc -l) inputs"
