@@ -34,7 +34,7 @@ final class CommandProcessor: ServiceAdministration {
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
-  func handle(_ frame: [UInt8]) -> [UInt8] {
+  func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
     service.handle(frame)
   }
 
