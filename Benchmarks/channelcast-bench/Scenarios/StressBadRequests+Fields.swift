@@ -179,6 +179,49 @@ extension StressBadRequests {
     }
   }
 
+  /// Large documents that are hard work to validate, each refused for its size or type: an
+  /// object of thousands of distinct keys (every one checked against the others), a long
+  /// array, a number of thousands of digits, a string of escapes. One in six repeats a key at
+  /// the very end, which makes the whole frame unreadable.
+  mutating func heavyJSON(number: Int) -> StressRequest {
+    let kind = "large document, hard to validate"
+    let head = #"{"op":"sendMessage","id":\#(number),"officialAccountID":"\#(target)","payload":"#
+    switch Int.random(in: 0..<6, using: &generator) {
+    case 0, 1:
+      let keys = (0..<Int.random(in: 2000...5000, using: &generator)).map { #""k\#($0)":1"# }
+      let repeated = Int.random(in: 0..<3, using: &generator) == 0
+      let members = keys.joined(separator: ",") + (repeated ? #","k0":2"# : "")
+      let text = head + "{" + members + "}}"
+      return .bad(
+        kind, frames: [[], Array(text.utf8)],
+        replyID: repeated ? nil : Array(String(number).utf8))
+    case 2:
+      let elements = Array(
+        repeating: "1", count: Int.random(in: 10_000...30_000, using: &generator))
+      return readable(
+        kind, op: "sendMessage", number: number,
+        #""officialAccountID":"\#(target)","payload":[\#(elements.joined(separator: ","))]"#)
+    case 3:
+      let digits = String(repeating: "9", count: Int.random(in: 100...60_000, using: &generator))
+      return readable(
+        kind, op: "getSubscribers", number: number,
+        #""officialAccountID":"\#(target)","limit":\#(digits)"#)
+    case 4:
+      let escapes = String(
+        repeating: #"\u00e9"#, count: Int.random(in: 33...10_000, using: &generator))
+      return readable(
+        kind, op: "subscribeOfficialAccount", number: number,
+        #""officialAccountID":"\#(target)","userID":"\#(escapes)""#)
+    default:
+      let escapes = String(
+        repeating: #"\\"#, count: Int.random(in: 151...30_000, using: &generator))
+      return readable(
+        kind, op: "createOfficialAccount", number: number,
+        #""officialAccountID":"\#(ownPrefix)\#(number)","ownerUserID":"o","officialAccountName":"\#(escapes)""#
+      )
+    }
+  }
+
   mutating func unknownOp(number: Int) -> StressRequest {
     let ops = [
       "sendMesage", "SENDMESSAGE", "ping ", "", "subscribe", "é", "stress-\(number)", "Ping",

@@ -24,6 +24,7 @@ struct StressBadRequests: StressTraffic {
     { $0.oversized(number: $1) }, { $0.unknownOp(number: $1) }, { $0.multiFrame(number: $1) },
     { $0.emptyFrame(number: $1) }, { $0.duplicateKey(number: $1) },
     { $0.trailingBytes(number: $1) }, { $0.badNumber(number: $1) },
+    { $0.heavyJSON(number: $1) },
   ]
 
   /// The channel the requests name.

@@ -139,6 +139,7 @@ struct StressOutcome {
       [
         kind, String(counts.sent), String(counts.answered), String(counts.answeredAsExpected),
         String(counts.answeredUnexpectedly), String(counts.unanswered),
+        Self.format(Double(counts.slowestReplyNanoseconds) / 1e6),
         counts.codes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(
           separator: ", "),
       ]
@@ -146,12 +147,14 @@ struct StressOutcome {
     let totals = tally.totals
     rows.append([
       "**all**", String(totals.sent), String(totals.answered), String(totals.answeredAsExpected),
-      String(totals.answeredUnexpectedly), String(totals.unanswered), "",
+      String(totals.answeredUnexpectedly), String(totals.unanswered),
+      Self.format(Double(totals.slowestReplyNanoseconds) / 1e6), "",
     ])
     return Report.Table(
       title: "Requests by kind",
       columns: [
-        "kind", "sent", "answered", "as promised", "otherwise", "unanswered", "replies by code",
+        "kind", "sent", "answered", "as promised", "otherwise", "unanswered",
+        "slowest reply (ms)", "replies by code",
       ],
       rows: rows)
   }

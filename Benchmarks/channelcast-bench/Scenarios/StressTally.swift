@@ -12,6 +12,9 @@ struct StressTally: Sendable {
     var unanswered = 0
     /// Replies by code (`ok` or the error code).
     var codes: [String: Int] = [:]
+    /// The longest wait from sending a request to its reply, in nanoseconds: a request that
+    /// is slow to answer (a parser gone quadratic) shows here.
+    var slowestReplyNanoseconds: UInt64 = 0
 
     var answered: Int { answeredAsExpected + answeredUnexpectedly }
 
@@ -21,6 +24,7 @@ struct StressTally: Sendable {
       answeredUnexpectedly += other.answeredUnexpectedly
       unanswered += other.unanswered
       codes.merge(other.codes, uniquingKeysWith: +)
+      slowestReplyNanoseconds = max(slowestReplyNanoseconds, other.slowestReplyNanoseconds)
     }
   }
 
@@ -60,6 +64,11 @@ struct StressTally: Sendable {
     } else {
       kinds[request.kind, default: Counts()].answeredAsExpected += 1
     }
+  }
+
+  mutating func replied(_ request: StressRequest, afterNanoseconds wait: UInt64) {
+    let slowest = kinds[request.kind, default: Counts()].slowestReplyNanoseconds
+    kinds[request.kind, default: Counts()].slowestReplyNanoseconds = max(slowest, wait)
   }
 
   mutating func unanswered(_ request: StressRequest) {

@@ -22,6 +22,7 @@ final class StressWorker: Sendable {
   private struct Pending {
     let number: Int
     let request: StressRequest
+    let sentAt: UInt64
   }
 
   /// The bytes of the `id` of a reply to a request whose id cannot be read.
@@ -95,12 +96,13 @@ final class StressWorker: Sendable {
       let unanswered = pending.count + awaitingNullID.count - nullIDHead
       if now >= due && unanswered < window {
         let request = traffic.nextRequest(number: made)
-        let entry = Pending(number: made, request: request)
         made += 1
         guard try socket.sendMultipart(request.frames, dontWait: true) else {
           tally.refusedSends += 1
           continue
         }
+        let entry = Pending(
+          number: made - 1, request: request, sentAt: MonotonicClock.nanoseconds())
         tally.sent(request)
         sentCount.add(1, ordering: .relaxed)
         if let id = request.replyID { pending[id] = entry } else { awaitingNullID.append(entry) }
@@ -164,7 +166,8 @@ final class StressWorker: Sendable {
     let problem = Self.problem(
       with: entry.request, code: code, result: result, error: error, excerpt: excerpt)
     tally.answered(entry.request, code: code, problem: problem)
-    guard problem == nil else { return }
+    tally.replied(entry.request, afterNanoseconds: MonotonicClock.nanoseconds() - entry.sentAt)
+    guard problem == nil, code == "ok" else { return }
     switch entry.request.announcement {
     case .none: break
     case .messages:
