@@ -24,8 +24,11 @@ struct StressOutcome {
   /// The last sample taken while the load ran (at its end, unless it stopped early).
   private var end: StressMemoryWatch.Sample? { samples.last { $0.residentBytes != nil } }
 
+  /// End over reference; nil unless the load ran its full time.
   private var growth: Double? {
-    guard let start = reference?.residentBytes, let end = end?.residentBytes, start > 0 else {
+    guard stoppedEarly == nil, let start = reference?.residentBytes,
+      let end = end?.residentBytes, start > 0
+    else {
       return nil
     }
     return Double(end) / Double(start)

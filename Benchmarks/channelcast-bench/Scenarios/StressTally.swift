@@ -71,9 +71,13 @@ struct StressTally: Sendable {
     kinds[request.kind, default: Counts()].slowestReplyNanoseconds = max(slowest, wait)
   }
 
-  mutating func unanswered(_ request: StressRequest) {
+  /// Counts a request that got no reply; the time it was sent (seconds into the load) tells
+  /// which came first when the daemon went away.
+  mutating func unanswered(_ request: StressRequest, sentAfterSeconds seconds: Double) {
     kinds[request.kind, default: Counts()].unanswered += 1
-    note("\(request.kind): no reply to \(request.excerpt())", kind: request.kind)
+    note(
+      "\(request.kind): no reply to the request sent at \(String(format: "%.3f", seconds)) s: "
+        + request.excerpt(), kind: request.kind)
   }
 
   /// Keeps an example of a problem unless its kind has enough already.

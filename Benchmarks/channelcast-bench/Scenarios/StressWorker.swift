@@ -113,14 +113,19 @@ final class StressWorker: Sendable {
       _ = try Poller.poll([(socket, .readable)], timeoutMilliseconds: wait)
     }
 
-    let drain = Deadline("replies after the load", seconds: drainSeconds)
+    // A daemon that went away answers nothing more: do not wait the full time for it.
+    let drain = Deadline(
+      "replies after the load", seconds: schedule.wasStoppedEarly ? 5 : drainSeconds)
     while pending.count + awaitingNullID.count > nullIDHead && !drain.hasPassed {
       try receiveAvailable()
       _ = try Poller.poll([(socket, .readable)], timeoutMilliseconds: 20)
     }
     try receiveAvailable()
     let left = pending.values.map { $0 } + awaitingNullID[nullIDHead...]
-    for entry in left.sorted(by: { $0.number < $1.number }) { tally.unanswered(entry.request) }
+    for entry in left.sorted(by: { $0.number < $1.number }) {
+      tally.unanswered(
+        entry.request, sentAfterSeconds: Double(entry.sentAt - schedule.start) / 1e9)
+    }
     return tally
   }
 
