@@ -12,6 +12,9 @@ struct StressMemoryWatch {
     let queuedDeliveries: Int?
     let subscriptions: Int?
     let officialAccounts: Int?
+    /// The data directory in short ("snapshot 1, journal 2, 40.1 MiB"): a new generation
+    /// between two samples means a snapshot was written, which copies what changes meanwhile.
+    let dataDirectory: String?
   }
 
   /// How long a `stats` request may take before the daemon counts as not answering.
@@ -78,7 +81,20 @@ struct StressMemoryWatch {
     return Sample(
       seconds: seconds, residentBytes: try? daemon.residentBytes(),
       queuedDeliveries: stats?.shardQueueDepths.reduce(0, +),
-      subscriptions: stats?.subscriptions, officialAccounts: stats?.officialAccounts)
+      subscriptions: stats?.subscriptions, officialAccounts: stats?.officialAccounts,
+      dataDirectory: (try? daemon.dataFiles()).map(Self.summary))
+  }
+
+  private static func summary(of files: [DaemonUnderTest.DataFile]) -> String {
+    func generation(_ prefix: String) -> String {
+      let names = files.map(\.name).filter { $0.hasPrefix(prefix) }
+      return names.max().map { name in
+        String(Int(name.dropFirst(prefix.count).prefix { $0.isNumber }) ?? -1)
+      } ?? "none"
+    }
+    let bytes = Double(files.reduce(0) { $0 + $1.bytes }) / 1_048_576
+    return "snapshot \(generation("snapshot-")), journal \(generation("journal-")), "
+      + String(format: "%.1f MiB", bytes)
   }
 
   private mutating func stop(_ schedule: StressSchedule, because reason: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 
 /// Everything one stress run found, the checks it makes, and the report.
 struct StressOutcome {
@@ -92,6 +93,11 @@ struct StressOutcome {
       ),
       ("requests libzmq refused to queue", Double(tally.refusedSends), "count"),
       ("requests answered per second", Double(totals.answered) / loadSeconds, "1/s"),
+      (
+        "request → reply p99, all requests",
+        Double(totals.replyMicroseconds.valueAtPercentile(99)) / 1000, "ms"
+      ),
+      ("request → reply max, all requests", Double(totals.replyMicroseconds.max) / 1000, "ms"),
       ("deliveries received", Double(deliveries.total), "count"),
       ("dropped deliveries (stats)", dropped.map(Double.init), "count"),
     ]
@@ -142,7 +148,7 @@ struct StressOutcome {
       [
         kind, String(counts.sent), String(counts.answered), String(counts.answeredAsExpected),
         String(counts.answeredUnexpectedly), String(counts.unanswered),
-        Self.format(Double(counts.slowestReplyNanoseconds) / 1e6),
+        Self.replyTimes(counts.replyMicroseconds),
         counts.codes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(
           separator: ", "),
       ]
@@ -151,13 +157,13 @@ struct StressOutcome {
     rows.append([
       "**all**", String(totals.sent), String(totals.answered), String(totals.answeredAsExpected),
       String(totals.answeredUnexpectedly), String(totals.unanswered),
-      Self.format(Double(totals.slowestReplyNanoseconds) / 1e6), "",
+      Self.replyTimes(totals.replyMicroseconds), "",
     ])
     return Report.Table(
       title: "Requests by kind",
       columns: [
         "kind", "sent", "answered", "as promised", "otherwise", "unanswered",
-        "slowest reply (ms)", "replies by code",
+        "reply p50 / p99 / max (ms)", "replies by code",
       ],
       rows: rows)
   }
@@ -186,18 +192,26 @@ struct StressOutcome {
         label, sample.residentBytes.map { Self.format(Double($0) / Self.mebibyte) } ?? "–", ratio,
         sample.queuedDeliveries.map(String.init) ?? "–",
         sample.subscriptions.map(String.init) ?? "–",
-        sample.officialAccounts.map(String.init) ?? "–",
+        sample.officialAccounts.map(String.init) ?? "–", sample.dataDirectory ?? "–",
       ]
     }
     return Report.Table(
       title: "Daemon samples",
       columns: [
         "time (s)", "RSS (MiB)", "÷ reference", "queued deliveries", "subscriptions", "channels",
+        "data directory",
       ],
       rows: samples.map { row(Self.format($0.seconds), $0) } + [row("after drain", drained)])
   }
 
   private static func format(_ value: Double) -> String { Report.format(value) }
+
+  private static func replyTimes(_ histogram: Histogram<UInt64>) -> String {
+    guard histogram.totalCount > 0 else { return "–" }
+    return [histogram.valueAtPercentile(50), histogram.valueAtPercentile(99), histogram.max].map {
+      format(Double($0) / 1000)
+    }.joined(separator: " / ")
+  }
 
   private static func isBad(_ kind: String) -> Bool { kind.hasPrefix(StressRequest.badPrefix) }
 }

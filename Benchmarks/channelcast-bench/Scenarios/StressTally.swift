@@ -1,3 +1,5 @@
+import Histogram
+
 /// What one stress worker counted: requests by kind and what became of them, the replies it
 /// could not match to a request, and the deliveries the replies announced. Workers' tallies
 /// are added up for the report.
@@ -12,9 +14,10 @@ struct StressTally: Sendable {
     var unanswered = 0
     /// Replies by code (`ok` or the error code).
     var codes: [String: Int] = [:]
-    /// The longest wait from sending a request to its reply, in nanoseconds: a request that
-    /// is slow to answer (a parser gone quadratic) shows here.
-    var slowestReplyNanoseconds: UInt64 = 0
+    /// Microseconds from sending each request to its reply: a kind that is slow to answer
+    /// (a parser gone quadratic) shows here.
+    var replyMicroseconds = Histogram<UInt64>(
+      highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two)
 
     var answered: Int { answeredAsExpected + answeredUnexpectedly }
 
@@ -24,7 +27,7 @@ struct StressTally: Sendable {
       answeredUnexpectedly += other.answeredUnexpectedly
       unanswered += other.unanswered
       codes.merge(other.codes, uniquingKeysWith: +)
-      slowestReplyNanoseconds = max(slowestReplyNanoseconds, other.slowestReplyNanoseconds)
+      replyMicroseconds.add(other.replyMicroseconds)
     }
   }
 
@@ -67,8 +70,7 @@ struct StressTally: Sendable {
   }
 
   mutating func replied(_ request: StressRequest, afterNanoseconds wait: UInt64) {
-    let slowest = kinds[request.kind, default: Counts()].slowestReplyNanoseconds
-    kinds[request.kind, default: Counts()].slowestReplyNanoseconds = max(slowest, wait)
+    _ = kinds[request.kind, default: Counts()].replyMicroseconds.record(wait / 1000)
   }
 
   /// Counts a request that got no reply; the time it was sent (seconds into the load) tells
