@@ -78,6 +78,9 @@ struct Report: Codable {
     if let jsonPath {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      // A figure that could not be measured is NaN, which JSON has no number for.
+      encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       try encoder.encode(self).write(to: URL(fileURLWithPath: jsonPath))
     }
   }

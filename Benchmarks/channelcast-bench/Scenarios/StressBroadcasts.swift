@@ -28,8 +28,12 @@ struct StressBroadcasts: StressTraffic {
   private var retryable: [Sent] = []
   private var recallable: [Sent] = []
 
-  init(population: StressPopulation, seed: UInt64) {
+  /// Of the sends to stable channels, the percentage with a `clientMsgID`.
+  private let clientMsgIDPercent: Int
+
+  init(population: StressPopulation, seed: UInt64, clientMsgIDPercent: Int) {
     self.population = population
+    self.clientMsgIDPercent = clientMsgIDPercent
     generator = SeededGenerator(seed: seed)
   }
 
@@ -47,7 +51,8 @@ struct StressBroadcasts: StressTraffic {
       return send(to: channel, clientMsgID: nil, number: number, expecting: ["ok", "not_found"])
     }
     let channel = population.plan.channelID(population.randomChannel(using: &generator))
-    let clientMsgID = roll < 35 ? "stress-\(number)" : nil
+    let withClientMsgID = Int.random(in: 0..<100, using: &generator) < clientMsgIDPercent
+    let clientMsgID = withClientMsgID ? "stress-\(number)" : nil
     return send(to: channel, clientMsgID: clientMsgID, number: number, expecting: ["ok"])
   }
 

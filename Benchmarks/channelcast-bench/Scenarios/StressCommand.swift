@@ -28,7 +28,8 @@ struct StressCommand: ParsableCommand {
       must be within 10% of the sample after the first minute (after a tenth of a shorter \
       run). Afterwards the daemon must answer ping as the same process, the consumer must have \
       received every message delivery the replies announced, and stats must count no drops. \
-      The report is printed even when a check fails; the exit status is then non-zero.
+      The report is printed even when a check fails; the exit status is then non-zero. It \
+      runs once: --runs does not apply.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
@@ -46,6 +47,8 @@ struct StressCommand: ParsableCommand {
   @Option(help: "Read requests per second.") var readRate = 200.0
   @Option(help: "Channel churn requests per second.") var channelChurnRate = 20.0
   @Option(help: "Bad requests per second.") var badRate = 300.0
+  @Option(help: "Percentage of sendMessage requests to stable channels with a clientMsgID.")
+  var clientMsgIDPercent = 25
   @Option(help: "Unanswered requests each stream allows before it waits.") var window = 1000
   @Option(help: "Seconds between memory samples.") var sampleSeconds = 10.0
   @Option(help: "Seed of every random choice (the same seed sends the same requests).")
@@ -67,11 +70,14 @@ struct StressCommand: ParsableCommand {
         "--minutes, --users, --channels, --subscriptions-per-user, --largest-channel, "
           + "--churned-channels, --history-size, --window and --sample-seconds must be positive")
     }
-    guard
-      [broadcastRate, subscriptionRate, readRate, channelChurnRate, badRate].allSatisfy({
-        $0 > 0
-      })
-    else { throw ValidationError("every rate must be positive") }
+    let rates = [broadcastRate, subscriptionRate, readRate, channelChurnRate, badRate]
+    guard rates.allSatisfy({ $0 >= 0 }), rates.contains(where: { $0 > 0 }) else {
+      throw ValidationError(
+        "rates must not be negative, and one must be positive (0 stops a stream)")
+    }
+    guard (0...100).contains(clientMsgIDPercent) else {
+      throw ValidationError("--client-msg-id-percent must be between 0 and 100")
+    }
     guard users * subscriptionsPerUser <= channels * min(largestChannel, users) else {
       throw ValidationError(
         "the channels cannot hold \(users * subscriptionsPerUser) subscriptions")
@@ -131,7 +137,8 @@ struct StressCommand: ParsableCommand {
     let outcome = StressOutcome(
       tally: tally, deliveries: deliveries, samples: watch.samples, drained: drained,
       referenceSeconds: referenceSeconds, loadSeconds: loadSeconds, stoppedEarly: watch.failure,
-      ending: ending, droppedBefore: before.deliveriesDropped)
+      ending: ending, droppedBefore: before.deliveriesDropped,
+      memoryIsWatched: daemonOptions.endpoint == nil)
     var notes = [
       "setup: \(plan.totalSubscriptions) subscriptions (\(users) users, \(channels) channels, "
         + "largest \(sizes.max() ?? 0)), \(channels * historySize) messages to fill the "
@@ -154,15 +161,18 @@ struct StressCommand: ParsableCommand {
     _ population: StressPopulation, daemon: DaemonUnderTest, context: ZMQContext,
     _ schedule: StressSchedule
   ) -> [StressWorker] {
-    func worker(_ name: String, _ traffic: some StressTraffic, rate: Double) -> StressWorker {
-      StressWorker(
+    func worker(_ name: String, _ traffic: some StressTraffic, rate: Double) -> StressWorker? {
+      guard rate > 0 else { return nil }
+      return StressWorker(
         name: name, traffic: traffic, rate: rate, window: window,
         endpoint: daemon.commandEndpoint, context: context, schedule: schedule,
         drainSeconds: daemonOptions.timeoutSeconds)
     }
     return [
       worker(
-        "broadcasts", StressBroadcasts(population: population, seed: seed &+ 10),
+        "broadcasts",
+        StressBroadcasts(
+          population: population, seed: seed &+ 10, clientMsgIDPercent: clientMsgIDPercent),
         rate: broadcastRate),
       worker(
         "subscriptions", StressSubscriptionChurn(population: population, seed: seed &+ 11),
@@ -174,7 +184,7 @@ struct StressCommand: ParsableCommand {
       worker(
         "bad-requests", StressBadRequests(population: population, seed: seed &+ 14),
         rate: badRate),
-    ]
+    ].compactMap { $0 }
   }
 
   private var settings: [String: String] {
@@ -183,6 +193,7 @@ struct StressCommand: ParsableCommand {
       "subscriptionsPerUser": String(subscriptionsPerUser),
       "largestChannel": String(largestChannel), "churnedChannels": String(churnedChannels),
       "historySize": String(historySize), "seed": String(seed),
+      "clientMsgIDPercent": String(clientMsgIDPercent),
       "rates (broadcast, subscription, read, channel churn, bad) per s":
         [broadcastRate, subscriptionRate, readRate, channelChurnRate, badRate].map {
           String(format: "%g", $0)

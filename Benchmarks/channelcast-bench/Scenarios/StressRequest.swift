@@ -35,9 +35,7 @@ struct StressRequest: Sendable {
   var check = ResultCheck.none
   var announcement = Announcement.none
 
-  /// Whether the kind is one of the bad requests, which are counted apart.
-  var isBad: Bool { kind.hasPrefix(Self.badPrefix) }
-
+  /// The start of the kinds of bad requests, which the report counts apart.
   static let badPrefix = "bad: "
 
   /// A well-formed request with `op`, the numeric `id` and the fields `fill` adds.

@@ -84,8 +84,16 @@ final class StressWorker: Sendable {
     func receiveAvailable() throws {
       while let frames = try socket.receiveMultipart(dontWait: true) {
         answeredCount.add(1, ordering: .relaxed)
+        // Every request starts with the empty delimiter, so every reply must too.
+        guard frames.count == 2, frames[0].isEmpty else {
+          tally.malformedReplies += 1
+          tally.note(
+            "a reply of \(frames.count) frames, not the delimiter and one: "
+              + String(decoding: (frames.last ?? []).prefix(300), as: UTF8.self), kind: "reply")
+          continue
+        }
         try check(
-          frames.last ?? [], pending: &pending, awaitingNullID: &awaitingNullID,
+          frames[1], pending: &pending, awaitingNullID: &awaitingNullID,
           nullIDHead: &nullIDHead, traffic: &traffic, tally: &tally)
       }
     }
