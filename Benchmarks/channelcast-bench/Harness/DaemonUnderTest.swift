@@ -171,6 +171,15 @@ final class DaemonUnderTest {
     return kilobytes * 1024
   }
 
+  /// How a daemon this harness started has ended ("killed by signal 11"), or nil while it runs
+  /// (and for one at --endpoint, which cannot be watched): the stress scenario's crash check.
+  var exitDescription: String? {
+    guard case .running(let process, _) = state, !process.isRunning else { return nil }
+    return process.terminationReason == .exit
+      ? "exited with status \(process.terminationStatus)"
+      : "killed by signal \(process.terminationStatus)"
+  }
+
   /// The files in the data directory of a daemon this harness started, with their sizes.
   func dataFiles() throws -> [DataFile] {
     let directory = try dataDirectory()

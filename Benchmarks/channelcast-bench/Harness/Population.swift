@@ -10,9 +10,10 @@ struct Population {
 
   let client: ChannelCastClient
 
-  init(commandEndpoint: String, context: ZMQContext) throws {
+  /// Connects to the daemon; a reply that takes longer than `timeoutMilliseconds` is an error.
+  init(commandEndpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 120_000) throws {
     client = try ChannelCastClient(
-      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 120_000)
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: timeoutMilliseconds)
   }
 
   /// Calls one op and throws unless it succeeded.
@@ -39,39 +40,35 @@ struct Population {
 
   /// Subscribes every user to the channel, 1000 per request, `window` requests in flight.
   func subscribe(_ users: some Sequence<String>, to channel: String) throws {
-    var inFlight = 0
-    var batch: [String] = []
-    func flush() throws {
-      guard !batch.isEmpty else { return }
-      let request = client.request("subscribeOfficialAccount") {
+    let requests = sequence(state: users.makeIterator()) { users -> [UInt8]? in
+      var batch = JSONArrayWriter(reservingCapacity: 12_000)
+      while batch.count < 1000, let user = users.next() { batch.append(user) }
+      guard batch.count > 0 else { return nil }
+      return client.request("subscribeOfficialAccount") {
         $0.add("officialAccountID", channel)
-        var list = JSONArrayWriter(reservingCapacity: batch.count * 12)
-        for user in batch { list.append(user) }
-        $0.add("userIDList", array: list)
-      }
-      try client.send(request)
-      inFlight += 1
-      batch.removeAll(keepingCapacity: true)
-      if inFlight >= Self.window {
-        try expectSuccess(client.receiveReply())
-        inFlight -= 1
+        $0.add("userIDList", array: batch)
       }
     }
-    for user in users {
-      batch.append(user)
-      if batch.count == 1000 { try flush() }
-    }
-    try flush()
-    while inFlight > 0 {
-      try expectSuccess(client.receiveReply())
-      inFlight -= 1
-    }
+    try pipeline(requests, what: "subscribe")
   }
 
-  private func expectSuccess(_ reply: ChannelCastClient.Reply) throws {
-    guard reply.ok else {
-      throw BenchmarkError(
-        "subscribe failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
+  /// Sends each request (made with `client.request`), `window` in flight, and throws unless
+  /// every one succeeded; `what` names them in the error.
+  func pipeline(_ requests: some Sequence<[UInt8]>, what: String) throws {
+    var inFlight = 0
+    func receiveOne() throws {
+      let reply = try client.receiveReply()
+      inFlight -= 1
+      guard reply.ok else {
+        throw BenchmarkError(
+          "\(what) failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
+      }
     }
+    for request in requests {
+      try client.send(request)
+      inFlight += 1
+      if inFlight >= Self.window { try receiveOne() }
+    }
+    while inFlight > 0 { try receiveOne() }
   }
 }

@@ -1,23 +1,41 @@
 import Foundation
 
-/// A scenario's result: its figures, the settings it ran with and notes; printed as a Markdown
-/// table and written as JSON.
+/// A scenario's result: its figures, the settings it ran with, further tables and notes;
+/// printed as Markdown and written as JSON.
 struct Report: Codable {
+  /// A table of its own after the figures, for results that are not one number per run (the
+  /// stress scenario's requests by kind, its memory samples).
+  struct Table: Codable {
+    let title: String
+    let columns: [String]
+    let rows: [[String]]
+
+    var markdown: [String] {
+      [
+        "#### \(title)", "",
+        "| " + columns.joined(separator: " | ") + " |",
+        "|" + columns.indices.map { $0 == 0 ? "---|" : "---:|" }.joined(),
+      ] + rows.map { "| " + $0.joined(separator: " | ") + " |" }
+    }
+  }
+
   let scenario: String
   let runs: Int
   let settings: [String: String]
   let figures: [Figure]
+  let tables: [Table]
   let notes: [String]
   let machine: String
 
   init(
     scenario: String, runs: Int, settings: [String: String], figures: [Figure],
-    notes: [String] = []
+    tables: [Table] = [], notes: [String] = []
   ) {
     self.scenario = scenario
     self.runs = runs
     self.settings = settings
     self.figures = figures
+    self.tables = tables
     self.notes = notes
     self.machine = Report.machineDescription()
   }
@@ -40,6 +58,10 @@ struct Report: Codable {
           + "| \(Self.format(figure.maximum)) | \(String(format: "%.0f%%", figure.spreadPercent)) "
           + "| \(figure.unit) |")
     }
+    for table in tables {
+      lines.append("")
+      lines += table.markdown
+    }
     if !notes.isEmpty {
       lines.append("")
       lines += notes.map { "- \($0)" }
@@ -56,6 +78,9 @@ struct Report: Codable {
     if let jsonPath {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      // A figure that could not be measured is NaN, which JSON has no number for.
+      encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       try encoder.encode(self).write(to: URL(fileURLWithPath: jsonPath))
     }
   }

@@ -3,11 +3,13 @@ import Foundation
 
 /// The figures of the daemon's `stats` reply that scenarios compare before and after a run.
 struct DaemonStats {
+  let officialAccounts: Int
   let subscriptions: Int
   let users: Int
   let deliveriesSent: Int
   let deliveriesDropped: Int
   let shardQueueDepths: [Int]
+  let uptimeSeconds: Int
 
   init(population: Population) throws {
     let result = try population.call("stats").result?.objectMembers
@@ -17,6 +19,7 @@ struct DaemonStats {
       }
       return Int(value)
     }
+    officialAccounts = try number("officialAccounts")
     subscriptions = try number("subscriptions")
     users = try number("users")
     deliveriesSent = try number("deliveriesSent")
@@ -24,6 +27,7 @@ struct DaemonStats {
     shardQueueDepths = (result?["shardQueueDepths"]?.arrayElements ?? []).map {
       Int($0.int64Value ?? 0)
     }
+    uptimeSeconds = try number("uptimeSeconds")
   }
 
   /// Waits until every fan-out shard has emptied its queue, so that memory and counters

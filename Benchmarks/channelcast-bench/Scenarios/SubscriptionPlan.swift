@@ -41,9 +41,16 @@ struct SubscriptionPlan: Sendable {
   /// The user names (`u<number>`, as `RecipientSet` reads them) subscribed to channel `index`.
   func subscribers(ofChannel index: Int) -> some Sequence<String> {
     let start = firstSubscription[index]
-    return (start..<start + channelSizes[index]).lazy.map { [self] subscription in
-      RecipientSet.userID((subscription % users * multiplier + increment) % users)
-    }
+    return (start..<start + channelSizes[index]).lazy.map(userID(ofSubscription:))
+  }
+
+  /// The user name of channel `index`'s subscriber number `member` (below its size).
+  func subscriber(ofChannel index: Int, member: Int) -> String {
+    userID(ofSubscription: firstSubscription[index] + member)
+  }
+
+  private func userID(ofSubscription subscription: Int) -> String {
+    RecipientSet.userID((subscription % users * multiplier + increment) % users)
   }
 
   /// Creates every channel, sized for its subscribers.

@@ -61,6 +61,12 @@ public final class ChannelCastService {
   /// the caller calls after each run of requests and before sending their replies; a
   /// broadcast, and anything gathered before it, is submitted at once.
   public func handle(_ frame: [UInt8]) -> [UInt8] {
+    handle(frame[...])
+  }
+
+  /// Handles one request frame given as a slice, such as a view into a receive buffer: the
+  /// frame's bytes are only read, never kept.
+  public func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
     let fields: JSONObject
     do {
       fields = try JSONParser.parseObject(frame)

@@ -38,7 +38,7 @@ final class CommandProcessor: ServiceAdministration {
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
-  func handle(_ frame: [UInt8]) -> [UInt8] {
+  func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
     guard let metrics else { return service.handle(frame) }
     let started = ContinuousClock.now
     let reply = service.handle(frame)

@@ -97,6 +97,10 @@ final class CommandServer: Sendable {
   }
 
   private func serve(_ socket: Socket, monitor: Socket, processor: CommandProcessor) {
+    // Kept from run to run: receiving a request and holding its reply allocate nothing for
+    // the frames once these have grown.
+    var request = MultipartBuffer()
+    var replies = RunReplies()
     while !stopRequested.load(ordering: .relaxed) {
       loopTurnCount.add(1, ordering: .relaxed)
       mailbox.run(on: processor)
@@ -112,19 +116,16 @@ final class CommandServer: Sendable {
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
         // The run's events go to the shards together, then its replies go out together, so
         // that libzmq's I/O thread is woken once for the run rather than once per reply.
-        var replies: [(envelope: ArraySlice<[UInt8]>, reply: [UInt8])] = []
         var received = 0
         while received < Self.requestsPerRun,
-          let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
+          try socket.receiveMultipart(
+            into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
-          if let answer = answer(request.frames, truncated: request.truncated, processor: processor)
-          {
-            replies.append(answer)
-          }
+          answer(request, processor: processor, into: &replies)
         }
         processor.finishRun()
-        for (envelope, reply) in replies { send(reply, after: envelope, on: socket) }
+        replies.sendAll { routingFrames, reply in send(reply, after: routingFrames, on: socket) }
       } catch  where error.isTerminated {
         return
       } catch {
@@ -142,43 +143,44 @@ final class CommandServer: Sendable {
     }
   }
 
-  /// Answers one request: its reply and the routing frames to send it after (nil when there is
-  /// nothing to answer). A request is `[routing frames..., "", request]`: one routing ID
-  /// from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all echoed back
-  /// with the delimiter. A DEALER that leaves out the delimiter sends `[routing ID, request]`
-  /// and gets its reply the same way.
-  private func answer(_ frames: [[UInt8]], truncated: Bool, processor: CommandProcessor)
-    -> (envelope: ArraySlice<[UInt8]>, reply: [UInt8])?
-  {
-    guard frames.count >= 2 else { return nil }  // a routing ID alone: nothing to answer
-    let envelope: ArraySlice<[UInt8]>
-    if let delimiter = frames.dropFirst().firstIndex(where: \.isEmpty) {
-      envelope = frames[...delimiter]
+  /// Answers one request into `replies`, with the routing frames to send its reply after
+  /// (nothing when there is nothing to answer). A request is `[routing frames..., "", request]`:
+  /// one routing ID from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all
+  /// echoed back with the delimiter. A DEALER that leaves out the delimiter sends
+  /// `[routing ID, request]` and gets its reply the same way.
+  private func answer(
+    _ request: MultipartBuffer, processor: CommandProcessor, into replies: inout RunReplies
+  ) {
+    guard request.count >= 2 else { return }  // a routing ID alone: nothing to answer
+    let frames = 0..<request.count
+    let envelope: Range<Int>
+    if let delimiter = frames.dropFirst().first(where: { request[$0].isEmpty }) {
+      envelope = 0..<(delimiter + 1)
     } else {
-      envelope = frames[..<1]
+      envelope = 0..<1
     }
-    let body = frames[envelope.endIndex...]
+    let body = envelope.upperBound..<request.count
     let reply: [UInt8]
-    if truncated || body.count != 1 {
-      let count = truncated ? "more than \(body.count)" : "\(body.count)"
+    if request.truncated || body.count != 1 {
+      let count = request.truncated ? "more than \(body.count)" : "\(body.count)"
       reply = ChannelCastService.malformedReply(
         "a request is exactly one frame holding a JSON object after the empty delimiter; "
           + "this one had \(count)")
     } else {
-      reply = processor.handle(body[body.startIndex])
+      reply = processor.handle(request[body.lowerBound])
     }
-    return (envelope, reply)
+    replies.append(reply, after: envelope.lazy.map { request[$0] })
   }
 
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
   /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
   /// up, then loses the reply with a warning; a client that went away is logged.
-  private func send(_ reply: [UInt8], after envelope: ArraySlice<[UInt8]>, on socket: Socket) {
+  private func send(_ reply: [UInt8], after envelope: [UnsafeRawBufferPointer], on socket: Socket) {
     var waited = 0
     while true {
       do {
         // Once the first frame is queued libzmq takes the rest of the message as well.
-        if try socket.send(envelope[envelope.startIndex], more: true, dontWait: true) {
+        if try socket.send(envelope[0], more: true, dontWait: true) {
           for frame in envelope.dropFirst() { try socket.send(frame, more: true) }
           try socket.send(reply)
           return
