@@ -4,7 +4,7 @@
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_TEST := swift test --disable-xctest
 
-.PHONY: deps deploy-deps build build-install run test test-tsan test-install verify-unit clean
+.PHONY: deps deploy-deps build build-install run test test-tsan test-install verify-unit fuzz clean
 
 deps:
 	@dpkg -s libzmq3-dev >/dev/null 2>&1 || \
@@ -24,6 +24,18 @@ test-tsan: deps
 	TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
 		$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan \
 		--filter 'ZeroMQTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
+
+# The fuzz targets (Fuzz/), built as libFuzzer programs with AddressSanitizer in their own build
+# folder, each run for FUZZ_SECONDS on a copy of its seed corpus (Fuzz/Corpus); fails on a crash.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := swift build -c release --scratch-path .build-fuzz \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+
+fuzz: deps
+	$(FUZZ_BUILD) --product RequestFuzzer
+	$(FUZZ_BUILD) --product JournalFuzzer
+	Fuzz/run-fuzzer.sh RequestFuzzer Fuzz/Corpus/Request $(FUZZ_SECONDS)
+	Fuzz/run-fuzzer.sh JournalFuzzer Fuzz/Corpus/Journal $(FUZZ_SECONDS)
 
 # systemd-analyze for verify-unit: the package systemd, installed, not started.
 deploy-deps: deps
@@ -46,4 +58,4 @@ verify-unit: build-install
 	Deploy/test-install.sh test_installed_unit_passes_systemd_analyze_verify
 
 clean:
-	rm -rf .build .build-tsan .build-install
+	rm -rf .build .build-tsan .build-install .build-fuzz

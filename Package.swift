@@ -75,6 +75,20 @@ let package = Package(
       ],
       path: "Benchmarks/channelcast-bench"
     ),
+    // Fuzz targets (README: Fuzzing). `make fuzz` builds them with `-D FUZZING` and
+    // `-sanitize=fuzzer,address` as libFuzzer programs; a plain build makes them programs that
+    // run the inputs they are given once each.
+    .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+    .target(name: "FuzzHarness", dependencies: ["ChannelCastCore"], path: "Fuzz/FuzzHarness"),
+    .executableTarget(
+      name: "RequestFuzzer", dependencies: ["ChannelCastCore", "FuzzHarness", "CLibFuzzer"],
+      path: "Fuzz/RequestFuzzer"
+    ),
+    .executableTarget(
+      name: "JournalFuzzer",
+      dependencies: ["ChannelCastCore", "ChannelCastStorage", "FuzzHarness", "CLibFuzzer"],
+      path: "Fuzz/JournalFuzzer"
+    ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),

@@ -216,13 +216,53 @@ for metric in ["channelcast_deliveries_sent_total", "channelcast_broadcasts_tota
                "channelcast_shard_queue_depth", "channelcast_deliveries_dropped_total",
                "channelcast_subscriptions", "channelcast_official_accounts",
                "channelcast_events_total", "channelcast_journal_fsync_duration_seconds_bucket",
-               "channelcast_journal_bytes_total", "channelcast_snapshot_duration_seconds"]:
+               "channelcast_journal_bytes_total", "channelcast_snapshot_duration_seconds_sum"]:
     if not any(metric + "{" in e for e in expressions):
         problems.append(f"no panel shows {metric}")
 for problem in problems:
     print("    " + problem, file=sys.stderr)
 sys.exit(1 if problems else 0)
 EOF
+}
+
+# Every metric the dashboard queries is one the installed daemon serves on /metrics.
+test_dashboard_metrics_are_served_by_the_daemon() {
+  install_into "$work/root" >/dev/null
+  local daemon="$work/root/usr/local/bin/channelcastd"
+  "$daemon" --command-endpoint "ipc://$work/command" --delivery-endpoint "ipc://$work/delivery" \
+    --data-directory "$work/data" --metrics-address 127.0.0.1:0 2>"$work/daemon.log" &
+  local pid=$!
+  local address=""
+  for _ in $(seq 100); do
+    address="$(grep -o 'metricsAddress=[0-9.:]*' "$work/daemon.log" | cut -d= -f2 || true)"
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || { kill "$pid"; fail "the daemon did not start: $(cat "$work/daemon.log")"; }
+  # Metrics by op appear with the first request.
+  "$work/root/usr/local/bin/channelcast" ping --endpoint "ipc://$work/command" >/dev/null \
+    || { kill "$pid"; fail "the daemon did not answer ping"; }
+  python3 - "$repository/Deploy/grafana/channelcast.json" "$address" <<'EOF' || { kill "$pid"; fail "see above"; }
+import json, re, sys, urllib.request
+dashboard = json.load(open(sys.argv[1]))
+served = urllib.request.urlopen(f"http://{sys.argv[2]}/metrics", timeout=10).read().decode()
+names = set(re.findall(r"^(channelcast_[a-z_]+)", served, re.M))
+expressions = []
+def collect(panels):
+    for panel in panels:
+        collect(panel.get("panels", []))
+        expressions.extend(t["expr"] for t in panel.get("targets", []))
+collect(dashboard["panels"])
+queried = set(re.findall(r"(channelcast_[a-z_]+)", " ".join(expressions)))
+missing = sorted(queried - names)
+if missing:
+    print("    the dashboard queries metrics the daemon does not serve: " + ", ".join(missing), file=sys.stderr)
+if not queried:
+    print("    the dashboard queries no metrics", file=sys.stderr)
+sys.exit(1 if missing or not queried else 0)
+EOF
+  kill "$pid"
+  wait "$pid" || true
 }
 
 test_prometheus_config_scrapes_the_metrics_listener() {

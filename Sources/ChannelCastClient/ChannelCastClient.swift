@@ -39,6 +39,8 @@ public final class ChannelCastClient {
   private let socket: Socket
   private let timeoutMilliseconds: Int
   private var nextID = 0
+  /// Reused for every reply, so that a pipelining client allocates only the reply it returns.
+  private var received = MultipartBuffer()
 
   /// Connects to the daemon's command socket. A reply that takes longer than the timeout makes
   /// `call` and `receiveReply` throw.
@@ -76,7 +78,8 @@ public final class ChannelCastClient {
 
   /// Sends a request frame as it is (after the empty delimiter), without waiting for the reply.
   public func send(_ frame: [UInt8]) throws {
-    try socket.sendMultipart([[], frame])
+    try socket.send([], more: true)
+    try socket.send(frame)
   }
 
   /// Waits for the next reply frame.
@@ -88,16 +91,18 @@ public final class ChannelCastClient {
   public func receiveRawReply() throws -> [UInt8] {
     // A pipelining client usually finds its next reply already there: only wait (a poll
     // system call) when it is not.
-    var frames = try socket.receiveMultipart(dontWait: true)
-    if frames == nil {
+    var arrived = try socket.receiveMultipart(into: &received, maxFrames: 2, dontWait: true)
+    if !arrived {
       let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
-      if ready[0].contains(.readable) { frames = try socket.receiveMultipart(dontWait: true) }
+      if ready[0].contains(.readable) {
+        arrived = try socket.receiveMultipart(into: &received, maxFrames: 2, dontWait: true)
+      }
     }
-    guard let frames else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
-    guard let body = frames.last, frames.count == 2, frames[0].isEmpty else {
+    guard arrived else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
+    guard received.count == 2, !received.truncated, received[0].isEmpty else {
       throw ClientError.malformedReply("expected an empty delimiter and one frame")
     }
-    return body
+    return Array(received[1])
   }
 }
 

@@ -36,6 +36,11 @@ struct MessageFrame: ~Copyable {
     return true
   }
 
+  /// The current frame's bytes, valid until the next receive or `deinit`.
+  var unsafeBytes: UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message))
+  }
+
   /// A copy of the current frame's bytes.
   var bytes: [UInt8] {
     let count = zmq_msg_size(message)

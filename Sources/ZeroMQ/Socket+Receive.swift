@@ -46,4 +46,29 @@ extension Socket {
       _ = try frame.receive(from: socket, dontWait: false)
     }
   }
+
+  /// Receives the next message into `buffer`, like ``receiveMultipart(maxFrames:dontWait:)``
+  /// but reusing the buffer's storage instead of allocating an array per frame.
+  ///
+  /// - Returns: false when `dontWait` is true and nothing is waiting (`buffer` is then
+  ///   unchanged), true when `buffer` holds the next message.
+  public func receiveMultipart(
+    into buffer: inout MultipartBuffer, maxFrames: Int, dontWait: Bool = false
+  ) throws(ZMQError) -> Bool {
+    precondition(maxFrames >= 0, "maxFrames must not be negative")
+    let socket = try handle(for: "zmq_msg_recv")
+    let frame = MessageFrame()
+    guard try frame.receive(from: socket, dontWait: dontWait) else { return false }
+    buffer.removeAll()
+    while true {
+      if buffer.count < maxFrames {
+        buffer.append(frame.unsafeBytes)
+      } else {
+        buffer.truncated = true
+      }
+      guard frame.hasMore else { return true }
+      // The rest of a message arrives together with its first frame, so this never waits.
+      _ = try frame.receive(from: socket, dontWait: false)
+    }
+  }
 }

@@ -38,7 +38,8 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       fan-outs in flight (up to shutdownTimeoutSeconds), writes a snapshot and exits 0. \
       SIGHUP re-reads the configuration file and flags: logLevel, maxSubscriberCount, \
       historySize, historyMaxBytes, historyMaxAgeSeconds (applied to every channel at once), \
-      maxPayloadBytes, snapshotJournalBytes, snapshotIntervalSeconds and \
+      maxPayloadBytes, maxSubscriptionsPerUser, channelSendRatePerSecond, channelSendBurst, \
+      duplicateWindowSeconds, snapshotJournalBytes, snapshotIntervalSeconds and \
       shutdownTimeoutSeconds change live; changes to other keys are logged as needing a \
       restart. A file that does not load is rejected with its reason in the log, and the \
       running configuration stays.
@@ -70,9 +71,15 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
 
   @Option(help: help("commandEndpoint")) var commandEndpoint: String?
   @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
+  @Option(help: help("maxRequestBytes")) var maxRequestBytes: Int?
   @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
+  @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
   @Option(help: help("shards")) var shards: Int?
   @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
+  @Option(help: help("maxSubscriptionsPerUser")) var maxSubscriptionsPerUser: Int?
+  @Option(help: help("channelSendRatePerSecond")) var channelSendRatePerSecond: Int?
+  @Option(help: help("channelSendBurst")) var channelSendBurst: Int?
+  @Option(help: help("duplicateWindowSeconds")) var duplicateWindowSeconds: Int?
   @Option(help: help("historySize")) var historySize: Int?
   @Option(help: help("historyMaxBytes")) var historyMaxBytes: Int?
   @Option(help: help("maxPayloadBytes")) var maxPayloadBytes: Int?
@@ -104,9 +111,15 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
     [
       ("commandEndpoint", commandEndpoint.map(ConfigurationValue.string)),
       ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
+      ("maxRequestBytes", maxRequestBytes.map(ConfigurationValue.integer)),
       ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
+      ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
       ("shards", shards.map(ConfigurationValue.integer)),
       ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
+      ("maxSubscriptionsPerUser", maxSubscriptionsPerUser.map(ConfigurationValue.integer)),
+      ("channelSendRatePerSecond", channelSendRatePerSecond.map(ConfigurationValue.integer)),
+      ("channelSendBurst", channelSendBurst.map(ConfigurationValue.integer)),
+      ("duplicateWindowSeconds", duplicateWindowSeconds.map(ConfigurationValue.integer)),
       ("historySize", historySize.map(ConfigurationValue.integer)),
       ("historyMaxBytes", historyMaxBytes.map(ConfigurationValue.integer)),
       ("maxPayloadBytes", maxPayloadBytes.map(ConfigurationValue.integer)),

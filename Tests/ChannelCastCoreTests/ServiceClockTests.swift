@@ -57,3 +57,93 @@ final class ManualClock: TimeSource {
     #expect((second["sendTimeMs"] as? Int ?? 0) >= (first["sendTimeMs"] as? Int ?? .max))
   }
 }
+
+/// The limits against abuse that depend on the clock: a channel's send rate and the window in
+/// which the same payload is refused.
+@Suite struct SendLimitTests {
+  private let clock = ManualClock()
+
+  private func makeService(_ configure: (inout ServiceLimits) -> Void) -> ChannelCastService {
+    let directory = UserDirectory()
+    var limits = ServiceLimits()
+    configure(&limits)
+    let service = ChannelCastService(
+      limits: limits, fanOut: FanOut(shardCount: 2, directory: directory, sink: RecordingSink()),
+      directory: directory, clock: clock)
+    _ = call(
+      service,
+      #"{"op":"createOfficialAccount","officialAccountID":"@TOA#_news","ownerUserID":"o","officialAccountName":"News"}"#
+    )
+    return service
+  }
+
+  private func call(_ service: ChannelCastService, _ request: String) -> [String: Any] {
+    let reply = service.handle(Array(request.utf8))
+    service.finishRun()
+    return (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any] ?? [:]
+  }
+
+  private func send(_ service: ChannelCastService, _ payload: String) -> [String: Any] {
+    call(service, #"{"op":"sendMessage","officialAccountID":"@TOA#_news","payload":\#(payload)}"#)
+  }
+
+  private func errorOf(_ reply: [String: Any]) -> [String: Any]? {
+    reply["error"] as? [String: Any]
+  }
+
+  @Test func aChannelOverItsSendRateIsRateLimitedWithTheTimeToWait() {
+    let service = makeService {
+      $0.channelSendRatePerSecond = 1
+      $0.channelSendBurst = 2
+    }
+    #expect(send(service, "1")["ok"] as? Bool == true)
+    #expect(send(service, "2")["ok"] as? Bool == true)
+    let limited = errorOf(send(service, "3"))
+    #expect(limited?["code"] as? String == "rate_limited")
+    #expect((limited?["details"] as? [String: Any])?["retryAfterMs"] as? Int == 1000)
+    clock.advance(milliseconds: 400)
+    let later = errorOf(send(service, "3"))
+    #expect((later?["details"] as? [String: Any])?["retryAfterMs"] as? Int == 600)
+    clock.advance(milliseconds: 600)
+    #expect(send(service, "3")["ok"] as? Bool == true)
+  }
+
+  @Test func theSamePayloadWithinTheWindowIsADuplicateNamingTheEarlierMessage() {
+    let service = makeService { $0.duplicateWindowMs = 300_000 }
+    let first = send(service, #"{"title":"Hello"}"#)["result"] as? [String: Any]
+    let repeated = errorOf(send(service, #"{"title":"Hello"}"#))
+    #expect(repeated?["code"] as? String == "duplicate")
+    #expect(
+      (repeated?["details"] as? [String: Any])?["msgKey"] as? String
+        == first?["msgKey"] as? String)
+    #expect(send(service, #"{"title":"Hello again"}"#)["ok"] as? Bool == true)
+    clock.advance(milliseconds: 300_000)
+    #expect(send(service, #"{"title":"Hello"}"#)["ok"] as? Bool == true)
+  }
+
+  @Test func withoutLimitsTheSamePayloadGoesOutAgainAtOnce() {
+    let service = makeService { _ in }
+    for _ in 0..<5 { #expect(send(service, "1")["ok"] as? Bool == true) }
+  }
+
+  @Test func aUserAtItsSubscriptionLimitCannotSubscribeToAnother() {
+    let service = makeService { $0.maxSubscriptionsPerUser = 2 }
+    for channel in ["@TOA#_a", "@TOA#_b", "@TOA#_c"] {
+      _ = call(
+        service,
+        #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
+      )
+    }
+    func subscribe(_ channel: String) -> [String: Any] {
+      call(
+        service,
+        #"{"op":"subscribeOfficialAccount","officialAccountID":"\#(channel)","userID":"u"}"#)
+    }
+    #expect(subscribe("@TOA#_a")["ok"] as? Bool == true)
+    #expect(subscribe("@TOA#_b")["ok"] as? Bool == true)
+    #expect(subscribe("@TOA#_a")["ok"] as? Bool == true)  // a repeat is not a new one
+    let refused = errorOf(subscribe("@TOA#_c"))
+    #expect(refused?["code"] as? String == "limit_exceeded")
+    #expect((refused?["details"] as? [String: Any])?["limit"] as? Int == 2)
+  }
+}

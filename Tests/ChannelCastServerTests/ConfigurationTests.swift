@@ -17,7 +17,7 @@ import Testing
     let configuration = DaemonConfiguration()
     #expect(configuration.commandEndpoint == "tcp://127.0.0.1:7701")
     #expect(configuration.deliveryEndpoint == "tcp://127.0.0.1:7702")
-    #expect(configuration.deliveryHighWaterMark == 10_000)
+    #expect(configuration.deliveryHighWaterMark == 1_000)
     #expect(configuration.shards == DaemonConfiguration.processorCount)
     #expect(configuration.limits.maxSubscriberCount == 100_000)
     #expect(configuration.limits.historySize == 1000)

@@ -24,6 +24,30 @@ struct ReceiveMultipartTests {
     #expect(!short.truncated)
   }
 
+  @Test func aReusedBufferHoldsEachMessageInTurn() throws {
+    let context = try ZMQContext()
+    let pull = try makeSocket(context, .pull)
+    let push = try makeSocket(context, .push)
+    try pull.bind("tcp://127.0.0.1:*")
+    try push.connect(pull.lastEndpoint)
+
+    try push.sendMultipart([[1], [], Array(repeating: 9, count: 100), [4], [5]])
+    try push.sendMultipart([[6], [7]])
+
+    var buffer = MultipartBuffer()
+    #expect(try pull.receiveMultipart(into: &buffer, maxFrames: 3))
+    #expect(
+      (0..<buffer.count).map { Array(buffer[$0]) } == [[1], [], Array(repeating: 9, count: 100)])
+    #expect(buffer.truncated)
+
+    #expect(try pull.receiveMultipart(into: &buffer, maxFrames: 3))
+    #expect((0..<buffer.count).map { Array(buffer[$0]) } == [[6], [7]])
+    #expect(!buffer.truncated)
+
+    #expect(try !pull.receiveMultipart(into: &buffer, maxFrames: 3, dontWait: true))
+    #expect(buffer.count == 2)  // unchanged when nothing was waiting
+  }
+
   @Test func nothingWaitingGivesNilWithoutBlocking() throws {
     let context = try ZMQContext()
     let pull = try makeSocket(context, .pull)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A started daemon's standard error, captured in a file of its temporary folder, and what the
-/// harness reads from it: the recovery line, and the problems to pass on.
+/// harness reads from it: the recovery line, the snapshots written, and the problems to pass on.
 ///
 /// Lines look like swift-log's `StreamLogHandler` writes them:
 /// `2026-11-26T21:46:26+0000 info channelcastd: key=value key=value [Module] message`.
@@ -16,6 +16,14 @@ struct DaemonLog {
     let journalRecords: Int
     let subscriptions: Int
     let users: Int
+  }
+
+  /// A `snapshot written` line: which generation, and how long writing the file took by the
+  /// daemon's clock (from the start of the write on the snapshot queue to the old files removed;
+  /// not the moment on the command thread that started it).
+  struct SnapshotWritten {
+    let generation: Int
+    let milliseconds: Double
   }
 
   let url: URL
@@ -33,9 +41,29 @@ struct DaemonLog {
     try FileHandle(forWritingTo: url)
   }
 
-  private var lines: [Substring] {
-    let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-    return text.split(separator: "\n")
+  private var lines: [Substring] { lines(after: 0) }
+
+  /// The lines that begin at or after byte `offset`.
+  private func lines(after offset: Int) -> [Substring] {
+    let data = (try? Data(contentsOf: url)) ?? Data()
+    return String(decoding: data.dropFirst(offset), as: UTF8.self).split(separator: "\n")
+  }
+
+  /// How many bytes the daemon has logged so far: a mark to read only later lines from.
+  var byteCount: Int {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+    return (attributes?[.size] as? Int) ?? 0
+  }
+
+  /// The `snapshot written` lines logged at or after byte `offset`, in order.
+  func snapshotsWritten(after offset: Int) throws -> [SnapshotWritten] {
+    try lines(after: offset).filter { $0.hasSuffix("] snapshot written") }.map { line in
+      let fields = Self.fields(of: line)
+      guard let generation = fields["generation"].flatMap({ Int($0) }),
+        let milliseconds = fields["milliseconds"].flatMap({ Double($0) })
+      else { throw BenchmarkError("a snapshot line without generation or milliseconds: \(line)") }
+      return SnapshotWritten(generation: generation, milliseconds: milliseconds)
+    }
   }
 
   /// The last `count` lines, for an error message when the daemon did not start.
@@ -58,11 +86,7 @@ struct DaemonLog {
     else {
       throw BenchmarkError("the daemon logged no recovery line in \(url.path):\n\(tail(5))")
     }
-    var fields: [Substring: Substring] = [:]
-    for token in line.split(separator: " ") {
-      guard let equals = token.firstIndex(of: "=") else { continue }
-      fields[token[..<equals]] = token[token.index(after: equals)...]
-    }
+    let fields = Self.fields(of: line)
     func number(_ key: Substring) throws -> Int {
       guard let value = fields[key].flatMap({ Int($0) }) else {
         throw BenchmarkError("the recovery line has no number \(key): \(line)")
@@ -73,5 +97,15 @@ struct DaemonLog {
       loadedAnything: line.hasSuffix(messages[0]), milliseconds: try number("milliseconds"),
       journalFiles: try number("journalFiles"), journalRecords: try number("journalRecords"),
       subscriptions: try number("subscriptions"), users: try number("users"))
+  }
+
+  /// The `key=value` metadata of a line.
+  private static func fields(of line: Substring) -> [Substring: Substring] {
+    var fields: [Substring: Substring] = [:]
+    for token in line.split(separator: " ") {
+      guard let equals = token.firstIndex(of: "=") else { continue }
+      fields[token[..<equals]] = token[token.index(after: equals)...]
+    }
+    return fields
   }
 }

@@ -47,10 +47,10 @@ struct DaemonOptions: ParsableArguments {
 
   /// Starts a fresh daemon (with extra flags, and `fsync` instead of --fsync when given), or
   /// connects to the one given with --endpoint. `endpoints` starts it on those rather than on
-  /// ipc:// endpoints in its temporary folder.
+  /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log.
   func startDaemon(
     extraArguments: [String] = [], fsync: FsyncPolicy? = nil,
-    endpoints: (command: String, delivery: String)? = nil
+    endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false
   ) throws -> DaemonUnderTest {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
@@ -60,7 +60,9 @@ struct DaemonOptions: ParsableArguments {
     if let deliveryHighWaterMark {
       arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
     }
-    return try DaemonUnderTest(binary: daemonBinary, arguments: arguments, endpoints: endpoints)
+    return try DaemonUnderTest(
+      binary: daemonBinary, arguments: arguments, endpoints: endpoints,
+      capturingInfoLog: capturingInfoLog)
   }
 
   /// The settings to print with a report.

@@ -59,6 +59,12 @@ final class DaemonUnderTest {
     return process.processIdentifier
   }
 
+  /// The standard error of a running daemon this harness started, when it was captured.
+  var log: DaemonLog? {
+    guard case .running(_, let log) = state else { return nil }
+    return log
+  }
+
   /// Connects to a running daemon.
   init(commandEndpoint: String, deliveryEndpoint: String) {
     self.commandEndpoint = commandEndpoint
@@ -69,9 +75,11 @@ final class DaemonUnderTest {
 
   /// Starts `binary` with `arguments` on fresh ipc:// endpoints, or on `endpoints` when given
   /// (`compare --transport tcp` measures the daemon over tcp://), with `--data-directory` in
-  /// its temporary folder, and waits until it answers.
+  /// its temporary folder, and waits until it answers. With `capturingInfoLog` it logs at info
+  /// level into a file of that folder (`log`), else at warning level to the terminal.
   init(
-    binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil
+    binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil,
+    capturingInfoLog: Bool = false
   ) throws {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw BenchmarkError(
@@ -92,9 +100,12 @@ final class DaemonUnderTest {
       folder: folder)
     self.launch = launch
     state = .stopped  // until it runs: a failed start still removes the folder
-    let process = try Self.run(launch, logLevel: "warning", log: nil)
-    state = .running(process, log: nil)
-    try waitUntilAnswering(process, log: nil, Deadline("channelcastd start", seconds: 15))
+    let log =
+      capturingInfoLog
+      ? try DaemonLog(url: folder.appendingPathComponent("channelcastd.log")) : nil
+    let process = try Self.run(launch, logLevel: log == nil ? "warning" : "info", log: log)
+    state = .running(process, log: log)
+    try waitUntilAnswering(process, log: log, Deadline("channelcastd start", seconds: 15))
   }
 
   private static func run(_ launch: Launch, logLevel: String, log: DaemonLog?) throws -> Process {
@@ -171,25 +182,25 @@ final class DaemonUnderTest {
 
   /// The files in the data directory of a daemon this harness started, with their sizes.
   func dataFiles() throws -> [DataFile] {
-    guard let launch, !isRemoved else {
-      throw BenchmarkError("the data directory belongs to a daemon started by the harness")
-    }
-    let directory = launch.dataDirectory
-    return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map {
-      name in
+    let directory = try dataDirectory()
+    return try dataFileNames().map { name in
       let attributes = try FileManager.default.attributesOfItem(
         atPath: directory.appendingPathComponent(name).path)
       return DataFile(name: name, bytes: (attributes[.size] as? Int) ?? 0)
     }
   }
 
-  /// Waits until no snapshot is being written in the background (its `.tmp` file is gone), so
-  /// that memory is measured on a daemon at rest.
-  func waitUntilNoSnapshotInProgress(_ deadline: Deadline) throws {
-    while try dataFiles().contains(where: { $0.name.hasSuffix(".tmp") }) {
-      try deadline.check()
-      usleep(50_000)
+  /// The names of the files in the data directory, sorted. Unlike `dataFiles()` this is safe
+  /// while the daemon removes files, as it does after each background snapshot.
+  func dataFileNames() throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: dataDirectory().path).sorted()
+  }
+
+  private func dataDirectory() throws -> URL {
+    guard let launch, !isRemoved else {
+      throw BenchmarkError("the data directory belongs to a daemon started by the harness")
     }
+    return launch.dataDirectory
   }
 
   /// Stops a started daemon as an operator would (SIGTERM: it finishes its fan-outs, writes a

@@ -24,21 +24,7 @@ struct MemoryCommand: ParsableCommand {
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
-
-  @Option(
-    help: "Sizes to measure (subscriptions), comma-separated.",
-    transform: { text in
-      try text.split(separator: ",").map {
-        guard let count = Int($0.trimmingCharacters(in: .whitespaces)), count >= 1 else {
-          throw ValidationError("--subscriptions takes positive numbers separated by commas")
-        }
-        return count
-      }
-    })
-  var subscriptions = [1_000_000, 10_000_000]
-
-  @Option(help: "Channels the subscriptions are spread over.") var channels = 10_000
-  @Option(help: "Subscriptions of each user.") var subscriptionsPerUser = 10
+  @OptionGroup var populationOptions: UniformPopulationOptions
 
   func validate() throws {
     guard daemonOptions.endpoint == nil else {
@@ -46,21 +32,12 @@ struct MemoryCommand: ParsableCommand {
         "memory reads the resident memory of a fresh daemon it starts for each size; it "
           + "cannot measure one at --endpoint")
     }
-    guard (1...channels).contains(subscriptionsPerUser) else {
-      throw ValidationError("--subscriptions-per-user must be between 1 and --channels")
-    }
-    for size in subscriptions
-    where size % channels != 0 || size % subscriptionsPerUser != 0 {
-      throw ValidationError(
-        "\(size) subscriptions do not divide evenly into \(channels) channels and "
-          + "\(subscriptionsPerUser) per user")
-    }
   }
 
   func run() throws {
     var recorder = RunRecorder()
     var notes: [String] = []
-    for size in subscriptions {
+    for size in populationOptions.subscriptions {
       for run in 0..<daemonOptions.runs {
         let restart = try measure(size: size, into: &recorder)
         if run == daemonOptions.runs - 1 { notes += restart.notes(size: size) }
@@ -68,19 +45,14 @@ struct MemoryCommand: ParsableCommand {
     }
     try Report(
       scenario: "memory", runs: daemonOptions.runs,
-      settings: daemonOptions.settings.merging([
-        "channels": String(channels), "subscriptionsPerUser": String(subscriptionsPerUser),
-      ]) { $1 },
+      settings: daemonOptions.settings.merging(populationOptions.settings) { $1 },
       figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)
   }
 
   /// Measures one size on a fresh daemon, and what it leaves on disk and how it comes back.
   private func measure(size: Int, into recorder: inout RunRecorder) throws -> RestartMeasurement {
-    let users = size / subscriptionsPerUser
-    let plan = SubscriptionPlan(
-      users: users, channelSizes: Array(repeating: size / channels, count: channels), seed: 1,
-      channelPrefix: "@TOA#_memory-")
+    let plan = populationOptions.population(subscriptions: size)
     let daemon = try daemonOptions.startDaemon()
     defer { daemon.stop() }
     let context = try ZMQContext()
@@ -90,17 +62,8 @@ struct MemoryCommand: ParsableCommand {
     let setup = Deadline("loading \(size) subscriptions", seconds: daemonOptions.timeoutSeconds * 4)
     try plan.createChannels(in: population, deadline: setup)
     let withChannels = try daemon.residentBytes()
-    let loadStart = MonotonicClock.nanoseconds()
-    try plan.subscribeAll(in: population, label: "memory \(size)", deadline: setup)
-    let loadSeconds = MonotonicClock.seconds(since: loadStart)
-    try DaemonStats.waitUntilIdle(population: population, deadline: setup)
-    try daemon.waitUntilNoSnapshotInProgress(setup)
-    let stats = try DaemonStats(population: population)
-    guard stats.subscriptions == size, stats.users == users else {
-      throw BenchmarkError(
-        "the daemon holds \(stats.subscriptions) subscriptions of \(stats.users) users; "
-          + "planned \(size) of \(users)")
-    }
+    let loadSeconds = try plan.subscribeAll(
+      in: population, daemon: daemon, label: "memory \(size)", deadline: setup)
     let loaded = try daemon.residentBytes()
 
     let label = "\(size) subscriptions"
@@ -118,7 +81,7 @@ struct MemoryCommand: ParsableCommand {
       "\(label): batch subscribes per second while loading", Double(size) / loadSeconds,
       unit: "1/s")
     let restart = try RestartMeasurement(
-      daemon: daemon, subscriptions: size, users: users,
+      daemon: daemon, subscriptions: size, users: plan.users,
       timeoutSeconds: daemonOptions.timeoutSeconds)
     restart.record(label: label, into: &recorder)
     return restart

@@ -68,6 +68,18 @@ final class PipelinedSubscriber: Sendable {
 
   private static let success = Array(#""ok":true"#.utf8)
 
+  /// Whether a reply's head, `{"id":N,"ok":...}`, says ok: looking at the head avoids parsing
+  /// the channel info. A plain window comparison: Foundation's `firstRange(of:)` on byte
+  /// collections allocated for every byte it compared, about 68 allocations per reply, which
+  /// took CPU from the daemon on a 2-core machine.
+  private static func isSuccess(_ reply: [UInt8]) -> Bool {
+    let head = reply.prefix(40)
+    guard head.count >= success.count else { return false }
+    return (head.startIndex...(head.endIndex - success.count)).contains { start in
+      head[start..<(start + success.count)].elementsEqual(success)
+    }
+  }
+
   private static func perform(
     _ op: String, client: Int, users: Range<Int>, channelIDs: [String], window: Int,
     over connection: ChannelCastClient, deadline: Deadline
@@ -91,8 +103,7 @@ final class PipelinedSubscriber: Sendable {
       let reply = try connection.receiveRawReply()
       inFlight -= 1
       replies += 1
-      // Replies begin {"id":N,"ok":...}: looking at the head avoids parsing the channel info.
-      if reply.prefix(40).firstRange(of: success) == nil {
+      if !Self.isSuccess(reply) {
         failures += 1
         if firstFailure == nil { firstFailure = String(decoding: reply, as: UTF8.self) }
       }

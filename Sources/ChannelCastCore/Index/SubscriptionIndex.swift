@@ -15,6 +15,8 @@ public struct SubscriptionIndex {
     case alreadySubscribed(subscribeTime: UInt32)
     /// The channel holds its maximum number of subscribers.
     case full
+    /// The user subscribes to its maximum number of channels.
+    case userAtLimit
   }
 
   /// One of a user's subscriptions.
@@ -110,13 +112,17 @@ public struct SubscriptionIndex {
   }
 
   public mutating func subscribe(
-    user: UInt32, channel: UInt32, subscribeTime: UInt32, maxSubscriberCount: Int
+    user: UInt32, channel: UInt32, subscribeTime: UInt32, maxSubscriberCount: Int,
+    maxSubscriptionsPerUser: Int = .max
   ) -> SubscribeOutcome {
     ensureUser(user)
     if let existing = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel }) {
       return .alreadySubscribed(subscribeTime: existing.subscribeTime)
     }
     guard members[Int(channel)]!.count < maxSubscriberCount else { return .full }
+    guard subscriptionsByUser[Int(user)].count < maxSubscriptionsPerUser else {
+      return .userAtLimit
+    }
     let shard = shard(of: user)
     let slot = UInt32(members[Int(channel)]!.shards[shard].count)
     members[Int(channel)]!.shards[shard].append(MemberEntry(user: user, flag: .acceptAndNotify))

@@ -26,6 +26,14 @@ public final class UserDirectory: @unchecked Sendable {
   private var nameChunkUsed = UserDirectory.nameChunkBytes
   /// Open addressing: a slot holds user number + 1, or 0 when empty. Owner-only.
   private var slots: [UInt32] = Array(repeating: 0, count: 1024)
+  /// The previous, smaller table while its entries move into `slots`, a few per new user, so
+  /// that growing never stops the command thread to rehash every user at once (a quarter of a
+  /// second at a million users). Empty when no move is under way.
+  private var retiringSlots: [UInt32] = []
+  /// How many of `retiringSlots` have been moved.
+  private var movedSlots = 0
+  /// Slots moved per new user: the move ends long before the table next needs to grow.
+  private static let slotsMovedPerIntern = 16
 
   /// How many users have been interned.
   public private(set) var count = 0
@@ -50,15 +58,24 @@ public final class UserDirectory: @unchecked Sendable {
   /// The number of `userID`, or nil if it was never interned.
   public func lookup(_ userID: ByteString) -> UInt32? {
     userID.bytes.withUnsafeBufferPointer { bytes in
-      let mask = slots.count - 1
-      var slot = Int(truncatingIfNeeded: StableHash.fnv1a64(bytes)) & mask
-      while slots[slot] != 0 {
-        let user = slots[slot] - 1
-        if matches(user, bytes) { return user }
-        slot = (slot + 1) & mask
-      }
-      return nil
+      let hash = StableHash.fnv1a64(bytes)
+      if let user = find(bytes, hash: hash, in: slots) { return user }
+      // Not moved over yet (a table being retired still holds every user it held).
+      return retiringSlots.isEmpty ? nil : find(bytes, hash: hash, in: retiringSlots)
     }
+  }
+
+  private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64, in table: [UInt32])
+    -> UInt32?
+  {
+    let mask = table.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while table[slot] != 0 {
+      let user = table[slot] - 1
+      if matches(user, bytes) { return user }
+      slot = (slot + 1) & mask
+    }
+    return nil
   }
 
   /// The number of `userID`, interning it first if it is new. The caller has validated the ID.
@@ -70,6 +87,7 @@ public final class UserDirectory: @unchecked Sendable {
     count += 1
     if count * 2 > slots.count { grow() }
     insertSlot(user, hash: hashOf(user))
+    moveRetiringSlots(Self.slotsMovedPerIntern)
     return user
   }
 
@@ -145,10 +163,27 @@ public final class UserDirectory: @unchecked Sendable {
     slots[slot] = user + 1
   }
 
+  /// Starts a table twice the size; the current one retires and its users move over bit by
+  /// bit (`moveRetiringSlots`).
   private func grow() {
+    moveRetiringSlots(retiringSlots.count)  // a move still under way ends first
+    retiringSlots = slots
+    movedSlots = 0
     slots = Array(repeating: 0, count: slots.count * 2)
-    for user in 0..<UInt32(count) {
+  }
+
+  /// Moves up to `limit` slots of the retiring table into the current one.
+  private func moveRetiringSlots(_ limit: Int) {
+    guard !retiringSlots.isEmpty else { return }
+    let end = min(movedSlots + limit, retiringSlots.count)
+    for position in movedSlots..<end where retiringSlots[position] != 0 {
+      let user = retiringSlots[position] - 1
       insertSlot(user, hash: hashOf(user))
+    }
+    movedSlots = end
+    if movedSlots == retiringSlots.count {
+      retiringSlots = []
+      movedSlots = 0
     }
   }
 }

@@ -90,6 +90,9 @@ public struct JSONObjectWriter: Sendable {
     add(key, rawJSON: array.finished())
   }
 
+  /// The size of the complete object in bytes.
+  public var byteCount: Int { output.count }
+
   /// The complete object, closing brace included. Does not change the writer.
   public func finished() -> [UInt8] {
     output

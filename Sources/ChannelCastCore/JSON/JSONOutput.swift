@@ -70,6 +70,13 @@ enum JSONOutput {
       output.append(UInt8(ascii: "0") + UInt8(remaining % 10))
       remaining /= 10
     } while remaining > 0
-    output[start...].reverse()
+    // Swapping in the array itself: reversing `output[start...]` would copy the whole buffer.
+    var low = start
+    var high = output.count - 1
+    while low < high {
+      output.swapAt(low, high)
+      low += 1
+      high -= 1
+    }
   }
 }

@@ -13,7 +13,14 @@ public struct JSONParser {
     _ bytes: [UInt8],
     maxDepth: Int = defaultMaxDepth
   ) throws(JSONSyntaxError) -> JSONObject {
-    let document = bytes[...]
+    try parseObject(bytes[...], maxDepth: maxDepth)
+  }
+
+  /// Parses a complete document held in a slice, like `parseObject(_:maxDepth:)`.
+  public static func parseObject(
+    _ document: ArraySlice<UInt8>,
+    maxDepth: Int = defaultMaxDepth
+  ) throws(JSONSyntaxError) -> JSONObject {
     let (root, children) = try scan(document, maxDepth: maxDepth, collectingChildren: true)
     guard root.kind == .object else {
       throw JSONSyntaxError(

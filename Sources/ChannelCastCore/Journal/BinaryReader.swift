@@ -58,6 +58,34 @@ public struct BinaryReader {
     return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
   }
 
+  /// A seq, at most `Int64.max`: the service counts on taking the next one, and a client can
+  /// ask for any of them (`afterSeq` is an `Int`).
+  mutating func readSeq() throws(RecordDecodingError) -> UInt64 {
+    let seq = try readVarint()
+    guard seq <= UInt64(Int64.max) else { throw .invalid("a seq of \(seq)") }
+    return seq
+  }
+
+  /// A Unix time (in milliseconds or seconds) within 2^53 of 1970, about 285,000 years: the
+  /// service adds durations to times without overflowing.
+  mutating func readTime() throws(RecordDecodingError) -> Int64 {
+    let time = try readSignedVarint()
+    guard time.magnitude <= Self.timeMagnitudeLimit else { throw .invalid("a time of \(time)") }
+    return time
+  }
+
+  private static let timeMagnitudeLimit: UInt64 = 1 << 53
+
+  /// JSON text: a message payload (any value) or an encoded history entry (an object), which
+  /// the service sends and replies with as they are.
+  mutating func readJSON(object: Bool) throws(RecordDecodingError) -> [UInt8] {
+    let bytes = try readBytes()
+    guard let value = try? JSONParser.parseValue(bytes), !object || value.kind == .object else {
+      throw .invalid(object ? "an entry that is not a JSON object" : "a payload that is not JSON")
+    }
+    return bytes
+  }
+
   mutating func readBool() throws(RecordDecodingError) -> Bool {
     switch try readByte() {
     case 0: return false
@@ -73,8 +101,32 @@ public struct BinaryReader {
     return Array(bytes[position..<position + count])
   }
 
-  mutating func readByteString() throws(RecordDecodingError) -> ByteString {
-    ByteString(try readBytes())
+  /// A channel ID that keeps the data model's rules, as every ID the service journals does.
+  mutating func readOfficialAccountID() throws(RecordDecodingError) -> ByteString {
+    try readIdentifier { id throws(ChannelCastError) in try FieldValidation.officialAccountID(id) }
+  }
+
+  /// A user ID that keeps the data model's rules, as every ID the service journals does.
+  mutating func readUserID() throws(RecordDecodingError) -> ByteString {
+    try readIdentifier { id throws(ChannelCastError) in try FieldValidation.userID(id) }
+  }
+
+  /// IDs are checked because the service relies on their rules: it writes them into replies
+  /// as UTF-8, and the user directory keeps at most 64 bytes of one.
+  private mutating func readIdentifier(
+    _ validate: (ByteString) throws(ChannelCastError) -> Void
+  ) throws(RecordDecodingError) -> ByteString {
+    let bytes = try readBytes()
+    guard String(validating: bytes, as: UTF8.self) != nil else {
+      throw .invalid("an identifier that is not UTF-8")
+    }
+    let id = ByteString(bytes)
+    do {
+      try validate(id)
+    } catch {
+      throw .invalid("the identifier \(id), which breaks its rule: \(error.message)")
+    }
+    return id
   }
 
   mutating func readString() throws(RecordDecodingError) -> String {

@@ -96,23 +96,23 @@ extension JournalRecord {
     case 2:
       return .channelChanged(
         ChannelChange(
-          officialAccountID: try reader.readByteString(), seq: try reader.readVarint(),
-          timeMs: try reader.readSignedVarint(), officialAccountName: try reader.readString(),
+          officialAccountID: try reader.readOfficialAccountID(), seq: try reader.readSeq(),
+          timeMs: try reader.readTime(), officialAccountName: try reader.readString(),
           faceUrl: try reader.readString(), organization: try reader.readString(),
           introduction: try reader.readString(), customData: try reader.readString(),
           maxSubscriberCount: try reader.readCount(maximum: Int.max)))
     case 3:
-      return .channelDeleted(officialAccountID: try reader.readByteString())
+      return .channelDeleted(officialAccountID: try reader.readOfficialAccountID())
     case 4:
       return .subscribed(
-        officialAccountID: try reader.readByteString(), userID: try reader.readByteString(),
+        officialAccountID: try reader.readOfficialAccountID(), userID: try reader.readUserID(),
         subscribeTime: UInt32(try reader.readCount(maximum: Int(UInt32.max))))
     case 5:
       return .unsubscribed(
-        officialAccountID: try reader.readByteString(), userID: try reader.readByteString())
+        officialAccountID: try reader.readOfficialAccountID(), userID: try reader.readUserID())
     case 6:
-      let id = try reader.readByteString()
-      let userID = try reader.readByteString()
+      let id = try reader.readOfficialAccountID()
+      let userID = try reader.readUserID()
       let flagByte = try reader.readByte()
       let flag: MessageFlag?
       if flagByte == unchanged {
@@ -129,26 +129,27 @@ extension JournalRecord {
     case 7:
       return .messageSent(
         SentMessage(
-          officialAccountID: try reader.readByteString(), seq: try reader.readVarint(),
-          msgKey: try reader.readString(), sendTimeMs: try reader.readSignedVarint(),
-          sentAtMs: try reader.readSignedVarint(), recipientCount: try reader.readCount(),
+          officialAccountID: try reader.readOfficialAccountID(), seq: try reader.readSeq(),
+          msgKey: try reader.readString(), sendTimeMs: try reader.readTime(),
+          sentAtMs: try reader.readTime(), recipientCount: try reader.readCount(),
           clientMsgID: try reader.readBool() ? try reader.readString() : nil,
-          payload: try reader.readBytes()))
+          payload: try reader.readJSON(object: false)))
     case 8:
       return .messageRecalled(
         RecalledMessage(
-          officialAccountID: try reader.readByteString(), msgKey: try reader.readString(),
-          messageSeq: try reader.readVarint(), seq: try reader.readVarint(),
-          reason: try reader.readString(), timeMs: try reader.readSignedVarint()))
+          officialAccountID: try reader.readOfficialAccountID(), msgKey: try reader.readString(),
+          messageSeq: try reader.readSeq(), seq: try reader.readSeq(),
+          reason: try reader.readString(), timeMs: try reader.readTime()))
     case 9:
       return .subscriberMessage(
         SubscriberMessage(
-          officialAccountID: try reader.readByteString(), fromUserID: try reader.readByteString(),
-          msgKey: try reader.readString(), sendTimeMs: try reader.readSignedVarint(),
+          officialAccountID: try reader.readOfficialAccountID(),
+          fromUserID: try reader.readUserID(),
+          msgKey: try reader.readString(), sendTimeMs: try reader.readTime(),
           payload: try reader.readBytes()))
     case 10:
       return .messageFannedOut(
-        officialAccountID: try reader.readByteString(), seq: try reader.readVarint())
+        officialAccountID: try reader.readOfficialAccountID(), seq: try reader.readSeq())
     default:
       throw .unknownType(type)
     }
@@ -176,24 +177,24 @@ extension OfficialAccount {
   }
 
   static func decode(_ reader: inout BinaryReader) throws(RecordDecodingError) -> OfficialAccount {
-    let id = try reader.readByteString()
+    let id = try reader.readOfficialAccountID()
     let name = try reader.readString()
     let faceUrl = try reader.readString()
     let organization = try reader.readString()
     let introduction = try reader.readString()
     let customData = try reader.readString()
-    let owner = try reader.readByteString()
+    let owner = try reader.readUserID()
     var account = OfficialAccount(
       officialAccountID: id, officialAccountName: name, ownerUserID: owner,
-      createTime: try reader.readSignedVarint(),
+      createTime: try reader.readTime(),
       maxSubscriberCount: try reader.readCount(maximum: Int.max), lastSeq: 0)
     account.faceUrl = faceUrl
     account.organization = organization
     account.introduction = introduction
     account.customData = customData
-    account.lastMessageTime = try reader.readSignedVarint()
-    account.lastSeq = try reader.readVarint()
-    account.lastSendTimeMs = try reader.readSignedVarint()
+    account.lastMessageTime = try reader.readTime()
+    account.lastSeq = try reader.readSeq()
+    account.lastSendTimeMs = try reader.readTime()
     return account
   }
 }

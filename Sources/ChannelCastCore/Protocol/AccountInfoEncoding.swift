@@ -20,7 +20,7 @@ extension JSONObjectWriter {
     _ account: OfficialAccount, staticInfo: JSONObjectWriter, subscriberCount: Int,
     subscribeTime: UInt32? = nil
   ) -> JSONObjectWriter {
-    var info = JSONObjectWriter(reservingCapacity: staticInfo.finished().count + 128)
+    var info = JSONObjectWriter(reservingCapacity: staticInfo.byteCount + 128)
     info.addMembers(of: staticInfo)
     info.add("subscriberCount", subscriberCount)
     info.add("maxSubscriberCount", account.maxSubscriberCount)

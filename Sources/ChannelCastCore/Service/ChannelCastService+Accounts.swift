@@ -146,6 +146,7 @@ extension ChannelCastService {
     channelNumbers[id] = nil
     sortedIDs.remove(at: Self.insertionPoint(of: id, in: sortedIDs))
     inFlightMessages.removeAll { $0.message.officialAccountID == id }
+    sendRates.forget(id)
     return members
   }
 

@@ -20,6 +20,7 @@ extension ChannelCastService {
       }
       return earlier.result
     }
+    try checkSendLimits(id, number: number, payload: payload, nowMs: nowMs)
 
     let channel = state(number)
     let message = JournalRecord.SentMessage(
@@ -34,6 +35,34 @@ extension ChannelCastService {
     return Self.sentResult(message)
   }
 
+  /// Refuses a message whose payload the channel sent within the duplicate window, or that the
+  /// channel's send rate does not allow yet.
+  private func checkSendLimits(
+    _ id: ByteString, number: UInt32, payload: ArraySlice<UInt8>, nowMs: Int64
+  ) throws(ChannelCastError) {
+    if limits.duplicateWindowMs > 0,
+      let earlier = channels[Int(number)]!.recentPayloads.earlier(
+        payload, nowMs: nowMs, windowMs: limits.duplicateWindowMs)
+    {
+      throw ChannelCastError(
+        .duplicate,
+        "\(id) sent the same payload as message \(earlier) within the last "
+          + "\(limits.duplicateWindowMs / 1000) s",
+        details: .init(field: "payload", msgKey: earlier))
+    }
+    if limits.channelSendRatePerSecond > 0,
+      let waitMs = sendRates.take(
+        for: id, nowMs: nowMs, ratePerSecond: limits.channelSendRatePerSecond,
+        burst: limits.channelSendBurst)
+    {
+      throw ChannelCastError(
+        .rateLimited,
+        "\(id) may send \(limits.channelSendRatePerSecond) messages per second; retry in "
+          + "\(waitMs) ms",
+        details: .init(retryAfterMs: Int(waitMs)))
+    }
+  }
+
   /// Adds a sent message to its channel: the stream entry, the send time, the `clientMsgID`.
   /// Shared by `sendMessage` and recovery.
   func storeSentMessage(_ message: JournalRecord.SentMessage, in number: UInt32) {
@@ -44,6 +73,10 @@ extension ChannelCastService {
       encoded: Self.messageEnvelope(message, notify: nil))
     _ = channels[Int(number)]!.account.nextSendTime(nowMs: message.sendTimeMs)
     channels[Int(number)]!.account.lastMessageTime = message.sendTimeMs / 1000
+    if limits.duplicateWindowMs > 0 {
+      channels[Int(number)]!.recentPayloads.record(
+        message.payload[...], msgKey: message.msgKey, sentAtMs: message.sentAtMs)
+    }
     if let clientMsgID = message.clientMsgID {
       channels[Int(number)]!.sentMessages.record(
         SentMessageLog.Entry(

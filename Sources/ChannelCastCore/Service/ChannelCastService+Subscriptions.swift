@@ -22,7 +22,8 @@ extension ChannelCastService {
     let now = UInt32(clamping: nowSeconds)
     let maximum = channels[Int(number)]!.account.maxSubscriberCount
     switch index.subscribe(
-      user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum)
+      user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum,
+      maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser)
     {
     case .alreadySubscribed(let subscribeTime):
       return info(number, subscribeTime: subscribeTime)
@@ -32,6 +33,12 @@ extension ChannelCastService {
         "official account \(channels[Int(number)]!.account.officialAccountID) has reached its "
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
+    case .userAtLimit:
+      throw ChannelCastError(
+        .limitExceeded,
+        "user \(userID) already subscribes to \(limits.maxSubscriptionsPerUser) official "
+          + "accounts, the most one user may",
+        details: .init(field: "userID", limit: limits.maxSubscriptionsPerUser))
     case .subscribed:
       mutationLog?.append(
         .subscribed(

@@ -22,6 +22,8 @@ public final class ChannelCastService {
   var identifiers = IdentifierGenerator()
   /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
   var pendingFanOut: PendingFanOut
+  /// Each channel's `sendMessage` token bucket (when a rate is set).
+  var sendRates = SendRateLimiter()
   /// Sent messages whose fan-out has not finished, oldest first: what recovery fans out again.
   var inFlightMessages: [InFlightMessage] = []
   /// Where every mutation is written before it shows; nil while recovering (and in tests that
@@ -59,6 +61,12 @@ public final class ChannelCastService {
   /// the caller calls after each run of requests and before sending their replies; a
   /// broadcast, and anything gathered before it, is submitted at once.
   public func handle(_ frame: [UInt8]) -> [UInt8] {
+    handle(frame[...])
+  }
+
+  /// Handles one request frame given as a slice, such as a view into a receive buffer: the
+  /// frame's bytes are only read, never kept.
+  public func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
     let fields: JSONObject
     do {
       fields = try JSONParser.parseObject(frame)

@@ -15,6 +15,8 @@ struct ChannelState {
   private(set) var staticInfo: JSONObjectWriter
   var history: ChannelHistory
   var sentMessages = SentMessageLog()
+  /// Payloads sent within the duplicate window (empty when the window is off).
+  var recentPayloads = RecentPayloads()
 
   init(account: OfficialAccount, history: ChannelHistory) {
     self.account = account

@@ -6,7 +6,7 @@ enum Reply {
 
   static func success(id: ArraySlice<UInt8>, result: JSONObjectWriter) -> [UInt8] {
     // Sized for the whole reply, so that the result is copied in once.
-    var reply = JSONObjectWriter(reservingCapacity: result.finished().count + id.count + 32)
+    var reply = JSONObjectWriter(reservingCapacity: result.byteCount + id.count + 32)
     reply.add("id", rawJSON: id)
     reply.add("ok", true)
     reply.add("result", object: result)

@@ -13,6 +13,16 @@ public struct ServiceLimits: Sendable, Equatable {
   public var maxPayloadBytes = 12288
   /// How long a `clientMsgID` is remembered for safe retries, in milliseconds.
   public var clientMsgIDRetentionMs: Int64 = 10 * 60 * 1000
+  /// The most channels one user may subscribe to.
+  public var maxSubscriptionsPerUser = 10_000
+  /// Messages per second each channel may send (`sendMessage`), refilling a bucket of
+  /// `channelSendBurst`; 0 for no limit.
+  public var channelSendRatePerSecond = 0.0
+  /// Messages a channel may send at once before the rate applies.
+  public var channelSendBurst = 1
+  /// How long the same payload to the same channel is refused as `duplicate`, in
+  /// milliseconds; 0 for never.
+  public var duplicateWindowMs: Int64 = 0
 
   public init() {}
 }

@@ -44,6 +44,14 @@ public struct SnapshotLoader {
   /// Checks that the snapshot was whole: its end record was loaded and the counts agree.
   public func finish() throws(RecoveryError) {
     guard finished else { throw RecoveryError("the snapshot has no end record: it was cut short") }
+    for number in channelNumbers {
+      let channel = service.channels[Int(number)]!
+      if let newest = Self.newestSeq(of: channel), newest != channel.account.lastSeq {
+        throw RecoveryError(
+          "the history of \(channel.account.officialAccountID) ends at seq \(newest); "
+            + "the channel is at seq \(channel.account.lastSeq)")
+      }
+    }
     guard Int(nextUser) == expectedUsers,
       service.index.subscriptionCount == expectedSubscriptions
     else {
@@ -60,7 +68,7 @@ public struct SnapshotLoader {
     case .header:
       guard !sawHeader else { throw .invalid("a second header") }
       sawHeader = true
-      takenAtMs = try reader.readSignedVarint()
+      takenAtMs = try reader.readTime()
       expectedUsers = try reader.readCount()
       _ = try reader.readCount()  // channels: checked by the channel records themselves
       expectedSubscriptions = try reader.readCount(maximum: Int.max)
@@ -69,10 +77,20 @@ public struct SnapshotLoader {
     case .history:
       guard let number = channelNumbers.last else { throw .invalid("history before any channel") }
       for _ in 0..<(try reader.readCount()) {
-        try service.channels[Int(number)]!.history.append(Self.decodeHistoryEntry(&reader))
+        let entry = try Self.decodeHistoryEntry(&reader)
+        let channel = service.channels[Int(number)]!
+        // A stream is consecutive up to the channel's last seq (the end is checked by finish).
+        if let newest = Self.newestSeq(of: channel), entry.seq != newest + 1 {
+          throw .invalid("history entry \(entry.seq) after entry \(newest)")
+        }
+        guard entry.seq <= channel.account.lastSeq else {
+          throw .invalid(
+            "history entry \(entry.seq) of a channel at seq \(channel.account.lastSeq)")
+        }
+        service.channels[Int(number)]!.history.append(entry)
       }
     case .retiredSeq:
-      service.retiredLastSeq[try reader.readByteString()] = try reader.readVarint()
+      service.retiredLastSeq[try reader.readOfficialAccountID()] = try reader.readSeq()
     case .users:
       for _ in 0..<(try reader.readCount()) { try loadUser(&reader) }
     case .customData:
@@ -111,32 +129,40 @@ public struct SnapshotLoader {
       let entry = SentMessageLog.Entry(
         payloadHash: .init(keyed: nil, stable: try reader.readVarint()),
         payloadCount: try reader.readCount(), msgKey: try reader.readString(),
-        seq: try reader.readVarint(), sendTimeMs: try reader.readSignedVarint(),
-        recipientCount: try reader.readCount(), sentAtMs: try reader.readSignedVarint())
+        seq: try reader.readSeq(), sendTimeMs: try reader.readTime(),
+        recipientCount: try reader.readCount(), sentAtMs: try reader.readTime())
       service.channels[Int(number)]!.sentMessages.record(entry, for: clientMsgID)
     }
+  }
+
+  /// The seq of the newest entry a channel's history keeps, nil when it keeps none.
+  private static func newestSeq(of channel: ChannelState) -> UInt64? {
+    let history = channel.history
+    guard history.count > 0 else { return nil }
+    return history.oldestSeq(lastSeq: 0) + UInt64(history.count) - 1
   }
 
   private static func decodeHistoryEntry(_ reader: inout BinaryReader)
     throws(RecordDecodingError) -> HistoryEntry
   {
-    let seq = try reader.readVarint()
-    let timeMs = try reader.readSignedVarint()
+    let seq = try reader.readSeq()
+    let timeMs = try reader.readTime()
     let kind: HistoryEntry.Kind
     switch try reader.readByte() {
     case 0:
       kind = .message(
-        msgKey: try reader.readString(), sendTimeMs: try reader.readSignedVarint(),
+        msgKey: try reader.readString(), sendTimeMs: try reader.readTime(),
         recalled: try reader.readBool())
     case 1: kind = .messageRecalled
     case 2: kind = .officialAccountInfoChanged
     case let other: throw .invalid("a history entry of kind \(other)")
     }
-    return HistoryEntry(seq: seq, timeMs: timeMs, kind: kind, encoded: try reader.readBytes())
+    return HistoryEntry(
+      seq: seq, timeMs: timeMs, kind: kind, encoded: try reader.readJSON(object: true))
   }
 
   private mutating func loadUser(_ reader: inout BinaryReader) throws(RecordDecodingError) {
-    let userID = try reader.readByteString()
+    let userID = try reader.readUserID()
     guard service.index.directory.intern(userID) == nextUser else {
       throw .invalid("user \(userID) twice")
     }

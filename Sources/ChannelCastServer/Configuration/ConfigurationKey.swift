@@ -46,15 +46,55 @@ public struct ConfigurationKey: Sendable {
       "deliveryEndpoint", help: "ZeroMQ endpoint of the delivery socket (XPUB).",
       \.deliveryEndpoint),
     integer(
+      "maxRequestBytes",
+      help:
+        "Largest request message in bytes; a larger one drops the client's connection, with "
+        + "no reply (ZMQ_MAXMSGSIZE).",
+      1024...(64 << 20), \.maxRequestBytes),
+    integer(
       "deliveryHighWaterMark",
       help: "Deliveries queued per consumer before fan-out waits for it (0 = unbounded).",
       0...100_000_000, \.deliveryHighWaterMark),
+    ConfigurationKey(
+      name: "slowConsumerPolicy",
+      help:
+        "When a consumer's queue is full: block (fan-out waits; nothing is dropped) or drop "
+        + "(its deliveries are dropped and counted; it catches up with getHistory).",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: "slowConsumerPolicy", reason: "expected a string")
+        }
+        guard let policy = SlowConsumerPolicy(rawValue: text) else {
+          throw ConfigurationError(
+            key: "slowConsumerPolicy", reason: "\"\(text)\" is not one of block, drop")
+        }
+        configuration.slowConsumerPolicy = policy
+      },
+      current: { "\"\($0.slowConsumerPolicy.rawValue)\"" }),
     integer(
       "shards", help: "Fan-out shards (serial queues). Default: the number of processors.",
       1...1024, \.shards),
     integer(
       "maxSubscriberCount", help: "maxSubscriberCount of a channel created without one.",
       1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount),
+    integer(
+      "maxSubscriptionsPerUser",
+      help: "The most official accounts one user may subscribe to (limit_exceeded beyond).",
+      1...1_000_000, \.limits.maxSubscriptionsPerUser),
+    integer(
+      "channelSendRatePerSecond",
+      help: "Messages per second each channel may send, else rate_limited (0 = no limit).",
+      0...1_000_000, \.channelSendRatePerSecond),
+    integer(
+      "channelSendBurst",
+      help: "Messages a channel may send at once before channelSendRatePerSecond applies.",
+      1...1_000_000, \.limits.channelSendBurst),
+    integer(
+      "duplicateWindowSeconds",
+      help:
+        "Seconds during which the same payload to the same channel is refused as duplicate "
+        + "(0 = off).",
+      0...86_400, \.duplicateWindowSeconds),
     integer(
       "historySize", help: "Stream entries retained per channel for getHistory.",
       0...10_000_000, \.limits.historySize),

@@ -13,8 +13,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var commandEndpoint = "tcp://127.0.0.1:7701"
   /// Where gateways receive deliveries (an XPUB socket).
   public var deliveryEndpoint = "tcp://127.0.0.1:7702"
-  /// Deliveries queued per consumer before fan-out waits for it.
-  public var deliveryHighWaterMark = 10_000
+  /// The largest request message; a larger one drops the client's connection (no reply).
+  public var maxRequestBytes = 64 << 10
+  /// Deliveries queued per consumer before fan-out waits for it. Every delivery queued ahead of
+  /// a small channel's is latency for it, so the queue is kept short: at 1,000 a burst from a
+  /// large broadcast delays other channels by about a millisecond rather than ten, at the same
+  /// throughput (README, Performance).
+  public var deliveryHighWaterMark = 1_000
+  /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
+  public var slowConsumerPolicy = SlowConsumerPolicy.block
   /// Fan-out shards (serial queues); a user always lands on the same one.
   public var shards = DaemonConfiguration.processorCount
   /// Seconds a clean shutdown waits for fan-outs in flight.
@@ -37,6 +44,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// Where `/metrics`, `/healthz` and `/readyz` are served over HTTP ("host:port"); empty for
   /// nowhere.
   public var metricsAddress = "127.0.0.1:9464"
+
+  /// `limits.channelSendRatePerSecond` as the whole number the configuration gives.
+  public var channelSendRatePerSecond: Int {
+    get { Int(limits.channelSendRatePerSecond) }
+    set { limits.channelSendRatePerSecond = Double(newValue) }
+  }
+
+  /// `limits.duplicateWindowMs` in seconds, as the configuration gives it.
+  public var duplicateWindowSeconds: Int {
+    get { Int(limits.duplicateWindowMs / 1000) }
+    set { limits.duplicateWindowMs = Int64(newValue) * 1000 }
+  }
 
   /// `limits.historyMaxAgeMs` in seconds, as the configuration gives it.
   public var historyMaxAgeSeconds: Int {

@@ -31,7 +31,8 @@ public final class ChannelCastDaemon: Service {
   /// The settings a reload applies while running; the others need a restart.
   public static let liveKeys: Set<String> = [
     "logLevel", "maxSubscriberCount", "historySize", "historyMaxBytes", "historyMaxAgeSeconds",
-    "maxPayloadBytes", "snapshotJournalBytes", "snapshotIntervalSeconds",
+    "maxPayloadBytes", "maxSubscriptionsPerUser", "channelSendRatePerSecond", "channelSendBurst",
+    "duplicateWindowSeconds", "snapshotJournalBytes", "snapshotIntervalSeconds",
     "shutdownTimeoutSeconds",
   ]
 
@@ -55,7 +56,8 @@ public final class ChannelCastDaemon: Service {
     context = try ZMQContext()
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,
-      highWaterMark: configuration.deliveryHighWaterMark, logger: logger)
+      highWaterMark: configuration.deliveryHighWaterMark,
+      policy: configuration.slowConsumerPolicy, logger: logger)
     let metrics = DaemonMetrics()
     self.metrics = metrics
     let userDirectory = UserDirectory()
@@ -79,7 +81,8 @@ public final class ChannelCastDaemon: Service {
     notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
     do {
       commandServer = try CommandServer(
-        context: context, endpoint: configuration.commandEndpoint, logger: logger
+        context: context, endpoint: configuration.commandEndpoint,
+        maxRequestBytes: configuration.maxRequestBytes, logger: logger
       ) { [configuration] in
         try CommandProcessor(
           service: ChannelCastService(

@@ -38,12 +38,17 @@ final class CommandProcessor: ServiceAdministration {
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
-  func handle(_ frame: [UInt8]) -> [UInt8] {
+  func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
     guard let metrics else { return service.handle(frame) }
     let started = ContinuousClock.now
     let reply = service.handle(frame)
     metrics.recordCommand(service.lastOutcome, duration: ContinuousClock.now - started)
     return reply
+  }
+
+  /// A client's connection to the command socket ended.
+  func clientDisconnected() {
+    metrics?.recordDisconnection()
   }
 
   /// Ends a run of requests (before its replies go out), and now and then when idle.

@@ -25,6 +25,7 @@ final class DaemonMetrics: @unchecked Sendable {
   private let officialAccounts: CoreMetrics.Gauge
   private let users: CoreMetrics.Gauge
   private let journalBytes: CoreMetrics.Counter
+  private let commandDisconnections: CoreMetrics.Counter
   private let fanOutDuration: CoreMetrics.Timer
   private let journalSyncDuration: CoreMetrics.Timer
   private let snapshotDuration: CoreMetrics.Timer
@@ -84,6 +85,8 @@ final class DaemonMetrics: @unchecked Sendable {
     officialAccounts = CoreMetrics.Gauge(label: "channelcast_official_accounts", factory: factory)
     users = CoreMetrics.Gauge(label: "channelcast_users", factory: factory)
     journalBytes = CoreMetrics.Counter(label: "channelcast_journal_bytes_total", factory: factory)
+    commandDisconnections = CoreMetrics.Counter(
+      label: "channelcast_command_disconnections_total", factory: factory)
     fanOutDuration = CoreMetrics.Timer(
       label: "channelcast_fanout_duration_seconds", factory: factory)
     journalSyncDuration = CoreMetrics.Timer(
@@ -128,6 +131,11 @@ final class DaemonMetrics: @unchecked Sendable {
         return timer
       }()
     timer.recordNanoseconds(Self.nanoseconds(duration))
+  }
+
+  /// A client connection to the command socket ended (command thread).
+  func recordDisconnection() {
+    commandDisconnections.increment()
   }
 
   /// A broadcast's fan-out ended (any shard).

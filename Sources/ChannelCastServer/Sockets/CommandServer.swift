@@ -25,6 +25,7 @@ final class CommandServer: Sendable {
   private static let replySendPatienceMilliseconds = 1000
 
   private let stopRequested = Atomic<Bool>(false)
+
   private let loopTurnCount = Atomic<UInt64>(0)
   private let mailbox = CommandThreadMailbox()
 
@@ -37,7 +38,7 @@ final class CommandServer: Sendable {
   /// Starts the thread, which makes the processor (recovering the state from disk), then binds
   /// the socket: no request is taken before recovery is done. Throws what either step threw.
   init(
-    context: ZMQContext, endpoint: String, logger: Logger,
+    context: ZMQContext, endpoint: String, maxRequestBytes: Int, logger: Logger,
     makeProcessor: @escaping @Sendable () throws -> CommandProcessor
   ) throws {
     self.logger = logger
@@ -47,10 +48,18 @@ final class CommandServer: Sendable {
       // Named from inside: the name shows in `top -H` and in profiles (at most 15 bytes).
       Thread.current.name = "cc-command"
       let socket: Socket
+      let monitor: Socket
       let processor: CommandProcessor
       do {
         processor = try makeProcessor()
         socket = try Socket(context: context, type: .router)
+        // A larger request drops the client's connection inside libzmq, before it is read.
+        try socket.setOption(.maxMessageSize, Int64(maxRequestBytes))
+        let monitorEndpoint = "inproc://channelcast-command-monitor-\(UUID().uuidString)"
+        try socket.monitor(monitorEndpoint, kinds: .disconnected)
+        monitor = try Socket(context: context, type: .pair)
+        try monitor.setOption(.linger, 0)
+        try monitor.connect(monitorEndpoint)
         try socket.setOption(.linger, 0)
         try socket.setOption(.routerMandatory, true)
         try socket.setOption(.sendHighWaterMark, Self.replyHighWaterMark)
@@ -62,7 +71,8 @@ final class CommandServer: Sendable {
         return
       }
       bound.signal()
-      serve(socket, processor: processor)
+      serve(socket, monitor: monitor, processor: processor)
+      monitor.close()
       socket.close()
       processor.stop()
       finished.signal()
@@ -86,13 +96,19 @@ final class CommandServer: Sendable {
     finished.signal()
   }
 
-  private func serve(_ socket: Socket, processor: CommandProcessor) {
+  private func serve(_ socket: Socket, monitor: Socket, processor: CommandProcessor) {
+    // Kept from run to run: receiving a request and holding its reply allocate nothing for
+    // the frames once these have grown.
+    var request = MultipartBuffer()
+    var replies = RunReplies()
     while !stopRequested.load(ordering: .relaxed) {
       loopTurnCount.add(1, ordering: .relaxed)
       mailbox.run(on: processor)
       do {
         let ready = try Poller.poll(
-          [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
+          [(socket, .readable), (monitor, .readable)],
+          timeoutMilliseconds: Self.idlePollMilliseconds)
+        if ready[1].contains(.readable) { countDisconnections(monitor, processor: processor) }
         guard ready[0].contains(.readable) else {
           processor.finishRun()  // journals the fan-outs that finished while it was quiet
           continue
@@ -100,19 +116,16 @@ final class CommandServer: Sendable {
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
         // The run's events go to the shards together, then its replies go out together, so
         // that libzmq's I/O thread is woken once for the run rather than once per reply.
-        var replies: [(envelope: ArraySlice<[UInt8]>, reply: [UInt8])] = []
         var received = 0
         while received < Self.requestsPerRun,
-          let request = try socket.receiveMultipart(maxFrames: Self.maximumFrames, dontWait: true)
+          try socket.receiveMultipart(
+            into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
-          if let answer = answer(request.frames, truncated: request.truncated, processor: processor)
-          {
-            replies.append(answer)
-          }
+          answer(request, processor: processor, into: &replies)
         }
         processor.finishRun()
-        for (envelope, reply) in replies { send(reply, after: envelope, on: socket) }
+        replies.sendAll { routingFrames, reply in send(reply, after: routingFrames, on: socket) }
       } catch  where error.isTerminated {
         return
       } catch {
@@ -122,43 +135,52 @@ final class CommandServer: Sendable {
     }
   }
 
-  /// Answers one request: its reply and the routing frames to send it after (nil when there is
-  /// nothing to answer). A request is `[routing frames..., "", request]`: one routing ID
-  /// from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all echoed back
-  /// with the delimiter. A DEALER that leaves out the delimiter sends `[routing ID, request]`
-  /// and gets its reply the same way.
-  private func answer(_ frames: [[UInt8]], truncated: Bool, processor: CommandProcessor)
-    -> (envelope: ArraySlice<[UInt8]>, reply: [UInt8])?
-  {
-    guard frames.count >= 2 else { return nil }  // a routing ID alone: nothing to answer
-    let envelope: ArraySlice<[UInt8]>
-    if let delimiter = frames.dropFirst().firstIndex(where: \.isEmpty) {
-      envelope = frames[...delimiter]
-    } else {
-      envelope = frames[..<1]
+  /// Tells the processor of each client connection that ended: clients that went away, and
+  /// clients libzmq dropped for a message over `maxRequestBytes` (which gets no reply).
+  private func countDisconnections(_ monitor: Socket, processor: CommandProcessor) {
+    while let event = try? SocketEvent.read(from: monitor) {
+      if event.isDisconnection { processor.clientDisconnected() }
     }
-    let body = frames[envelope.endIndex...]
+  }
+
+  /// Answers one request into `replies`, with the routing frames to send its reply after
+  /// (nothing when there is nothing to answer). A request is `[routing frames..., "", request]`:
+  /// one routing ID from a REQ or DEALER, more when it came through ROUTER/DEALER proxies, all
+  /// echoed back with the delimiter. A DEALER that leaves out the delimiter sends
+  /// `[routing ID, request]` and gets its reply the same way.
+  private func answer(
+    _ request: MultipartBuffer, processor: CommandProcessor, into replies: inout RunReplies
+  ) {
+    guard request.count >= 2 else { return }  // a routing ID alone: nothing to answer
+    let frames = 0..<request.count
+    let envelope: Range<Int>
+    if let delimiter = frames.dropFirst().first(where: { request[$0].isEmpty }) {
+      envelope = 0..<(delimiter + 1)
+    } else {
+      envelope = 0..<1
+    }
+    let body = envelope.upperBound..<request.count
     let reply: [UInt8]
-    if truncated || body.count != 1 {
-      let count = truncated ? "more than \(body.count)" : "\(body.count)"
+    if request.truncated || body.count != 1 {
+      let count = request.truncated ? "more than \(body.count)" : "\(body.count)"
       reply = ChannelCastService.malformedReply(
         "a request is exactly one frame holding a JSON object after the empty delimiter; "
           + "this one had \(count)")
     } else {
-      reply = processor.handle(body[body.startIndex])
+      reply = processor.handle(request[body.lowerBound])
     }
-    return (envelope, reply)
+    replies.append(reply, after: envelope.lazy.map { request[$0] })
   }
 
   /// Sends a reply. With `ZMQ_ROUTER_MANDATORY` a full or vanished peer is an error instead of
   /// a silent drop: a client that stops reading gets `replySendPatienceMilliseconds` to catch
   /// up, then loses the reply with a warning; a client that went away is logged.
-  private func send(_ reply: [UInt8], after envelope: ArraySlice<[UInt8]>, on socket: Socket) {
+  private func send(_ reply: [UInt8], after envelope: [UnsafeRawBufferPointer], on socket: Socket) {
     var waited = 0
     while true {
       do {
         // Once the first frame is queued libzmq takes the rest of the message as well.
-        if try socket.send(envelope[envelope.startIndex], more: true, dontWait: true) {
+        if try socket.send(envelope[0], more: true, dontWait: true) {
           for frame in envelope.dropFirst() { try socket.send(frame, more: true) }
           try socket.send(reply)
           return

@@ -3,8 +3,9 @@ import Logging
 import Synchronization
 import ZeroMQ
 
-/// The delivery socket: an XPUB socket with `ZMQ_XPUB_NODROP` and a bounded send high-water mark,
-/// so that when consumers fall behind, fan-out waits instead of dropping.
+/// The delivery socket: an XPUB socket with `ZMQ_XPUB_NODROP` and a bounded send high-water mark.
+/// When a consumer falls behind, the `block` policy makes fan-out wait for it; the `drop` policy
+/// drops (and counts) each delivery its full queue cannot take, and fan-out goes on.
 ///
 /// Ownership: the socket lives inside a `LockedSocket` and is only touched by whoever holds its
 /// lock:
@@ -19,12 +20,16 @@ final class DeliverySocket: DeliverySink {
   private let closing = Atomic<Bool>(false)
   private let logger: Logger
   private let backPressureWaitCount = Atomic<UInt64>(0)
+  private let policy: SlowConsumerPolicy
 
   /// How many times a send has waited `backPressureWaitMilliseconds` for a full consumer: it
   /// advances while fan-out is held up by consumers, which the watchdog counts as alive.
   var backPressureWaits: UInt64 { backPressureWaitCount.load(ordering: .relaxed) }
 
-  init(context: ZMQContext, endpoint: String, highWaterMark: Int, logger: Logger) throws {
+  init(
+    context: ZMQContext, endpoint: String, highWaterMark: Int, policy: SlowConsumerPolicy,
+    logger: Logger
+  ) throws {
     let socket = try Socket(context: context, type: .xpub)
     try socket.setOption(.xpubNoDrop, true)
     try socket.setOption(.sendHighWaterMark, Int32(clamping: highWaterMark))
@@ -33,6 +38,7 @@ final class DeliverySocket: DeliverySink {
     try socket.bind(endpoint)
     self.socket = LockedSocket(socket)
     self.logger = logger
+    self.policy = policy
   }
 
   func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int {
@@ -42,18 +48,45 @@ final class DeliverySocket: DeliverySink {
       for delivery in deliveries {
         // The topic is small and copied; the envelope, shared by the whole broadcast, is not.
         let envelope = delivery.sharedEnvelope.takeUnretainedValue()
-        guard
-          waitingWhileFull({ () throws(ZMQError) in
-            try socket.send(delivery.topic, more: true)
-          }),
-          waitingWhileFull({ () throws(ZMQError) in
-            try socket.send(sharing: envelope.buffer, owner: envelope)
-          })
-        else { break }
-        handed += 1
+        switch policy {
+        case .block:
+          guard
+            waitingWhileFull({ () throws(ZMQError) in
+              try socket.send(delivery.topic, more: true)
+            }),
+            waitingWhileFull({ () throws(ZMQError) in
+              try socket.send(sharing: envelope.buffer, owner: envelope)
+            })
+          else { return handed }
+          handed += 1
+        case .drop:
+          // libzmq takes or refuses a message at its first frame; the rest of a message it took
+          // always follows.
+          guard let taken = sendingUnlessFull(delivery.topic, envelope, on: socket) else {
+            return handed
+          }
+          if taken { handed += 1 }
+        }
       }
       Self.discardSubscriptionMessages(socket)
       return handed
+    }
+  }
+
+  /// Sends one delivery if the consumers' queues can take it: true if sent, false if dropped
+  /// (a full queue), nil when the socket failed (logged).
+  private func sendingUnlessFull(
+    _ topic: UnsafeRawBufferPointer, _ envelope: SharedBytes, on socket: Socket
+  )
+    -> Bool?
+  {
+    do {
+      guard try socket.send(topic, more: true, dontWait: true) else { return false }
+      try socket.send(sharing: envelope.buffer, owner: envelope)
+      return true
+    } catch {
+      logger.error("delivery socket failed: \(error)")
+      return nil
     }
   }
 

@@ -1,0 +1,38 @@
+import ChannelCastCore
+
+/// A service as the daemon makes one, without sockets or files: its own user directory, a
+/// fan-out of two shards into a `CheckedDeliverySink`, and the harness's clock.
+public struct StandaloneService {
+  /// The history limits of the fuzz targets: small, so that a short input reaches eviction by
+  /// count, by bytes and by age.
+  public static let limits: ServiceLimits = {
+    var limits = ServiceLimits()
+    limits.historySize = 8
+    limits.historyMaxBytes = 4096
+    limits.historyMaxAgeMs = 60_000
+    return limits
+  }()
+
+  public let service: ChannelCastService
+  public let fanOut: FanOut
+
+  public init(clock: FuzzClock, limits: ServiceLimits = StandaloneService.limits) {
+    let directory = UserDirectory()
+    fanOut = FanOut(shardCount: 2, directory: directory, sink: CheckedDeliverySink())
+    service = ChannelCastService(
+      limits: limits, fanOut: fanOut, directory: directory, clock: clock)
+  }
+
+  /// Handles one request frame and checks the reply (see `ReplyCheck`).
+  @discardableResult
+  public func handle(_ frame: [UInt8]) -> JSONObject {
+    ReplyCheck.check(service.handle(frame), to: frame)
+  }
+
+  /// Waits until every delivery submitted so far has gone through the sink.
+  public func drain() {
+    guard fanOut.waitUntilDrained(timeout: .seconds(60)) else {
+      fatalError("the fan-out did not drain within a minute")
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import Testing
+
+@testable import ChannelCastCore
+
+@Suite struct UserDirectoryTests {
+  @Test func everyUserIsFoundWhileTheTableGrowsAndMovesItsEntries() {
+    let directory = UserDirectory()
+    for number in 0..<50_000 {
+      let user = directory.intern(ByteString("user-\(number)"))
+      #expect(user == UInt32(number))
+      // Spot checks while a move from the retiring table may be under way.
+      if number % 997 == 0 {
+        for earlier in stride(from: 0, through: number, by: 101) {
+          #expect(directory.lookup(ByteString("user-\(earlier)")) == UInt32(earlier))
+        }
+      }
+    }
+    for number in 0..<50_000 {
+      #expect(directory.lookup(ByteString("user-\(number)")) == UInt32(number))
+      #expect(directory.intern(ByteString("user-\(number)")) == UInt32(number))
+    }
+    #expect(directory.lookup(ByteString("nobody")) == nil)
+    #expect(directory.count == 50_000)
+  }
+
+  @Test func topicsHoldTheIDAndANul() {
+    let directory = UserDirectory()
+    let user = directory.intern(ByteString("alice"))
+    #expect(Array(directory.topic(of: user)) == Array("alice\0".utf8))
+    #expect(directory.userID(of: user) == ByteString("alice"))
+  }
+}
