@@ -73,6 +73,9 @@ final class StressWorker: Sendable {
     let socket = try Socket(context: context, type: .dealer)
     defer { socket.close() }
     try socket.setOption(.linger, 0)
+    // The window bounds what waits: libzmq's own limit (1000 by default, reached early since
+    // the reader returns credit in batches) would refuse requests before the window is full.
+    try socket.setOption(.sendHighWaterMark, 0)
     try socket.connect(endpoint)
     var tally = StressTally()
     var pending: [[UInt8]: Pending] = [:]
