@@ -20,7 +20,8 @@ extension ChannelCastService {
       }
       return earlier.result
     }
-    try checkSendLimits(id, number: number, payload: payload, nowMs: nowMs)
+    try checkSendLimits(
+      id, number: number, payload: payloadHash, count: payload.count, nowMs: nowMs)
 
     let channel = state(number)
     let message = JournalRecord.SentMessage(
@@ -29,7 +30,7 @@ extension ChannelCastService {
       recipientCount: index.members(of: number).messageRecipientCount, clientMsgID: clientMsgID,
       payload: Array(payload))
     mutationLog?.append(.messageSent(message))
-    storeSentMessage(message, in: number)
+    storeSentMessage(message, in: number, payloadHash: payloadHash)
     let progress = broadcast(.message, number, envelopes: Self.messageEnvelopes(message))
     inFlightMessages.append(InFlightMessage(message: message, progress: progress))
     return Self.sentResult(message)
@@ -38,11 +39,12 @@ extension ChannelCastService {
   /// Refuses a message whose payload the channel sent within the duplicate window, or that the
   /// channel's send rate does not allow yet.
   private func checkSendLimits(
-    _ id: ByteString, number: UInt32, payload: ArraySlice<UInt8>, nowMs: Int64
+    _ id: ByteString, number: UInt32, payload: SentMessageLog.PayloadFingerprint, count: Int,
+    nowMs: Int64
   ) throws(ChannelCastError) {
     if limits.duplicateWindowMs > 0,
       let earlier = channels[Int(number)]!.recentPayloads.earlier(
-        payload, nowMs: nowMs, windowMs: limits.duplicateWindowMs)
+        payload, count: count, nowMs: nowMs, windowMs: limits.duplicateWindowMs)
     {
       throw ChannelCastError(
         .duplicate,
@@ -64,8 +66,12 @@ extension ChannelCastService {
   }
 
   /// Adds a sent message to its channel: the stream entry, the send time, the `clientMsgID`.
-  /// Shared by `sendMessage` and recovery.
-  func storeSentMessage(_ message: JournalRecord.SentMessage, in number: UInt32) {
+  /// Shared by `sendMessage` (which has hashed the payload already) and recovery.
+  func storeSentMessage(
+    _ message: JournalRecord.SentMessage, in number: UInt32,
+    payloadHash: SentMessageLog.PayloadFingerprint? = nil
+  ) {
+    let payloadHash = payloadHash ?? SentMessageLog.hash(message.payload[...])
     advanceSeq(number, to: message.seq)
     appendToStream(
       number, seq: message.seq, timeMs: message.sendTimeMs,
@@ -75,12 +81,13 @@ extension ChannelCastService {
     channels[Int(number)]!.account.lastMessageTime = message.sendTimeMs / 1000
     if limits.duplicateWindowMs > 0 {
       channels[Int(number)]!.recentPayloads.record(
-        message.payload[...], msgKey: message.msgKey, sentAtMs: message.sentAtMs)
+        payloadHash, count: message.payload.count, msgKey: message.msgKey,
+        sentAtMs: message.sentAtMs)
     }
     if let clientMsgID = message.clientMsgID {
       channels[Int(number)]!.sentMessages.record(
         SentMessageLog.Entry(
-          payloadHash: SentMessageLog.hash(message.payload[...]),
+          payloadHash: payloadHash,
           payloadCount: message.payload.count, msgKey: message.msgKey, seq: message.seq,
           sendTimeMs: message.sendTimeMs, recipientCount: message.recipientCount,
           sentAtMs: message.sentAtMs),

@@ -14,14 +14,16 @@ struct RecentPayloads {
 
   /// The earlier message with the same payload within `windowMs` of `nowMs`, if any.
   mutating func earlier(
-    _ payload: ArraySlice<UInt8>, nowMs: Int64, windowMs: Int64
+    _ payload: SentMessageLog.PayloadFingerprint, count: Int, nowMs: Int64, windowMs: Int64
   ) -> String? {
     forgetOlder(than: nowMs - windowMs)
-    return messages[Self.key(payload)]?.msgKey
+    return messages[Self.key(payload, count: count)]?.msgKey
   }
 
-  mutating func record(_ payload: ArraySlice<UInt8>, msgKey: String, sentAtMs: Int64) {
-    let key = Self.key(payload)
+  mutating func record(
+    _ payload: SentMessageLog.PayloadFingerprint, count: Int, msgKey: String, sentAtMs: Int64
+  ) {
+    let key = Self.key(payload, count: count)
     messages[key] = (msgKey, sentAtMs)
     order.append((key, sentAtMs))
   }
@@ -40,9 +42,9 @@ struct RecentPayloads {
 
   /// The payload's fingerprint as `SentMessageLog` takes it (keyed SipHash and FNV-1a) and its
   /// length, so that a publisher cannot craft another payload that passes for the same.
-  private static func key(_ payload: ArraySlice<UInt8>) -> PayloadKey {
-    let fingerprint = SentMessageLog.hash(payload)
-    return PayloadKey(
-      keyed: fingerprint.keyed ?? 0, stable: fingerprint.stable, count: payload.count)
+  private static func key(_ fingerprint: SentMessageLog.PayloadFingerprint, count: Int)
+    -> PayloadKey
+  {
+    PayloadKey(keyed: fingerprint.keyed ?? 0, stable: fingerprint.stable, count: count)
   }
 }

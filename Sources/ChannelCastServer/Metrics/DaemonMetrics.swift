@@ -42,6 +42,8 @@ final class DaemonMetrics: @unchecked Sendable {
   /// Scrape only (one scrape at a time): the delivery totals last reported.
   private let scraped = NSLock()
   private var scrapedDeliveries: (sent: UInt64, dropped: UInt64) = (0, 0)
+  /// Scrape only: one gauge per shard, made at the first scrape.
+  private var queueDepthGauges: [CoreMetrics.Gauge] = []
 
   private struct PublishedTotals {
     var broadcasts: UInt64 = 0
@@ -196,12 +198,15 @@ final class DaemonMetrics: @unchecked Sendable {
       deliveriesSent.increment(by: Int64(sent - scrapedDeliveries.sent))
       deliveriesDropped.increment(by: Int64(dropped - scrapedDeliveries.dropped))
       scrapedDeliveries = (sent, dropped)
-      for (shard, depth) in fanOut.queueDepths.enumerated() {
-        CoreMetrics.Gauge(
-          label: "channelcast_shard_queue_depth", dimensions: [("shard", String(shard))],
-          factory: factory
-        ).record(depth)
+      let depths = fanOut.queueDepths
+      if queueDepthGauges.isEmpty {
+        queueDepthGauges = depths.indices.map {
+          CoreMetrics.Gauge(
+            label: "channelcast_shard_queue_depth", dimensions: [("shard", String($0))],
+            factory: factory)
+        }
       }
+      for (gauge, depth) in zip(queueDepthGauges, depths) { gauge.record(depth) }
     }
     return registry.emitToBuffer()
   }
