@@ -48,6 +48,14 @@ struct MessageFrame: ~Copyable {
     return Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: count))
   }
 
+  /// A metadata property of the connection the current frame came in on (`zmq_msg_gets`),
+  /// such as `"User-Id"`, which a ZAP handler set when the peer authenticated; nil when the
+  /// connection has no such property.
+  func property(_ name: String) -> String? {
+    guard let value = zmq_msg_gets(message, name) else { return nil }
+    return String(validatingCString: value)
+  }
+
   /// Whether more frames of the same message follow the current one.
   var hasMore: Bool { zmq_msg_more(message) != 0 }
 }

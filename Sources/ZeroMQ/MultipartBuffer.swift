@@ -10,6 +10,12 @@ public struct MultipartBuffer {
   private var frameEnds: [Int] = []
   /// Whether the last message had more frames than were kept.
   public internal(set) var truncated = false
+  /// Whether receiving reads the `User-Id` of each message's connection into ``userID``.
+  public var readsUserID = false
+  /// The `User-Id` that the ZAP handler gave the connection the last message came in on (with
+  /// CURVE, the identity behind the client's key); nil unless ``readsUserID``, or when the
+  /// connection has none.
+  public internal(set) var userID: String?
 
   /// A buffer whose capacity survives messages of up to this size; a larger message's storage
   /// is given back after the next one, so that one huge message does not pin its memory.
@@ -34,6 +40,7 @@ public struct MultipartBuffer {
     }
     frameEnds.removeAll(keepingCapacity: true)
     truncated = false
+    userID = nil
   }
 
   mutating func append(_ frame: UnsafeRawBufferPointer) {

@@ -60,6 +60,7 @@ extension Socket {
     let frame = MessageFrame()
     guard try frame.receive(from: socket, dontWait: dontWait) else { return false }
     buffer.removeAll()
+    if buffer.readsUserID { buffer.userID = frame.property("User-Id") }
     while true {
       if buffer.count < maxFrames {
         buffer.append(frame.unsafeBytes)

@@ -20,7 +20,7 @@ extension ChannelCastService {
       insertChannel(account)
     case .channelChanged(let change):
       let number = try recoveredChannel(change.officialAccountID, seq: change.seq)
-      storeChange(change, in: number)
+      _ = storeChange(change, in: number)
     case .channelDeleted(let id):
       _ = removeChannel(try recoveredChannel(id))
     case .subscribed(let id, let userID, let subscribeTime):

@@ -60,13 +60,14 @@ public final class ChannelCastService {
   /// The per-user events a request causes are gathered, in order, until `finishRun()`, which
   /// the caller calls after each run of requests and before sending their replies; a
   /// broadcast, and anything gathered before it, is submitted at once.
-  public func handle(_ frame: [UInt8]) -> [UInt8] {
-    handle(frame[...])
+  public func handle(_ frame: [UInt8], as role: Role = .admin) -> [UInt8] {
+    handle(frame[...], as: role)
   }
 
   /// Handles one request frame given as a slice, such as a view into a receive buffer: the
-  /// frame's bytes are only read, never kept.
-  public func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
+  /// frame's bytes are only read, never kept. A request outside `role` gets
+  /// `permission_denied` and changes nothing.
+  public func handle(_ frame: ArraySlice<UInt8>, as role: Role = .admin) -> [UInt8] {
     let fields: JSONObject
     do {
       fields = try JSONParser.parseObject(frame)
@@ -83,6 +84,7 @@ public final class ChannelCastService {
     let request = Request(fields: fields)
     let op = try? request.string("op")
     do throws(ChannelCastError) {
+      if let op { try role.authorize(op, request) }
       let result = try perform(request)
       lastOutcome = RequestOutcome(op: Self.label(op), code: "ok")
       return Reply.success(id: id, result: result)
