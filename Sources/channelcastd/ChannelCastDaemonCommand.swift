@@ -40,9 +40,22 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       historySize, historyMaxBytes, historyMaxAgeSeconds (applied to every channel at once), \
       maxPayloadBytes, maxSubscriptionsPerUser, channelSendRatePerSecond, channelSendBurst, \
       duplicateWindowSeconds, snapshotJournalBytes, snapshotIntervalSeconds and \
-      shutdownTimeoutSeconds change live; changes to other keys are logged as needing a \
+      shutdownTimeoutSeconds change live, and clientsFile is read again (a removed key is \
+      refused from its next request on); changes to other keys are logged as needing a \
       restart. A file that does not load is rejected with its reason in the log, and the \
       running configuration stays.
+
+      SECURITY
+        With serverKeyFile (a key file made by channelcast keygen) and clientsFile set, both \
+      sockets require CURVE: only the keys listed in clientsFile can connect, each with its \
+      role. An admin may call every op; a publisher only sendMessage, recallMessages, \
+      setOfficialAccountInfo, getSubscribers and getHistory (and ping), for the official \
+      accounts its officialAccounts patterns cover; a gateway the per-user ops (subscribe, \
+      unsubscribe, options, getOfficialAccountsInfo, getHistory with a userID, \
+      sendMessageToOfficialAccount, ping) and the delivery socket. Anything else is answered \
+      with permission_denied. Without CURVE the daemon refuses to bind an endpoint other \
+      machines can reach (anything but 127.0.0.0/8, ::1, ipc:// and inproc://) unless \
+      allowInsecure is true.
 
       SYSTEMD
         Under Type=notify (NOTIFY_SOCKET set) it reports READY=1 once recovered and bound, \
@@ -54,7 +67,8 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         Logs go to standard error.
 
       EXIT STATUS
-        0 after a clean stop or a repair; 1 when the configuration is invalid, the data \
+        0 after a clean stop or a repair; 1 when the configuration is invalid (an exposed \
+      endpoint without CURVE, a key or clients file with a mistake), the data \
       directory is in use or cannot be recovered, an endpoint cannot be bound, or the journal \
       cannot be written; 64 for a usage error.
 
@@ -90,6 +104,9 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("snapshotIntervalSeconds")) var snapshotIntervalSeconds: Int?
   @Option(help: help("resumeFanOutDelayMilliseconds")) var resumeFanOutDelayMilliseconds: Int?
   @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
+  @Option(help: help("serverKeyFile")) var serverKeyFile: String?
+  @Option(help: help("clientsFile")) var clientsFile: String?
+  @Option(help: help("allowInsecure")) var allowInsecure: Bool?
   @Option(help: help("metricsAddress")) var metricsAddress: String?
   @Option(help: help("logLevel")) var logLevel: String?
   @Flag(
@@ -133,6 +150,9 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         resumeFanOutDelayMilliseconds.map(ConfigurationValue.integer)
       ),
       ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
+      ("serverKeyFile", serverKeyFile.map(ConfigurationValue.string)),
+      ("clientsFile", clientsFile.map(ConfigurationValue.string)),
+      ("allowInsecure", allowInsecure.map(ConfigurationValue.boolean)),
       ("metricsAddress", metricsAddress.map(ConfigurationValue.string)),
       ("logLevel", logLevel.map(ConfigurationValue.string)),
     ]
@@ -184,7 +204,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
     source.setEventHandler { [self] in
       logger.notice("SIGHUP: reloading the configuration")
       do {
-        daemon.reload(try loadConfiguration())
+        try daemon.reload(try loadConfiguration())
       } catch {
         logger.error(
           "reload rejected; the running configuration stays in force",

@@ -30,7 +30,12 @@ final class TestDaemon {
     self.configuration = configuration
     var logger = Logger(label: "test-daemon")
     logger.logLevel = .warning
-    daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
+    do {
+      daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
+    } catch {
+      try? FileManager.default.removeItem(at: directory)
+      throw error
+    }
     context = try ZMQContext()
   }
 

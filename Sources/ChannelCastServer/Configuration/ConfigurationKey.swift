@@ -6,6 +6,7 @@ import Logging
 public enum ConfigurationValue: Sendable, Equatable {
   case string(String)
   case integer(Int)
+  case boolean(Bool)
 }
 
 /// One setting: its name in the file, its flag, its help, and how a value is checked and applied.
@@ -146,6 +147,30 @@ public struct ConfigurationKey: Sendable {
       "shutdownTimeoutSeconds",
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
       0...86_400, \.shutdownTimeoutSeconds),
+    path(
+      "serverKeyFile",
+      help:
+        "The daemon's CURVE key file (channelcast keygen); set, both sockets require CURVE and "
+        + "accept only the keys of clientsFile. Empty: no authentication.",
+      \.serverKeyFile),
+    path(
+      "clientsFile",
+      help:
+        "TOML file of [[client]] tables (publicKey, role = admin | publisher | gateway, "
+        + "officialAccounts for publishers); re-read on SIGHUP.",
+      \.clientsFile),
+    ConfigurationKey(
+      name: "allowInsecure",
+      help:
+        "Serve an endpoint other than loopback, ipc or inproc without CURVE (logged as a "
+        + "warning); otherwise the daemon refuses to start.",
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .boolean(let flag) = value else {
+          throw ConfigurationError(key: "allowInsecure", reason: "expected true or false")
+        }
+        configuration.allowInsecure = flag
+      },
+      current: { String($0.allowInsecure) }),
     ConfigurationKey(
       name: "metricsAddress",
       help:
@@ -187,6 +212,21 @@ public struct ConfigurationKey: Sendable {
         }
         guard !text.isEmpty else {
           throw ConfigurationError(key: name, reason: "must not be empty")
+        }
+        configuration[keyPath: path] = text
+      },
+      current: { "\"\($0[keyPath: path])\"" })
+  }
+
+  /// A file path, or the empty string for none.
+  private static func path(
+    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: name, reason: "expected a string")
         }
         configuration[keyPath: path] = text
       },

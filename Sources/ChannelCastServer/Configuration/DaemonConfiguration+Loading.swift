@@ -40,9 +40,11 @@ extension DaemonConfiguration {
         try set(name, to: .integer(integer), source: source)
       } else if let string = value.string {
         try set(name, to: .string(string), source: source)
+      } else if let flag = value.bool {
+        try set(name, to: .boolean(flag), source: source)
       } else {
         throw ConfigurationError(
-          key: name, reason: "expected a string or an integer, got a \(value.type)",
+          key: name, reason: "expected a string, an integer or a boolean, got a \(value.type)",
           source: source)
       }
     }

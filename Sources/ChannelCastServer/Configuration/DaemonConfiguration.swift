@@ -40,6 +40,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// Milliseconds after start before the messages whose fan-out a crash cut short are sent
   /// again: time for consumers to reconnect.
   public var resumeFanOutDelayMilliseconds = 2000
+  /// The daemon's CURVE key file; empty for no authentication.
+  public var serverKeyFile = ""
+  /// The keys that may connect and their roles, when `serverKeyFile` is set.
+  public var clientsFile = ""
+  /// Whether an endpoint reachable from other machines may be served without CURVE.
+  public var allowInsecure = false
   public var logLevel = Logger.Level.info
   /// Where `/metrics`, `/healthz` and `/readyz` are served over HTTP ("host:port"); empty for
   /// nowhere.
@@ -74,7 +80,35 @@ public struct DaemonConfiguration: Sendable, Equatable {
     result.snapshotJournalBytes = new.snapshotJournalBytes
     result.snapshotIntervalSeconds = new.snapshotIntervalSeconds
     result.shutdownTimeoutSeconds = new.shutdownTimeoutSeconds
+    result.clientsFile = new.clientsFile
     return result
+  }
+
+  /// Whether the sockets require CURVE.
+  public var requiresCurve: Bool { !serverKeyFile.isEmpty }
+
+  /// The endpoints that other machines can reach.
+  var exposedEndpoints: [String] {
+    [commandEndpoint, deliveryEndpoint].filter { !EndpointExposure.isLoopbackOnly($0) }
+  }
+
+  /// Checks the security settings together: CURVE needs both files, and an endpoint other
+  /// machines can reach needs CURVE unless `allowInsecure` says otherwise.
+  public func validateSecurity() throws(ConfigurationError) {
+    if serverKeyFile.isEmpty != clientsFile.isEmpty {
+      throw ConfigurationError(
+        key: serverKeyFile.isEmpty ? "serverKeyFile" : "clientsFile",
+        reason:
+          "serverKeyFile and clientsFile go together: the daemon's key, and the keys that may "
+          + "connect")
+    }
+    guard !requiresCurve, !allowInsecure, let exposed = exposedEndpoints.first else { return }
+    throw ConfigurationError(
+      key: exposed == commandEndpoint ? "commandEndpoint" : "deliveryEndpoint",
+      reason:
+        "\(exposed) can be reached from other machines, and without CURVE anyone who reaches it "
+        + "can broadcast to every subscriber (or read every delivery). Set serverKeyFile and "
+        + "clientsFile (see channelcast keygen), or allowInsecure = true to serve it anyway.")
   }
 
   var persistence: Persistence.Settings {

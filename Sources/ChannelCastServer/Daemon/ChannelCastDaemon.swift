@@ -15,6 +15,8 @@ public final class ChannelCastDaemon: Service {
   private let logLevel: LogLevelControl?
   private let logger: Logger
   private let context: ZMQContext
+  /// CURVE and the ZAP handler, when `serverKeyFile` is set.
+  private let security: CurveSecurity?
   private let deliverySocket: DeliverySocket
   private let fanOut: FanOut
   private let commandServer: CommandServer
@@ -33,15 +35,17 @@ public final class ChannelCastDaemon: Service {
     "logLevel", "maxSubscriberCount", "historySize", "historyMaxBytes", "historyMaxAgeSeconds",
     "maxPayloadBytes", "maxSubscriptionsPerUser", "channelSendRatePerSecond", "channelSendBurst",
     "duplicateWindowSeconds", "snapshotJournalBytes", "snapshotIntervalSeconds",
-    "shutdownTimeoutSeconds",
+    "shutdownTimeoutSeconds", "clientsFile",
   ]
 
   /// The metrics listener's address with its actual port, nil when it is off.
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
-  /// Locks the data directory, binds the delivery socket and the metrics listener (whose
-  /// `/readyz` answers 503 meanwhile), recovers the state, binds the command socket and starts
-  /// serving. Throws if the directory is in use or damaged, or an address cannot be bound.
+  /// Checks the security settings, locks the data directory, loads the keys and starts the ZAP
+  /// handler (with CURVE), binds the delivery socket and the metrics listener (whose `/readyz`
+  /// answers 503 meanwhile), recovers the state, binds the command socket and starts serving.
+  /// Throws if an exposed endpoint lacks CURVE, a key file or the clients file is wrong, the
+  /// directory is in use or damaged, or an address cannot be bound.
   public init(
     configuration: DaemonConfiguration, logger: Logger,
     notifier: SystemdNotifier = SystemdNotifier(), logLevel: LogLevelControl? = nil
@@ -50,16 +54,34 @@ public final class ChannelCastDaemon: Service {
     self.logLevel = logLevel
     self.logger = logger
     self.notifier = notifier
+    try configuration.validateSecurity()
     let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
     context = try ZMQContext()
-    deliverySocket = try DeliverySocket(
-      context: context, endpoint: configuration.deliveryEndpoint,
-      highWaterMark: configuration.deliveryHighWaterMark,
-      policy: configuration.slowConsumerPolicy, logger: logger)
     let metrics = DaemonMetrics()
     self.metrics = metrics
+    let security =
+      configuration.requiresCurve
+      ? try CurveSecurity(
+        configuration: configuration, context: context, logger: logger, metrics: metrics)
+      : nil
+    self.security = security
+    if security == nil, !configuration.exposedEndpoints.isEmpty {
+      logger.warning(
+        "serving without CURVE on endpoints other machines can reach (allowInsecure = true): "
+          + "anyone who reaches them can broadcast or read deliveries",
+        metadata: ["endpoints": "\(configuration.exposedEndpoints)"])
+    }
+    do {
+      deliverySocket = try DeliverySocket(
+        context: context, endpoint: configuration.deliveryEndpoint,
+        highWaterMark: configuration.deliveryHighWaterMark,
+        policy: configuration.slowConsumerPolicy, security: security, logger: logger)
+    } catch {
+      security?.stop()
+      throw error
+    }
     let userDirectory = UserDirectory()
     let fanOut = FanOut(
       shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
@@ -76,13 +98,14 @@ public final class ChannelCastDaemon: Service {
         }
     } catch {
       deliverySocket.close()
+      security?.stop()
       throw error
     }
     notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
     do {
       commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint,
-        maxRequestBytes: configuration.maxRequestBytes, logger: logger
+        maxRequestBytes: configuration.maxRequestBytes, security: security, logger: logger
       ) { [configuration] in
         try CommandProcessor(
           service: ChannelCastService(
@@ -95,6 +118,7 @@ public final class ChannelCastDaemon: Service {
     } catch {
       metricsServer?.stop()
       deliverySocket.close()
+      security?.stop()
       throw error
     }
     readiness.isReady = true
@@ -115,14 +139,26 @@ public final class ChannelCastDaemon: Service {
         "deliveryEndpoint": "\(configuration.deliveryEndpoint)",
         "shards": "\(configuration.shards)",
         "metricsAddress": "\(metricsServer?.boundAddress ?? "off")",
+        "curve": "\(security == nil ? "off" : "on")",
       ])
   }
 
   /// Applies a reloaded configuration: the keys in `liveKeys` at once (the log level first,
-  /// the limits and history retention on the command thread within 100 ms), and logs the
-  /// changes to other keys as needing a restart. Returns the changed keys of each kind.
+  /// the limits and history retention on the command thread within 100 ms, the clients file,
+  /// re-read even when its path is the same, from the next request), and logs the changes to
+  /// other keys as needing a restart. Returns the changed keys of each kind. Throws, and changes
+  /// nothing, when the clients file has a mistake.
   @discardableResult
-  public func reload(_ new: DaemonConfiguration) -> (applied: [String], needRestart: [String]) {
+  public func reload(_ new: DaemonConfiguration) throws(ConfigurationError) -> (
+    applied: [String], needRestart: [String]
+  ) {
+    if let security {
+      var checked = new
+      checked.serverKeyFile = configuration.serverKeyFile  // a new key needs a restart
+      try checked.validateSecurity()
+      let count = try security.reloadClients(from: new.clientsFile)
+      logger.notice("clients file re-read", metadata: ["clients": "\(count)"])
+    }
     let old = configuration
     let changed = ConfigurationKey.all.filter { $0.current(old) != $0.current(new) }
     let applied = changed.filter { Self.liveKeys.contains($0.name) }
@@ -165,6 +201,7 @@ public final class ChannelCastDaemon: Service {
     metrics.setReady(false)
     commandServer.stop()
     deliverySocket.close()
+    security?.stop()
     metricsServer?.stop()
     _ = fanOut.waitUntilDrained()
     logger.info(

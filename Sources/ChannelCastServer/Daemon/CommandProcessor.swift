@@ -38,10 +38,10 @@ final class CommandProcessor: ServiceAdministration {
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
-  func handle(_ frame: ArraySlice<UInt8>) -> [UInt8] {
-    guard let metrics else { return service.handle(frame) }
+  func handle(_ frame: ArraySlice<UInt8>, as role: Role = .admin) -> [UInt8] {
+    guard let metrics else { return service.handle(frame, as: role) }
     let started = ContinuousClock.now
-    let reply = service.handle(frame)
+    let reply = service.handle(frame, as: role)
     metrics.recordCommand(service.lastOutcome, duration: ContinuousClock.now - started)
     return reply
   }

@@ -26,6 +26,8 @@ final class DaemonMetrics: @unchecked Sendable {
   private let users: CoreMetrics.Gauge
   private let journalBytes: CoreMetrics.Counter
   private let commandDisconnections: CoreMetrics.Counter
+  /// CURVE handshakes by socket (`command`, `delivery`) and result (`allowed`, `refused`).
+  private let authentications: [String: CoreMetrics.Counter]
   private let fanOutDuration: CoreMetrics.Timer
   private let journalSyncDuration: CoreMetrics.Timer
   private let snapshotDuration: CoreMetrics.Timer
@@ -89,6 +91,19 @@ final class DaemonMetrics: @unchecked Sendable {
     journalBytes = CoreMetrics.Counter(label: "channelcast_journal_bytes_total", factory: factory)
     commandDisconnections = CoreMetrics.Counter(
       label: "channelcast_command_disconnections_total", factory: factory)
+    authentications = Dictionary(
+      uniqueKeysWithValues: [
+        (ClientRegistry.commandDomain, "command"), (ClientRegistry.deliveryDomain, "delivery"),
+      ].flatMap { domain, socket in
+        [("allowed", true), ("refused", false)].map { result, allowed in
+          (
+            Self.authenticationKey(domain, allowed),
+            CoreMetrics.Counter(
+              label: "channelcast_authentications_total",
+              dimensions: [("socket", socket), ("result", result)], factory: factory)
+          )
+        }
+      })
     fanOutDuration = CoreMetrics.Timer(
       label: "channelcast_fanout_duration_seconds", factory: factory)
     journalSyncDuration = CoreMetrics.Timer(
@@ -138,6 +153,15 @@ final class DaemonMetrics: @unchecked Sendable {
   /// A client connection to the command socket ended (command thread).
   func recordDisconnection() {
     commandDisconnections.increment()
+  }
+
+  /// A client's CURVE handshake was let in or refused (ZAP thread).
+  func recordAuthentication(domain: String, allowed: Bool) {
+    authentications[Self.authenticationKey(domain, allowed)]?.increment()
+  }
+
+  private static func authenticationKey(_ domain: String, _ allowed: Bool) -> String {
+    "\(domain) \(allowed)"
   }
 
   /// A broadcast's fan-out ended (any shard).

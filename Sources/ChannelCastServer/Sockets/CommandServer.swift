@@ -38,8 +38,8 @@ final class CommandServer: Sendable {
   /// Starts the thread, which makes the processor (recovering the state from disk), then binds
   /// the socket: no request is taken before recovery is done. Throws what either step threw.
   init(
-    context: ZMQContext, endpoint: String, maxRequestBytes: Int, logger: Logger,
-    makeProcessor: @escaping @Sendable () throws -> CommandProcessor
+    context: ZMQContext, endpoint: String, maxRequestBytes: Int, security: CurveSecurity?,
+    logger: Logger, makeProcessor: @escaping @Sendable () throws -> CommandProcessor
   ) throws {
     self.logger = logger
     let bound = DispatchSemaphore(value: 0)
@@ -53,6 +53,7 @@ final class CommandServer: Sendable {
       do {
         processor = try makeProcessor()
         socket = try Socket(context: context, type: .router)
+        try security?.secure(socket, domain: ClientRegistry.commandDomain)
         // A larger request drops the client's connection inside libzmq, before it is read.
         try socket.setOption(.maxMessageSize, Int64(maxRequestBytes))
         let monitorEndpoint = "inproc://channelcast-command-monitor-\(UUID().uuidString)"
@@ -71,7 +72,7 @@ final class CommandServer: Sendable {
         return
       }
       bound.signal()
-      serve(socket, monitor: monitor, processor: processor)
+      serve(socket, monitor: monitor, processor: processor, clients: security?.registry)
       monitor.close()
       socket.close()
       processor.stop()
@@ -96,10 +97,17 @@ final class CommandServer: Sendable {
     finished.signal()
   }
 
-  private func serve(_ socket: Socket, monitor: Socket, processor: CommandProcessor) {
+  /// Serves requests until stopped. With CURVE (`clients` given) each request is made in the
+  /// role of the key its connection authenticated with, looked up anew for every request so
+  /// that a reload of the clients file applies to connected clients too; without, every
+  /// client is an admin.
+  private func serve(
+    _ socket: Socket, monitor: Socket, processor: CommandProcessor, clients: ClientRegistry?
+  ) {
     // Kept from run to run: receiving a request and holding its reply allocate nothing for
     // the frames once these have grown.
     var request = MultipartBuffer()
+    request.readsUserID = clients != nil
     var replies = RunReplies()
     while !stopRequested.load(ordering: .relaxed) {
       loopTurnCount.add(1, ordering: .relaxed)
@@ -122,7 +130,8 @@ final class CommandServer: Sendable {
             into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
-          answer(request, processor: processor, into: &replies)
+          let role = clients?.role(ofUserID: request.userID) ?? .admin
+          answer(request, as: role, processor: processor, into: &replies)
         }
         processor.finishRun()
         replies.sendAll { routingFrames, reply in send(reply, after: routingFrames, on: socket) }
@@ -149,7 +158,8 @@ final class CommandServer: Sendable {
   /// echoed back with the delimiter. A DEALER that leaves out the delimiter sends
   /// `[routing ID, request]` and gets its reply the same way.
   private func answer(
-    _ request: MultipartBuffer, processor: CommandProcessor, into replies: inout RunReplies
+    _ request: MultipartBuffer, as role: Role, processor: CommandProcessor,
+    into replies: inout RunReplies
   ) {
     guard request.count >= 2 else { return }  // a routing ID alone: nothing to answer
     let frames = 0..<request.count
@@ -167,7 +177,7 @@ final class CommandServer: Sendable {
         "a request is exactly one frame holding a JSON object after the empty delimiter; "
           + "this one had \(count)")
     } else {
-      reply = processor.handle(request[body.lowerBound])
+      reply = processor.handle(request[body.lowerBound], as: role)
     }
     replies.append(reply, after: envelope.lazy.map { request[$0] })
   }

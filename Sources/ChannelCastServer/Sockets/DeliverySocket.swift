@@ -28,9 +28,10 @@ final class DeliverySocket: DeliverySink {
 
   init(
     context: ZMQContext, endpoint: String, highWaterMark: Int, policy: SlowConsumerPolicy,
-    logger: Logger
+    security: CurveSecurity?, logger: Logger
   ) throws {
     let socket = try Socket(context: context, type: .xpub)
+    try security?.secure(socket, domain: ClientRegistry.deliveryDomain)
     try socket.setOption(.xpubNoDrop, true)
     try socket.setOption(.sendHighWaterMark, Int32(clamping: highWaterMark))
     try socket.setOption(.sendTimeout, Self.backPressureWaitMilliseconds)
