@@ -27,6 +27,12 @@ let package = Package(
     ),
     // A small, safe Swift binding over libzmq. Knows nothing about channels.
     .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+    // CURVE keys as files and text: key files, public keys on command lines. Knows nothing about
+    // channels.
+    .target(
+      name: "ChannelCastKeys",
+      dependencies: ["ZeroMQ", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
     // The domain: channels, subscriptions, validation, index, history, fan-out, protocol codec.
     // Knows nothing about sockets.
     .target(name: "ChannelCastCore"),
@@ -39,7 +45,7 @@ let package = Package(
     .target(
       name: "ChannelCastServer",
       dependencies: [
-        "ChannelCastCore", "ChannelCastStorage", "ZeroMQ",
+        "ChannelCastCore", "ChannelCastStorage", "ChannelCastKeys", "ZeroMQ",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -90,6 +96,10 @@ let package = Package(
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(
+      name: "ChannelCastKeysTests",
+      dependencies: ["ChannelCastKeys", "ZeroMQ"]
+    ),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
     .testTarget(
