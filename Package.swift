@@ -8,7 +8,7 @@ let package = Package(
     .executable(name: "channelcastd", targets: ["channelcastd"]),
     .executable(name: "channelcast", targets: ["channelcast"]),
     .executable(name: "channelcast-bench", targets: ["channelcast-bench"]),
-    .library(name: "ChannelCastClient", targets: ["ChannelCastClient"]),
+    .library(name: "ChannelCastClient", targets: ["ChannelCastClient", "ChannelCastKeys"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -54,7 +54,9 @@ let package = Package(
       ]
     ),
     // A client of the protocol, used by the command-line tool, the tests and the benchmarks.
-    .target(name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore"]),
+    .target(
+      name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore", "ChannelCastKeys"]
+    ),
     .executableTarget(
       name: "channelcastd",
       dependencies: [
@@ -67,7 +69,7 @@ let package = Package(
     .executableTarget(
       name: "channelcast",
       dependencies: [
-        "ChannelCastClient",
+        "ChannelCastClient", "ChannelCastKeys",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -98,7 +100,7 @@ let package = Package(
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(
       name: "ChannelCastKeysTests",
-      dependencies: ["ChannelCastKeys", "ZeroMQ"]
+      dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]
     ),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
