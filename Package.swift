@@ -8,7 +8,7 @@ let package = Package(
     .executable(name: "channelcastd", targets: ["channelcastd"]),
     .executable(name: "channelcast", targets: ["channelcast"]),
     .executable(name: "channelcast-bench", targets: ["channelcast-bench"]),
-    .library(name: "ChannelCastClient", targets: ["ChannelCastClient"]),
+    .library(name: "ChannelCastClient", targets: ["ChannelCastClient", "ChannelCastKeys"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -27,6 +27,12 @@ let package = Package(
     ),
     // A small, safe Swift binding over libzmq. Knows nothing about channels.
     .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+    // CURVE keys as files and text: key files, public keys on command lines. Knows nothing about
+    // channels.
+    .target(
+      name: "ChannelCastKeys",
+      dependencies: ["ZeroMQ", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
     // The domain: channels, subscriptions, validation, index, history, fan-out, protocol codec.
     // Knows nothing about sockets.
     .target(name: "ChannelCastCore"),
@@ -39,7 +45,7 @@ let package = Package(
     .target(
       name: "ChannelCastServer",
       dependencies: [
-        "ChannelCastCore", "ChannelCastStorage", "ZeroMQ",
+        "ChannelCastCore", "ChannelCastStorage", "ChannelCastKeys", "ZeroMQ",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -48,7 +54,9 @@ let package = Package(
       ]
     ),
     // A client of the protocol, used by the command-line tool, the tests and the benchmarks.
-    .target(name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore"]),
+    .target(
+      name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore", "ChannelCastKeys"]
+    ),
     .executableTarget(
       name: "channelcastd",
       dependencies: [
@@ -61,7 +69,7 @@ let package = Package(
     .executableTarget(
       name: "channelcast",
       dependencies: [
-        "ChannelCastClient",
+        "ChannelCastClient", "ChannelCastKeys",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -90,6 +98,10 @@ let package = Package(
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(
+      name: "ChannelCastKeysTests",
+      dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]
+    ),
     .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
     .testTarget(

@@ -37,16 +37,25 @@ public final class ChannelCastClient {
   }
 
   private let socket: Socket
+  /// Set when the client uses CURVE, whose failed handshakes it reports.
+  private let handshake: HandshakeWatch?
   private let timeoutMilliseconds: Int
   private var nextID = 0
   /// Reused for every reply, so that a pipelining client allocates only the reply it returns.
   private var received = MultipartBuffer()
 
-  /// Connects to the daemon's command socket. A reply that takes longer than the timeout makes
-  /// `call` and `receiveReply` throw.
-  public init(endpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 10_000) throws {
+  /// Connects to the daemon's command socket, over CURVE when `curve` is given. A reply that
+  /// takes longer than the timeout makes `call` and `receiveReply` throw
+  /// ``ClientError/timedOut(milliseconds:)``; with `curve`, a failed handshake makes them throw
+  /// ``ClientError/keyRefused(status:)`` or ``ClientError/handshakeFailed`` as soon as it
+  /// happens.
+  public init(
+    endpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 10_000,
+    curve: CurveClientCredentials? = nil
+  ) throws {
     socket = try Socket(context: context, type: .dealer)
     try socket.setOption(.linger, 0)
+    handshake = try curve?.secure(socket, context: context)
     try socket.connect(endpoint)
     self.timeoutMilliseconds = timeoutMilliseconds
   }
@@ -92,11 +101,10 @@ public final class ChannelCastClient {
     // A pipelining client usually finds its next reply already there: only wait (a poll
     // system call) when it is not.
     var arrived = try socket.receiveMultipart(into: &received, maxFrames: 2, dontWait: true)
-    if !arrived {
-      let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
-      if ready[0].contains(.readable) {
-        arrived = try socket.receiveMultipart(into: &received, maxFrames: 2, dontWait: true)
-      }
+    if !arrived,
+      try socket.waitUntilReadable(timeoutMilliseconds: timeoutMilliseconds, reporting: handshake)
+    {
+      arrived = try socket.receiveMultipart(into: &received, maxFrames: 2, dontWait: true)
     }
     guard arrived else { throw ClientError.timedOut(milliseconds: timeoutMilliseconds) }
     guard received.count == 2, !received.truncated, received[0].isEmpty else {
@@ -104,18 +112,5 @@ public final class ChannelCastClient {
     }
     return Array(received[1])
   }
-}
 
-/// Why a request got no usable reply.
-public enum ClientError: Error, CustomStringConvertible {
-  case timedOut(milliseconds: Int)
-  case malformedReply(String)
-
-  public var description: String {
-    switch self {
-    case .timedOut(let milliseconds):
-      "no reply within \(milliseconds) ms: is channelcastd running at that endpoint?"
-    case .malformedReply(let reason): "the reply is malformed: \(reason)"
-    }
-  }
 }

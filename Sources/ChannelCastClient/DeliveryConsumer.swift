@@ -11,15 +11,18 @@ public final class DeliveryConsumer {
   }
 
   private let socket: Socket
+  /// Set when the consumer uses CURVE, whose failed handshakes it reports.
+  private let handshake: HandshakeWatch?
 
-  /// Connects and subscribes to the given users' topics, or to every delivery when `users` is
-  /// nil.
+  /// Connects, over CURVE when `curve` is given, and subscribes to the given users' topics, or
+  /// to every delivery when `users` is nil.
   public init(
     endpoint: String, context: ZMQContext, users: [String]? = nil,
-    receiveHighWaterMark: Int32? = nil
+    receiveHighWaterMark: Int32? = nil, curve: CurveClientCredentials? = nil
   ) throws {
     socket = try Socket(context: context, type: .sub)
     try socket.setOption(.linger, 0)
+    handshake = try curve?.secure(socket, context: context)
     if let receiveHighWaterMark {
       try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
     }
@@ -35,10 +38,14 @@ public final class DeliveryConsumer {
     socket.close()
   }
 
-  /// The next delivery, or nil when none arrives within the timeout (-1 waits forever).
+  /// The next delivery, or nil when none arrives within the timeout (-1 waits forever). Over
+  /// CURVE, a failed handshake throws ``ClientError/keyRefused(status:)`` or
+  /// ``ClientError/handshakeFailed`` as soon as it happens.
   public func receive(timeoutMilliseconds: Int) throws -> Delivery? {
-    let ready = try Poller.poll([(socket, .readable)], timeoutMilliseconds: timeoutMilliseconds)
-    guard ready[0].contains(.readable), let frames = try socket.receiveMultipart(dontWait: true),
+    guard
+      try socket.waitUntilReadable(
+        timeoutMilliseconds: timeoutMilliseconds, reporting: handshake),
+      let frames = try socket.receiveMultipart(dontWait: true),
       frames.count == 2, frames[0].last == 0
     else { return nil }
     return Delivery(userID: Array(frames[0].dropLast()), envelope: frames[1])

@@ -1,5 +1,11 @@
 import CZeroMQ
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Facts about the libzmq the program runs with, and its key generator.
 public enum ZeroMQLibrary {
   /// The libzmq version (`zmq_version`), such as 4.3.4.
@@ -29,5 +35,21 @@ public enum ZeroMQLibrary {
       publicKey.withUnsafeBytes { String(nulTerminatedUTF8: $0) },
       secretKey.withUnsafeBytes { String(nulTerminatedUTF8: $0) }
     )
+  }
+
+  /// The CURVE public key that belongs to `secretKey` (`zmq_curve_public`), both as 40
+  /// characters of Z85: how a key file's two keys are checked against each other. Throws
+  /// `EINVAL` when `secretKey` is not a Z85 key and `ENOTSUP` when libzmq was built without
+  /// CURVE.
+  public static func curvePublicKey(secretKey: String) throws(ZMQError) -> String {
+    // libzmq decodes the key into a 32-byte buffer without checking its length first.
+    guard Z85.decode(secretKey)?.count == 32 else {
+      throw ZMQError(code: EINVAL, operation: "zmq_curve_public")
+    }
+    var publicKey = [CChar](repeating: 0, count: 41)
+    guard zmq_curve_public(&publicKey, secretKey) == 0 else {
+      throw .lastError(of: "zmq_curve_public")
+    }
+    return publicKey.withUnsafeBytes { String(nulTerminatedUTF8: $0) }
   }
 }

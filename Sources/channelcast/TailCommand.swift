@@ -18,6 +18,10 @@ struct TailCommand: ParsableCommand {
       to reach the daemon: deliveries made in the first milliseconds after tail starts may \
       not be seen.
 
+      A daemon that requires CURVE needs --server-key and --key-file here too; if it refuses \
+      the key, or the handshake fails, tail says so and exits with status 2 instead of \
+      waiting.
+
       EXAMPLES
         channelcast tail --user alice --user bob
         channelcast tail --count 1 | jq .envelope.payload
@@ -36,6 +40,8 @@ struct TailCommand: ParsableCommand {
   @Option(help: "Stop after printing this many deliveries.")
   var count: Int?
 
+  @OptionGroup var curve: CurveOptions
+
   func validate() throws {
     if let count, count < 1 { throw ValidationError("--count must be at least 1") }
   }
@@ -43,10 +49,11 @@ struct TailCommand: ParsableCommand {
   func run() throws {
     let context = try ZMQContext()
     let consumer = try DeliveryConsumer(
-      endpoint: deliveryEndpoint, context: context, users: users.isEmpty ? nil : users)
+      endpoint: deliveryEndpoint, context: context, users: users.isEmpty ? nil : users,
+      curve: try curve.credentials())
     var printed = 0
     while count.map({ printed < $0 }) ?? true {
-      guard let delivery = try consumer.receive(timeoutMilliseconds: -1) else { continue }
+      guard let delivery = try receive(from: consumer) else { continue }
       // The line promises valid JSON; an envelope that is not (never one from channelcastd)
       // is reported instead of being spliced in.
       guard (try? JSONParser.parseValue(delivery.envelope)) != nil else {
@@ -58,6 +65,17 @@ struct TailCommand: ParsableCommand {
       line.add("envelope", rawJSON: delivery.envelope)
       StandardStreams.printLine(line.finished())
       printed += 1
+    }
+  }
+
+  /// The next delivery; a failed CURVE handshake ends the command as a request without a reply
+  /// does.
+  private func receive(from consumer: DeliveryConsumer) throws -> DeliveryConsumer.Delivery? {
+    do {
+      return try consumer.receive(timeoutMilliseconds: -1)
+    } catch let error as ClientError {
+      StandardStreams.printError("\(error) (from \(deliveryEndpoint))")
+      throw RequestRunner.noReplyStatus
     }
   }
 }
