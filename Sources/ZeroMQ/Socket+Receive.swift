@@ -60,14 +60,18 @@ extension Socket {
     let frame = MessageFrame()
     guard try frame.receive(from: socket, dontWait: dontWait) else { return false }
     buffer.removeAll()
-    if buffer.readsUserID { buffer.userID = frame.property("User-Id") }
     while true {
       if buffer.count < maxFrames {
         buffer.append(frame.unsafeBytes)
       } else {
         buffer.truncated = true
       }
-      guard frame.hasMore else { return true }
+      guard frame.hasMore else {
+        // Read from the last frame: a ROUTER makes up the routing ID frame, and when a poll
+        // made it look ahead it does so without the connection's properties.
+        if buffer.readsUserID { buffer.userID = frame.property("User-Id") }
+        return true
+      }
       // The rest of a message arrives together with its first frame, so this never waits.
       _ = try frame.receive(from: socket, dontWait: false)
     }

@@ -5,7 +5,7 @@ import ZeroMQ
 struct ZAPTests {
   /// A CURVE ROUTER with ZAP domain "test", a ZAP handler socket, and a client key pair the
   /// handler knows; each test answers the ZAP requests itself, on its own thread.
-  private struct SecuredRouter {
+  struct SecuredRouter {
     let context: ZMQContext
     let handler: Socket
     let router: Socket
@@ -93,5 +93,23 @@ struct ZAPTests {
     #expect(ZAP.reply(to: request, .deny(reason: "no"))[2] == Array("400".utf8))
     #expect(ZAP.Request(frames: Array(frames.prefix(5))) == nil)
     #expect(ZAP.Request(frames: [Array("2.0".utf8)] + frames.dropFirst()) == nil)
+  }
+}
+
+extension ZAPTests {
+  /// A poll makes a ROUTER read ahead and make up the routing ID frame without the
+  /// connection's properties; the User-Id must come through all the same.
+  @Test func theUserIDSurvivesAPollBeforeTheReceive() throws {
+    let server = try SecuredRouter()
+    let client = try server.client(try ZeroMQLibrary.curveKeyPair())
+    try client.send([], more: true)
+    try client.send("hello")
+    _ = try server.answer { _ in .allow(userID: "polled") }
+    let ready = try Poller.poll([(server.router, .readable)], timeoutMilliseconds: 5000)
+    #expect(ready[0].contains(.readable))
+    var buffer = MultipartBuffer()
+    buffer.readsUserID = true
+    #expect(try server.router.receiveMultipart(into: &buffer, maxFrames: 4))
+    #expect(buffer.userID == "polled")
   }
 }

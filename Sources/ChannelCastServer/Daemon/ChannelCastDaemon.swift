@@ -69,8 +69,10 @@ public final class ChannelCastDaemon: Service {
     self.security = security
     if security == nil, !configuration.exposedEndpoints.isEmpty {
       logger.warning(
-        "serving without CURVE on endpoints other machines can reach (allowInsecure = true): "
-          + "anyone who reaches them can broadcast or read deliveries",
+        """
+        serving without CURVE on endpoints other machines can reach (allowInsecure = true): \
+        anyone who reaches them can broadcast or read deliveries
+        """,
         metadata: ["endpoints": "\(configuration.exposedEndpoints)"])
     }
     do {

@@ -86,7 +86,8 @@ final class ZAPAuthenticator: Sendable {
         return
       } catch {
         // Without a handler bound libzmq would let every client in: stop the daemon instead.
-        logger.critical("the ZAP handler failed; stopping rather than serving unauthenticated: \(error)")
+        logger.critical(
+          "the ZAP handler failed; stopping rather than serving unauthenticated: \(error)")
         exit(1)
       }
     }

@@ -54,16 +54,31 @@ import Testing
   @Test func refusesMistakesNamingTheEntry() {
     let key = admin
     let cases: [(String, String)] = [
-      ("[[client]]\npublicKey = \"\(key)\"\nrole = \"root\"", "role must be admin, publisher or gateway, not \"root\""),
+      (
+        "[[client]]\npublicKey = \"\(key)\"\nrole = \"root\"",
+        "role must be admin, publisher or gateway, not \"root\""
+      ),
       ("[[client]]\npublicKey = \"\(key)\"", "(it is missing)"),
       ("[[client]]\nrole = \"admin\"", "publicKey"),
       ("[[client]]\npublicKey = \"short\"\nrole = \"admin\"", "#1"),
       ("[[client]]\npublicKey = \"\(key)\"\nrole = \"admin\"\nkey = 1", "unknown field \"key\""),
       ("[[client]]\npublicKey = \"\(key)\"\nrole = \"publisher\"", "needs officialAccounts"),
-      ("[[client]]\npublicKey = \"\(key)\"\nrole = \"gateway\"\nofficialAccounts = [\"@TOA#_a\"]", "publishers only"),
-      ("[[client]]\npublicKey = \"\(key)\"\nrole = \"publisher\"\nofficialAccounts = [\"news\"]", "officialAccounts"),
-      ("[[client]]\npublicKey = \"\(key)\"\nrole = \"publisher\"\nofficialAccounts = \"@TOA#_a\"", "array of strings"),
-      ("[[client]]\npublicKey = \"\(key)\"\nrole = \"admin\"\n[[client]]\npublicKey = \"\(key)\"\nrole = \"gateway\"", "[[client]] #2 repeats the publicKey of [[client]] #1"),
+      (
+        "[[client]]\npublicKey = \"\(key)\"\nrole = \"gateway\"\nofficialAccounts = [\"@TOA#_a\"]",
+        "publishers only"
+      ),
+      (
+        "[[client]]\npublicKey = \"\(key)\"\nrole = \"publisher\"\nofficialAccounts = [\"news\"]",
+        "officialAccounts"
+      ),
+      (
+        "[[client]]\npublicKey = \"\(key)\"\nrole = \"publisher\"\nofficialAccounts = \"@TOA#_a\"",
+        "array of strings"
+      ),
+      (
+        "[[client]]\npublicKey = \"\(key)\"\nrole = \"admin\"\n[[client]]\npublicKey = \"\(key)\"\nrole = \"gateway\"",
+        "[[client]] #2 repeats the publicKey of [[client]] #1"
+      ),
       ("clients = 1", "unknown key \"clients\""),
       ("client = 1", "array of tables"),
       ("[[client]\n", "not valid TOML"),
