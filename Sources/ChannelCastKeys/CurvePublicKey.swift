@@ -13,13 +13,14 @@ public enum CurvePublicKey {
   /// The public key a command-line argument stands for: the key itself; a path ending in
   /// `.key`, a key file whose `publicKey` it is (checked like ``CurveKeyPair/load(keyFile:)``);
   /// or the path of any other file, a `.pub` file holding the key on one line (white space
-  /// around it is ignored).
+  /// around it is ignored). A file comes first: a path of 40 characters such as
+  /// `/tmp/channelcast-e2e-FB41E5A7/server.pub` is valid Z85 too.
   public static func resolve(argument: String) throws(KeyFileError) -> String {
-    if Z85Key.problem(with: argument, name: "the public key") == nil { return argument }
     if argument.hasSuffix(".key") {
       return try CurveKeyPair.load(keyFile: argument).publicKey
     }
     guard KeyFileSystem.exists(argument) else {
+      if Z85Key.problem(with: argument, name: "the public key") == nil { return argument }
       // Forty characters and no such file: most likely a key with a typo in it.
       if argument.count == 40 { return try parse(argument, source: argument) }
       throw KeyFileError(source: argument, reason: .neitherKeyNorFile)

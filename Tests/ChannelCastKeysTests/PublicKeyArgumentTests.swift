@@ -19,6 +19,21 @@ struct PublicKeyArgumentTests {
     #expect(try CurvePublicKey.resolve(argument: path) == key)
   }
 
+  /// Letters, digits, `/`, `.` and `-` are all Z85: a path of 40 such characters decodes as a
+  /// key, and must still be read as the file it names.
+  @Test func aPathThatIsAlsoValidZ85IsReadAsAFile() throws {
+    let scratch = try ScratchDirectory()
+    defer { scratch.remove() }
+    let nameLength = 40 - scratch.path.count - 1
+    try #require(nameLength > 4, "the temporary directory's path is too long for this test")
+    let name = String(repeating: "k", count: nameLength - 4) + ".pub"
+    let key = try CurveKeyPair.generate().publicKey
+    let path = try scratch.write(key + "\n", to: name, permissions: 0o644)
+    try #require(path.count == 40)
+
+    #expect(try CurvePublicKey.resolve(argument: path) == key)
+  }
+
   @Test func aKeyFileGivesItsPublicKey() throws {
     let scratch = try ScratchDirectory()
     defer { scratch.remove() }

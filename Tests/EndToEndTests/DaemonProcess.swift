@@ -71,6 +71,11 @@ final class DaemonProcess {
 
   /// Runs `channelcast` with `arguments` against this daemon and waits for it to finish.
   func channelcast(_ arguments: String...) async throws -> ChildProcess {
+    try await channelcast(arguments)
+  }
+
+  /// Runs `channelcast` with `arguments` against this daemon and waits for it to finish.
+  func channelcast(_ arguments: [String]) async throws -> ChildProcess {
     let child = try startChannelCast(arguments + ["--endpoint", commandEndpoint])
     try #require(await child.waitForExit(), "channelcast \(arguments) did not finish")
     return child
