@@ -23,10 +23,10 @@ public struct StandaloneService {
       limits: limits, fanOut: fanOut, directory: directory, clock: clock)
   }
 
-  /// Handles one request frame and checks the reply (see `ReplyCheck`).
+  /// Handles one request frame in `role` and checks the reply (see `ReplyCheck`).
   @discardableResult
-  public func handle(_ frame: [UInt8]) -> JSONObject {
-    ReplyCheck.check(service.handle(frame), to: frame)
+  public func handle(_ frame: [UInt8], as role: Role = .admin) -> JSONObject {
+    ReplyCheck.check(service.handle(frame, as: role), to: frame)
   }
 
   /// Waits until every delivery submitted so far has gone through the sink.
