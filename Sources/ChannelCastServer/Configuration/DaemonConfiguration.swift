@@ -72,15 +72,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public init() {}
 
   /// This configuration with the settings a reload applies live (`ChannelCastDaemon.liveKeys`)
-  /// taken from `new`.
-  func takingLiveSettings(of new: DaemonConfiguration) -> DaemonConfiguration {
+  /// taken from `new`; `clientsFile` only when it is in use.
+  func takingLiveSettings(of new: DaemonConfiguration, clientsFile: Bool) -> DaemonConfiguration {
     var result = self
     result.logLevel = new.logLevel
     result.limits = new.limits
     result.snapshotJournalBytes = new.snapshotJournalBytes
     result.snapshotIntervalSeconds = new.snapshotIntervalSeconds
     result.shutdownTimeoutSeconds = new.shutdownTimeoutSeconds
-    result.clientsFile = new.clientsFile
+    if clientsFile { result.clientsFile = new.clientsFile }
     return result
   }
 

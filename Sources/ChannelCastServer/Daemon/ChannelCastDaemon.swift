@@ -38,6 +38,12 @@ public final class ChannelCastDaemon: Service {
     "shutdownTimeoutSeconds", "clientsFile",
   ]
 
+  /// The keys this daemon applies on reload: `clientsFile` only when CURVE is on (turning it on
+  /// takes a restart).
+  private var appliedLive: Set<String> {
+    security == nil ? Self.liveKeys.subtracting(["clientsFile"]) : Self.liveKeys
+  }
+
   /// The metrics listener's address with its actual port, nil when it is off.
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
@@ -163,9 +169,10 @@ public final class ChannelCastDaemon: Service {
     }
     let old = configuration
     let changed = ConfigurationKey.all.filter { $0.current(old) != $0.current(new) }
-    let applied = changed.filter { Self.liveKeys.contains($0.name) }
-    let needRestart = changed.filter { !Self.liveKeys.contains($0.name) }
-    let inForce = old.takingLiveSettings(of: new)
+    let live = appliedLive
+    let applied = changed.filter { live.contains($0.name) }
+    let needRestart = changed.filter { !live.contains($0.name) }
+    let inForce = old.takingLiveSettings(of: new, clientsFile: security != nil)
     currentConfiguration.withLock { $0 = inForce }
     logLevel?.level = inForce.logLevel
     commandServer.onCommandThread { [inForce] processor in processor.apply(inForce) }
