@@ -180,9 +180,15 @@ public final class ChannelCastService {
   func sendEvent(
     _ type: EventType, _ envelope: [UInt8], toUser user: UInt32, channel: UInt32
   ) {
+    sendEvent(type, SharedBytes(envelope), toUser: user, channel: channel)
+  }
+
+  /// Sends a per-user event whose envelope is already shared (one kept for every such event).
+  func sendEvent(
+    _ type: EventType, _ envelope: SharedBytes, toUser user: UInt32, channel: UInt32
+  ) {
     eventCounts[type.rawValue] += 1
-    pendingFanOut.addEvent(
-      SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
+    pendingFanOut.addEvent(envelope, toUser: user, shard: index.shard(of: user), channel: channel)
   }
 
   /// Takes the next seq of a channel's stream (recovery passes the seq the journal recorded,
