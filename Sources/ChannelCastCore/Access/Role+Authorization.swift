@@ -1,21 +1,19 @@
 extension Role {
   /// The ops a publisher may call, each for the official accounts its patterns cover.
-  static let publisherOps: Set<String> = [
-    "ping", "sendMessage", "recallMessages", "setOfficialAccountInfo", "getSubscribers",
-    "getHistory",
+  static let publisherOps: Set<RequestOp> = [
+    .ping, .sendMessage, .recallMessages, .setOfficialAccountInfo, .getSubscribers, .getHistory,
   ]
   /// The ops a gateway may call: those acting for one user (`getHistory` only with a userID).
-  static let gatewayOps: Set<String> = [
-    "ping", "subscribeOfficialAccount", "unsubscribeOfficialAccount", "setSubscriptionOptions",
-    "getOfficialAccountsInfo", "getHistory", "sendMessageToOfficialAccount",
+  static let gatewayOps: Set<RequestOp> = [
+    .ping, .subscribeOfficialAccount, .unsubscribeOfficialAccount, .setSubscriptionOptions,
+    .getOfficialAccountsInfo, .getHistory, .sendMessageToOfficialAccount,
   ]
 
-  /// Throws `permission_denied` unless this role may make `request`. An unknown op, or a
-  /// request whose officialAccountID is missing or malformed, passes: the op's own checks
-  /// answer it with the precise error, and it changes nothing.
-  func authorize(_ op: String, _ request: Request) throws(ChannelCastError) {
-    if case .admin = self { return }
-    guard RequestOutcome.knownOps.contains(op) else { return }
+  /// Throws `permission_denied` unless this role may make `request`, whose op is `op`. A
+  /// request whose officialAccountID is missing or malformed passes: the op's own checks
+  /// answer it with the precise error, and it changes nothing. (An unknown op never gets here:
+  /// it is `unknown_op` for everyone.)
+  func authorize(_ op: RequestOp, _ request: Request) throws(ChannelCastError) {
     switch self {
     case .admin:
       return
@@ -26,7 +24,7 @@ extension Role {
       guard Self.gatewayOps.contains(op) else {
         throw Self.denied(op, role: "gateway", allowed: Self.gatewayOps)
       }
-      if op == "getHistory", !request.has("userID") {
+      if op == .getHistory, !request.has("userID") {
         throw ChannelCastError(
           .permissionDenied, "a gateway may call getHistory only with a userID",
           details: .init(field: "userID"))
@@ -35,7 +33,7 @@ extension Role {
       guard Self.publisherOps.contains(op) else {
         throw Self.denied(op, role: "publisher", allowed: Self.publisherOps)
       }
-      guard op != "ping", let id = try? request.bytes("officialAccountID") else { return }
+      guard op != .ping, let id = try? request.bytes("officialAccountID") else { return }
       guard patterns.contains(where: { $0.matches(id) }) else {
         throw ChannelCastError(
           .permissionDenied,
@@ -46,12 +44,13 @@ extension Role {
     }
   }
 
-  private static func denied(_ op: String, role: String, allowed: Set<String>)
+  private static func denied(_ op: RequestOp, role: String, allowed: Set<RequestOp>)
     -> ChannelCastError
   {
     ChannelCastError(
       .permissionDenied,
-      "a \(role) may not call \(op); it may call \(allowed.sorted().joined(separator: ", "))",
+      "a \(role) may not call \(op.rawValue); it may call "
+        + allowed.map(\.rawValue).sorted().joined(separator: ", "),
       details: .init(field: "op"))
   }
 }

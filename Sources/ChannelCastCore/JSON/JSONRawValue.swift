@@ -37,6 +37,16 @@ public struct JSONRawValue: Sendable {
     }
   }
 
+  /// Calls `body` with the decoded string's UTF-8 bytes (escapes resolved), without copying a
+  /// string that has no escape; nil unless the value is a string.
+  public func withStringBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+    guard kind == .string else { return nil }
+    guard stringHasEscapes else {
+      return bytes.dropFirst().dropLast().withUnsafeBufferPointer(body)
+    }
+    return stringBytes?.withUnsafeBufferPointer(body)
+  }
+
   /// The value of an integer that fits in `Int64`; nil for anything else, including numbers
   /// written with a fraction or an exponent such as `1.0` and `1e3`.
   public var int64Value: Int64? {

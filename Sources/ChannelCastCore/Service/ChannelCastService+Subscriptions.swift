@@ -91,8 +91,8 @@ extension ChannelCastService {
     else { throw notSubscribed(userID, id) }
     mutationLog?.append(.unsubscribed(officialAccountID: id, userID: userID))
     sendEvent(
-      .officialAccountUnsubscribed,
-      Envelope.officialAccountUnsubscribed(officialAccountID: id), toUser: user, channel: number)
+      .officialAccountUnsubscribed, state(number).unsubscribedEnvelope, toUser: user,
+      channel: number)
     return JSONObjectWriter()
   }
 

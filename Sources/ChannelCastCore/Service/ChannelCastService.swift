@@ -35,7 +35,7 @@ public final class ChannelCastService {
   /// Events sent, by `EventType` (a broadcast counts once, whatever its recipients).
   private var eventCounts = [UInt64](repeating: 0, count: EventType.allCases.count)
   /// The op and result of the request handled last.
-  public private(set) var lastOutcome = RequestOutcome(op: "none", code: "ok")
+  public private(set) var lastOutcome = RequestOutcome(op: .none, error: nil)
   let startedAtMs: Int64
 
   public init(
@@ -72,7 +72,7 @@ public final class ChannelCastService {
     do {
       fields = try JSONParser.parseObject(frame)
     } catch {
-      lastOutcome = RequestOutcome(op: "none", code: ErrorCode.invalidArgument.rawValue)
+      lastOutcome = RequestOutcome(op: .none, error: .invalidArgument)
       return Reply.failure(
         id: Reply.nullID,
         error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)"))
@@ -82,46 +82,44 @@ public final class ChannelCastService {
       if pendingFanOut.recipientCount >= Self.eagerSubmitRecipients { submitPendingDeliveries() }
     }
     let request = Request(fields: fields)
-    let op = try? request.string("op")
+    let op = request.op
     do throws(ChannelCastError) {
-      if let op { try role.authorize(op, request) }
-      let result = try perform(request)
-      lastOutcome = RequestOutcome(op: Self.label(op), code: "ok")
+      if case .known(let op) = op { try role.authorize(op, request) }
+      let result = try perform(op, request)
+      lastOutcome = RequestOutcome(op: op, error: nil)
       return Reply.success(id: id, result: result)
     } catch {
-      lastOutcome = RequestOutcome(op: Self.label(op), code: error.code.rawValue)
+      lastOutcome = RequestOutcome(op: op, error: error.code)
       return Reply.failure(id: id, error: error)
     }
   }
 
-  /// An op as a metric label: one of the protocol's, or `unknown`/`none`.
-  private static func label(_ op: String??) -> String {
-    guard case .some(.some(let op)) = op else { return "none" }
-    return RequestOutcome.knownOps.contains(op) ? op : "unknown"
-  }
-
-  private func perform(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
-    guard let op = try request.string("op") else { throw .missing("op") }
+  private func perform(_ op: RequestOutcome.Op, _ request: Request) throws(ChannelCastError)
+    -> JSONObjectWriter
+  {
+    guard case .known(let op) = op else {
+      // The field again, as a string this time, for the error: absent, not a string, or a name
+      // the protocol does not have.
+      guard let name = try request.string("op") else { throw .missing("op") }
+      throw ChannelCastError(.unknownOp, "unknown op \"\(name)\"", details: .init(field: "op"))
+    }
     switch op {
-    case "ping": return ping()
-    case "createOfficialAccount": return try createOfficialAccount(request)
-    case "listOfficialAccounts": return try listOfficialAccounts(request)
-    case "setOfficialAccountInfo": return try setOfficialAccountInfo(request)
-    case "deleteOfficialAccount": return try deleteOfficialAccount(request)
-    case "getOfficialAccountsInfo": return try getOfficialAccountsInfo(request)
-    case "subscribeOfficialAccount": return try subscribeOfficialAccount(request)
-    case "unsubscribeOfficialAccount": return try unsubscribeOfficialAccount(request)
-    case "setSubscriptionOptions": return try setSubscriptionOptions(request)
-    case "getSubscribers": return try getSubscribers(request)
-    case "sendMessage": return try sendMessage(request)
-    case "sendMessageToOfficialAccount": return try sendMessageToOfficialAccount(request)
-    case "recallMessages": return try recallMessages(request)
-    case "getHistory": return try getHistory(request)
-    case "stats": return stats()
-    case "backup": return try backup(request)
-    default:
-      throw ChannelCastError(
-        .unknownOp, "unknown op \"\(op)\"", details: .init(field: "op"))
+    case .ping: return ping()
+    case .createOfficialAccount: return try createOfficialAccount(request)
+    case .listOfficialAccounts: return try listOfficialAccounts(request)
+    case .setOfficialAccountInfo: return try setOfficialAccountInfo(request)
+    case .deleteOfficialAccount: return try deleteOfficialAccount(request)
+    case .getOfficialAccountsInfo: return try getOfficialAccountsInfo(request)
+    case .subscribeOfficialAccount: return try subscribeOfficialAccount(request)
+    case .unsubscribeOfficialAccount: return try unsubscribeOfficialAccount(request)
+    case .setSubscriptionOptions: return try setSubscriptionOptions(request)
+    case .getSubscribers: return try getSubscribers(request)
+    case .sendMessage: return try sendMessage(request)
+    case .sendMessageToOfficialAccount: return try sendMessageToOfficialAccount(request)
+    case .recallMessages: return try recallMessages(request)
+    case .getHistory: return try getHistory(request)
+    case .stats: return stats()
+    case .backup: return try backup(request)
     }
   }
 
@@ -184,9 +182,15 @@ public final class ChannelCastService {
   func sendEvent(
     _ type: EventType, _ envelope: [UInt8], toUser user: UInt32, channel: UInt32
   ) {
+    sendEvent(type, SharedBytes(envelope), toUser: user, channel: channel)
+  }
+
+  /// Sends a per-user event whose envelope is already shared (one kept for every such event).
+  func sendEvent(
+    _ type: EventType, _ envelope: SharedBytes, toUser user: UInt32, channel: UInt32
+  ) {
     eventCounts[type.rawValue] += 1
-    pendingFanOut.addEvent(
-      SharedBytes(envelope), toUser: user, shard: index.shard(of: user), channel: channel)
+    pendingFanOut.addEvent(envelope, toUser: user, shard: index.shard(of: user), channel: channel)
   }
 
   /// Takes the next seq of a channel's stream (recovery passes the seq the journal recorded,

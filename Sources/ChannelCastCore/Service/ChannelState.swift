@@ -17,10 +17,15 @@ struct ChannelState {
   var sentMessages = SentMessageLog()
   /// Payloads sent within the duplicate window (empty when the window is off).
   var recentPayloads = RecentPayloads()
+  /// The `officialAccountUnsubscribed` envelope, the same for every user who leaves the
+  /// channel: encoded once and shared by all those events.
+  let unsubscribedEnvelope: SharedBytes
 
   init(account: OfficialAccount, history: ChannelHistory) {
     self.account = account
     self.staticInfo = .officialAccountStaticInfo(account)
     self.history = history
+    unsubscribedEnvelope = SharedBytes(
+      Envelope.officialAccountUnsubscribed(officialAccountID: account.officialAccountID))
   }
 }

@@ -12,6 +12,14 @@ struct Request {
 
   func has(_ name: String) -> Bool { value(name) != nil }
 
+  /// What the `op` field names, told without making a string of it.
+  var op: RequestOutcome.Op {
+    guard let value = value("op"), let op = value.withStringBytes(RequestOp.init(name:)) else {
+      return .none
+    }
+    return op.map(RequestOutcome.Op.known) ?? .unknown
+  }
+
   func string(_ name: String) throws(ChannelCastError) -> String? {
     guard let value = value(name) else { return nil }
     guard let string = value.stringValue else { throw .invalid(name, "\(name) must be a string") }

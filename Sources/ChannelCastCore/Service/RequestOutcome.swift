@@ -1,15 +1,32 @@
-/// What the last request was and how it ended, for the daemon's metrics: the op (one of the
-/// protocol's, `unknown` for any other name, `none` when the request had no readable op) and
-/// the result code (`ok` or an error code).
+/// What the last request was and how it ended, for the daemon's metrics.
 public struct RequestOutcome: Sendable, Hashable {
-  public var op: String
-  public var code: String
+  /// What a request's `op` field held.
+  public enum Op: Sendable, Hashable {
+    case known(RequestOp)
+    /// A string that names no op of the protocol.
+    case unknown
+    /// No op that could be read: absent, null, not a string, or a request that is not JSON.
+    case none
+  }
 
-  /// Every op the protocol has: metric labels are limited to these.
-  public static let knownOps: Set<String> = [
-    "ping", "createOfficialAccount", "listOfficialAccounts", "setOfficialAccountInfo",
-    "deleteOfficialAccount", "getOfficialAccountsInfo", "subscribeOfficialAccount",
-    "unsubscribeOfficialAccount", "setSubscriptionOptions", "getSubscribers", "sendMessage",
-    "sendMessageToOfficialAccount", "recallMessages", "getHistory", "stats", "backup",
-  ]
+  public var op: Op
+  /// The error the request was answered with; nil when it succeeded.
+  public var error: ErrorCode?
+
+  public init(op: Op, error: ErrorCode?) {
+    self.op = op
+    self.error = error
+  }
+
+  /// The op as a metric label: one of the protocol's, `unknown` or `none`.
+  public var opLabel: String {
+    switch op {
+    case .known(let op): op.rawValue
+    case .unknown: "unknown"
+    case .none: "none"
+    }
+  }
+
+  /// The result as a metric label: `ok` or the error code.
+  public var codeLabel: String { error?.rawValue ?? "ok" }
 }

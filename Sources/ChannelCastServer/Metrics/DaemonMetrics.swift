@@ -36,7 +36,11 @@ final class DaemonMetrics: @unchecked Sendable {
 
   /// Command-thread only: counters and timers by op and code, made on first use.
   private var commands: [RequestOutcome: CoreMetrics.Counter] = [:]
-  private var commandDurations: [String: CoreMetrics.Timer] = [:]
+  private var commandDurations: [RequestOutcome.Op: CoreMetrics.Timer] = [:]
+  /// Command-thread only: the metrics of the last outcome. Clients send runs of the same op,
+  /// so most requests find theirs here without hashing.
+  private var lastCommand:
+    (outcome: RequestOutcome, counter: CoreMetrics.Counter, timer: CoreMetrics.Timer)?
   /// Command-thread only: what `publish` last reported, to increment counters by the change.
   private var published = PublishedTotals()
   /// Broadcasts published so far, for the throughput line.
@@ -128,12 +132,17 @@ final class DaemonMetrics: @unchecked Sendable {
 
   /// One request handled (command thread).
   func recordCommand(_ outcome: RequestOutcome, duration: Duration) {
+    if let lastCommand, lastCommand.outcome == outcome {
+      lastCommand.counter.increment()
+      lastCommand.timer.recordNanoseconds(Self.nanoseconds(duration))
+      return
+    }
     let counter =
       commands[outcome]
       ?? {
         let counter = CoreMetrics.Counter(
           label: "channelcast_commands_total",
-          dimensions: [("op", outcome.op), ("code", outcome.code)], factory: factory)
+          dimensions: [("op", outcome.opLabel), ("code", outcome.codeLabel)], factory: factory)
         commands[outcome] = counter
         return counter
       }()
@@ -142,12 +151,13 @@ final class DaemonMetrics: @unchecked Sendable {
       commandDurations[outcome.op]
       ?? {
         let timer = CoreMetrics.Timer(
-          label: "channelcast_command_duration_seconds", dimensions: [("op", outcome.op)],
+          label: "channelcast_command_duration_seconds", dimensions: [("op", outcome.opLabel)],
           factory: factory)
         commandDurations[outcome.op] = timer
         return timer
       }()
     timer.recordNanoseconds(Self.nanoseconds(duration))
+    lastCommand = (outcome, counter, timer)
   }
 
   /// A client connection to the command socket ended (command thread).
