@@ -147,18 +147,18 @@ public struct ConfigurationKey: Sendable {
       "shutdownTimeoutSeconds",
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
       0...86_400, \.shutdownTimeoutSeconds),
-    path(
+    string(
       "serverKeyFile",
       help:
         "The daemon's CURVE key file (channelcast keygen); set, both sockets require CURVE and "
         + "accept only the keys of clientsFile. Empty: no authentication.",
-      \.serverKeyFile),
-    path(
+      \.serverKeyFile, allowsEmpty: true),
+    string(
       "clientsFile",
       help:
         "TOML file of [[client]] tables (publicKey, role = admin | publisher | gateway, "
         + "officialAccounts for publishers); re-read on SIGHUP.",
-      \.clientsFile),
+      \.clientsFile, allowsEmpty: true),
     ConfigurationKey(
       name: "allowInsecure",
       help:
@@ -171,18 +171,12 @@ public struct ConfigurationKey: Sendable {
         configuration.allowInsecure = flag
       },
       current: { String($0.allowInsecure) }),
-    ConfigurationKey(
-      name: "metricsAddress",
+    string(
+      "metricsAddress",
       help:
         "HTTP address (host:port) of /metrics, /healthz and /readyz; an empty string turns "
         + "the listener off.",
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .string(let text) = value else {
-          throw ConfigurationError(key: "metricsAddress", reason: "expected a string")
-        }
-        configuration.metricsAddress = text
-      },
-      current: { "\"\($0.metricsAddress)\"" }),
+      \.metricsAddress, allowsEmpty: true),
     ConfigurationKey(
       name: "logLevel",
       help: "Log level: trace, debug, info, notice, warning, error or critical.",
@@ -201,8 +195,10 @@ public struct ConfigurationKey: Sendable {
       current: { $0.logLevel.rawValue }),
   ]
 
+  /// A string key; unless `allowsEmpty` (for "none"), the empty string is refused.
   private static func string(
-    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable
+    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable,
+    allowsEmpty: Bool = false
   ) -> ConfigurationKey {
     ConfigurationKey(
       name: name, help: help,
@@ -210,23 +206,8 @@ public struct ConfigurationKey: Sendable {
         guard case .string(let text) = value else {
           throw ConfigurationError(key: name, reason: "expected a string")
         }
-        guard !text.isEmpty else {
+        guard allowsEmpty || !text.isEmpty else {
           throw ConfigurationError(key: name, reason: "must not be empty")
-        }
-        configuration[keyPath: path] = text
-      },
-      current: { "\"\($0[keyPath: path])\"" })
-  }
-
-  /// A file path, or the empty string for none.
-  private static func path(
-    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable
-  ) -> ConfigurationKey {
-    ConfigurationKey(
-      name: name, help: help,
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .string(let text) = value else {
-          throw ConfigurationError(key: name, reason: "expected a string")
         }
         configuration[keyPath: path] = text
       },

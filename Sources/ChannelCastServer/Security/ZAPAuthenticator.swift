@@ -19,29 +19,18 @@ final class ZAPAuthenticator: Sendable {
     context: ZMQContext, registry: ClientRegistry, logger: Logger,
     outcome: @escaping @Sendable (_ domain: String, _ allowed: Bool) -> Void
   ) throws {
-    let bound = DispatchSemaphore(value: 0)
-    let bindError = Mutex<(any Error)?>(nil)
-    let thread = Thread { [self] in
-      Thread.current.name = "cc-zap"
-      let socket: Socket
-      do {
-        socket = try Socket(context: context, type: .rep)
+    try SocketThread.start(
+      name: "cc-zap", finished: finished,
+      setUp: {
+        let socket = try Socket(context: context, type: .rep)
         try socket.setOption(.linger, 0)
         try socket.bind(ZAP.endpoint)
-      } catch {
-        bindError.withLock { $0 = error }
-        bound.signal()
-        finished.signal()
-        return
-      }
-      bound.signal()
-      serve(socket, registry: registry, logger: logger, outcome: outcome)
-      socket.close()
-      finished.signal()
-    }
-    thread.start()
-    bound.wait()
-    if let error = bindError.withLock({ $0 }) { throw error }
+        return socket
+      },
+      serve: { [self] socket in
+        serve(socket, registry: registry, logger: logger, outcome: outcome)
+        socket.close()
+      })
   }
 
   /// Stops answering (call after the sockets that use it are closed) and waits for the thread.

@@ -42,45 +42,31 @@ final class CommandServer: Sendable {
     logger: Logger, makeProcessor: @escaping @Sendable () throws -> CommandProcessor
   ) throws {
     self.logger = logger
-    let bound = DispatchSemaphore(value: 0)
-    let bindError = Mutex<(any Error)?>(nil)
-    let thread = Thread { [self] in
-      // Named from inside: the name shows in `top -H` and in profiles (at most 15 bytes).
-      Thread.current.name = "cc-command"
-      let socket: Socket
-      let monitor: Socket
-      let processor: CommandProcessor
-      do {
-        processor = try makeProcessor()
-        socket = try Socket(context: context, type: .router)
+    try SocketThread.start(
+      name: "cc-command", finished: finished,
+      setUp: {
+        let processor = try makeProcessor()
+        let socket = try Socket(context: context, type: .router)
         try security?.secure(socket, domain: ClientRegistry.commandDomain)
         // A larger request drops the client's connection inside libzmq, before it is read.
         try socket.setOption(.maxMessageSize, Int64(maxRequestBytes))
         let monitorEndpoint = "inproc://channelcast-command-monitor-\(UUID().uuidString)"
         try socket.monitor(monitorEndpoint, kinds: .disconnected)
-        monitor = try Socket(context: context, type: .pair)
+        let monitor = try Socket(context: context, type: .pair)
         try monitor.setOption(.linger, 0)
         try monitor.connect(monitorEndpoint)
         try socket.setOption(.linger, 0)
         try socket.setOption(.routerMandatory, true)
         try socket.setOption(.sendHighWaterMark, Self.replyHighWaterMark)
         try socket.bind(endpoint)
-      } catch {
-        bindError.withLock { $0 = error }
-        bound.signal()
-        finished.signal()
-        return
-      }
-      bound.signal()
-      serve(socket, monitor: monitor, processor: processor, clients: security?.registry)
-      monitor.close()
-      socket.close()
-      processor.stop()
-      finished.signal()
-    }
-    thread.start()
-    bound.wait()
-    if let error = bindError.withLock({ $0 }) { throw error }
+        return (socket, monitor, processor)
+      },
+      serve: { [self] socket, monitor, processor in
+        serve(socket, monitor: monitor, processor: processor, clients: security?.registry)
+        monitor.close()
+        socket.close()
+        processor.stop()
+      })
   }
 
   /// Runs `work` on the command thread with its processor, between two runs of requests
