@@ -57,6 +57,7 @@ public final class ChannelCastDaemon: Service {
     deliverySocket = try DeliverySocket(
       context: context, endpoint: configuration.deliveryEndpoint,
       highWaterMark: configuration.deliveryHighWaterMark,
+      sendBufferBytes: configuration.deliverySendBufferBytes,
       policy: configuration.slowConsumerPolicy, logger: logger)
     let metrics = DaemonMetrics()
     self.metrics = metrics
