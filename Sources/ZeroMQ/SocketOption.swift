@@ -71,6 +71,12 @@ extension SocketOption where Value == Int32 {
   public static var sendHighWaterMark: SocketOption { int(ZMQ_SNDHWM, "ZMQ_SNDHWM") }
   /// Incoming messages queued per peer before libzmq stops reading (`ZMQ_RCVHWM`); 0 = no limit.
   public static var receiveHighWaterMark: SocketOption { int(ZMQ_RCVHWM, "ZMQ_RCVHWM") }
+  /// The kernel's send buffer of each TCP connection, in bytes (`ZMQ_SNDBUF`, `SO_SNDBUF`);
+  /// -1 = the OS default. libzmq 4.3 applies it to tcp:// connections only, not ipc://.
+  public static var sendBufferSize: SocketOption { int(ZMQ_SNDBUF, "ZMQ_SNDBUF") }
+  /// The kernel's receive buffer of each TCP connection, in bytes (`ZMQ_RCVBUF`, `SO_RCVBUF`);
+  /// -1 = the OS default. libzmq 4.3 applies it to tcp:// connections only, not ipc://.
+  public static var receiveBufferSize: SocketOption { int(ZMQ_RCVBUF, "ZMQ_RCVBUF") }
   /// Milliseconds a blocking send waits before failing with `EAGAIN` (`ZMQ_SNDTIMEO`); -1 = forever.
   public static var sendTimeout: SocketOption { int(ZMQ_SNDTIMEO, "ZMQ_SNDTIMEO") }
   /// Milliseconds a blocking receive waits before failing with `EAGAIN` (`ZMQ_RCVTIMEO`);

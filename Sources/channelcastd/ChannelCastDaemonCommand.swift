@@ -87,6 +87,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
   @Option(help: help("maxRequestBytes")) var maxRequestBytes: Int?
   @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
+  @Option(help: help("deliverySendBufferBytes")) var deliverySendBufferBytes: Int?
   @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
   @Option(help: help("shards")) var shards: Int?
   @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
@@ -130,6 +131,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
       ("maxRequestBytes", maxRequestBytes.map(ConfigurationValue.integer)),
       ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
+      ("deliverySendBufferBytes", deliverySendBufferBytes.map(ConfigurationValue.integer)),
       ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
       ("shards", shards.map(ConfigurationValue.integer)),
       ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),

@@ -16,10 +16,14 @@ struct SocketOptionTests {
     try socket.setOption(.sendHighWaterMark, 77)
     try socket.setOption(.receiveHighWaterMark, 88)
     try socket.setOption(.receiveTimeout, 1_234)
+    try socket.setOption(.sendBufferSize, 65_536)
+    try socket.setOption(.receiveBufferSize, 32_768)
     #expect(try socket.option(.linger) == 250)
     #expect(try socket.option(.sendHighWaterMark) == 77)
     #expect(try socket.option(.receiveHighWaterMark) == 88)
     #expect(try socket.option(.receiveTimeout) == 1_234)
+    #expect(try socket.option(.sendBufferSize) == 65_536)
+    #expect(try socket.option(.receiveBufferSize) == 32_768)
     try socket.setOption(.linger, 0)
   }
 

@@ -26,6 +26,9 @@ struct DaemonOptions: ParsableArguments {
   @Option(help: "deliveryHighWaterMark of the started daemon (default: its own default).")
   var deliveryHighWaterMark: Int?
 
+  @Option(help: "deliverySendBufferBytes of the started daemon (default: its own default).")
+  var deliverySendBufferBytes: Int?
+
   /// `never` by default, unlike the daemon's own `everysec`: the throughput targets of the
   /// load-test issue are stated without fsync.
   @Option(help: "fsync setting of the started daemon: always, everysec or never.")
@@ -60,6 +63,9 @@ struct DaemonOptions: ParsableArguments {
     if let deliveryHighWaterMark {
       arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
     }
+    if let deliverySendBufferBytes {
+      arguments += ["--delivery-send-buffer-bytes", String(deliverySendBufferBytes)]
+    }
     return try DaemonUnderTest(
       binary: daemonBinary, arguments: arguments, endpoints: endpoints,
       capturingInfoLog: capturingInfoLog)
@@ -75,6 +81,9 @@ struct DaemonOptions: ParsableArguments {
     if let shards { settings["shards"] = String(shards) }
     if let deliveryHighWaterMark {
       settings["deliveryHighWaterMark"] = String(deliveryHighWaterMark)
+    }
+    if let deliverySendBufferBytes {
+      settings["deliverySendBufferBytes"] = String(deliverySendBufferBytes)
     }
     return settings
   }

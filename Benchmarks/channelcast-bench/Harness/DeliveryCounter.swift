@@ -18,9 +18,10 @@ final class DeliveryCounter: Sendable {
   private let failure = Mutex<String?>(nil)
 
   /// Connects to `endpoint`, subscribes to every delivery and starts counting.
+  /// `receiveBufferBytes` sets the kernel receive buffer of a tcp:// connection (0: the OS's).
   init(
     endpoint: String, context: ZMQContext, receiveHighWaterMark: Int32 = 10_000,
-    inspect: Inspector? = nil
+    receiveBufferBytes: Int32 = 0, inspect: Inspector? = nil
   ) throws {
     let ready = DispatchSemaphore(value: 0)
     let thread = Thread { [self] in
@@ -30,6 +31,7 @@ final class DeliveryCounter: Sendable {
         defer { socket.close() }
         try socket.setOption(.linger, 0)
         try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
+        if receiveBufferBytes > 0 { try socket.setOption(.receiveBufferSize, receiveBufferBytes) }
         try socket.setOption(.receiveTimeout, 100)
         try socket.subscribe([UInt8]())
         try socket.connect(endpoint)

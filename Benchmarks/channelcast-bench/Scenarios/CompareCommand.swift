@@ -28,7 +28,7 @@ struct CompareCommand: ParsableCommand {
   var payloadBytes = 36
 
   @Option(help: "Transport of the raw ceiling and of the started daemon: ipc or tcp.")
-  var transport = CompareTransport.ipc
+  var transport = Transport.ipc
 
   func validate() throws {
     guard (1...10_000_000).contains(subscribers) else {
@@ -119,8 +119,7 @@ struct CompareCommand: ParsableCommand {
         options: daemonOptions, subscribers: subscribers, payloadBytes: payloadBytes
       ).measure()
     }
-    let command = "tcp://127.0.0.1:\(try LoopbackPort.free())"
-    let delivery = "tcp://127.0.0.1:\(try LoopbackPort.free())"
+    let (command, delivery) = try transport.daemonEndpoints()!
     let daemon = try daemonOptions.startDaemon(
       extraArguments: ["--max-subscriber-count", String(subscribers)],
       endpoints: (command, delivery))

@@ -31,6 +31,10 @@ struct MixedCommand: ParsableCommand {
   @Option(help: "Seconds of broadcasting per run.") var duration = 10.0
   @Option(help: "The consumer's receive high-water mark (ZMQ_RCVHWM): deliveries it buffers.")
   var consumerHighWaterMark: Int32 = 10_000
+  @Option(help: "The consumer's kernel receive buffer over tcp (ZMQ_RCVBUF; 0 = the OS default).")
+  var consumerReceiveBufferBytes: Int32 = 0
+  @Option(help: "Transport of the started daemon's sockets: ipc or tcp (loopback).")
+  var transport = Transport.ipc
 
   /// No channel can have more subscribers than there are users.
   private var channelCap: Int { min(largestChannel, users) }
@@ -56,7 +60,7 @@ struct MixedCommand: ParsableCommand {
     let plan = SubscriptionPlan(
       users: users, channelSizes: sizes, seed: 1,
       channelPrefix: "@TOA#_mixed-\(UInt32.random(in: 0...UInt32.max))-")
-    let daemon = try daemonOptions.startDaemon()
+    let daemon = try daemonOptions.startDaemon(endpoints: try transport.daemonEndpoints())
     defer { daemon.stop() }
     let context = try ZMQContext()
     let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
@@ -74,7 +78,7 @@ struct MixedCommand: ParsableCommand {
     let log = MixedDeliveryLog(channelSizes: sizes, smallChannelLimit: Self.smallChannelLimit)
     let counter = try DeliveryCounter(
       endpoint: daemon.deliveryEndpoint, context: context,
-      receiveHighWaterMark: consumerHighWaterMark
+      receiveHighWaterMark: consumerHighWaterMark, receiveBufferBytes: consumerReceiveBufferBytes
     ) {
       _, envelope in log.record(envelope: envelope)
     }
@@ -117,6 +121,8 @@ struct MixedCommand: ParsableCommand {
       scenario: "mixed", runs: daemonOptions.runs,
       settings: daemonOptions.settings.merging([
         "consumerHighWaterMark": String(consumerHighWaterMark),
+        "consumerReceiveBufferBytes": String(consumerReceiveBufferBytes),
+        "transport": daemonOptions.endpoint == nil ? transport.rawValue : "given by --endpoint",
         "users": String(users), "channels": String(channels),
         "subscriptionsPerUser": String(subscriptionsPerUser),
         "largestChannel": String(largestChannel), "rate": String(rate),

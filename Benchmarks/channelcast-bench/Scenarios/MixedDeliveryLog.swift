@@ -21,11 +21,31 @@ final class MixedDeliveryLog: Sendable {
     /// Delivery latencies in microseconds (payload send time to arrival, wall clock).
     var latency = Self.histogram()
     var smallChannelLatency = Self.histogram()
-    /// Keyed by `MixedDeliveryLog.key(channel:seq:)`.
-    var broadcasts: [UInt64: Arrivals] = [:]
+    /// Each broadcast's arrivals, in the order of their first delivery.
+    private(set) var arrivals: [Arrivals] = []
+    /// Where a broadcast's arrivals are, keyed by `MixedDeliveryLog.key(channel:seq:)`.
+    private var arrivalIndex: [UInt64: Int] = [:]
     var messages = 0
     /// Deliveries that are not this scenario's messages (events, the readiness probe).
     var others = 0
+
+    /// The arrivals of the broadcast with this key, if any of its deliveries came.
+    func arrivals(key: UInt64) -> Arrivals? {
+      arrivalIndex[key].map { arrivals[$0] }
+    }
+
+    /// Where the arrivals of the broadcast with this key are kept, made on its first delivery.
+    fileprivate mutating func arrivalsPosition(key: UInt64, firstArrival: UInt64) -> Int {
+      if let position = arrivalIndex[key] { return position }
+      arrivals.append(Arrivals(first: firstArrival, last: firstArrival, count: 0))
+      arrivalIndex[key] = arrivals.count - 1
+      return arrivals.count - 1
+    }
+
+    fileprivate mutating func recordArrival(at position: Int, time: UInt64) {
+      arrivals[position].last = time
+      arrivals[position].count += 1
+    }
 
     private static func histogram() -> Histogram<UInt64> {
       // Up to an hour, in microseconds: any real latency fits.
@@ -33,7 +53,31 @@ final class MixedDeliveryLog: Sendable {
     }
   }
 
-  private let results = Mutex(Results())
+  /// What one `message` envelope said, kept for the deliveries after it: the deliveries of a
+  /// broadcast arrive in runs sharing one envelope, and comparing bytes is cheaper than
+  /// searching them again.
+  private struct ReadEnvelope {
+    var bytes: [UInt8]
+    var sendTime: Int
+    var isSmallChannel: Bool
+    /// Where its broadcast's arrivals are in `Results.arrivals`.
+    var arrivalsPosition: Int
+
+    func matches(_ envelope: UnsafeRawBufferPointer) -> Bool {
+      bytes.count == envelope.count
+        && bytes.withUnsafeBytes {
+          memcmp($0.baseAddress!, envelope.baseAddress!, bytes.count) == 0
+        }
+    }
+  }
+
+  /// The consumer thread's record and the envelope it read last (nil after `take()`).
+  private struct State {
+    var results = Results()
+    var lastEnvelope: ReadEnvelope?
+  }
+
+  private let state = Mutex(State())
   private let isSmallChannel: [Bool]
 
   init(channelSizes: [Int], smallChannelLimit: Int) {
@@ -45,39 +89,50 @@ final class MixedDeliveryLog: Sendable {
 
   /// Reads one delivery on the consumer thread. The scenario's `message` envelopes carry
   /// `"seq":N` and the payload bytes unchanged, `"payload":{"t":T,"c":C}`, so two byte searches
-  /// find everything without parsing the JSON.
+  /// find everything without parsing the JSON; an envelope the same as the one before is not
+  /// searched again.
   func record(envelope: UnsafeRawBufferPointer) {
     let arrival = MonotonicClock.nanoseconds()
     let now = WallClock.microseconds()
+    state.withLock { state in
+      if state.lastEnvelope?.matches(envelope) != true {
+        state.lastEnvelope = read(envelope, arrival: arrival, into: &state.results)
+      }
+      guard let message = state.lastEnvelope else {
+        state.results.others += 1
+        return
+      }
+      let latency = UInt64(max(now - Int64(message.sendTime), 0))
+      state.results.messages += 1
+      state.results.latency.record(latency)
+      if message.isSmallChannel { state.results.smallChannelLatency.record(latency) }
+      state.results.recordArrival(at: message.arrivalsPosition, time: arrival)
+    }
+  }
+
+  /// Searches a new envelope; nil if it is not one of the scenario's messages.
+  private func read(
+    _ envelope: UnsafeRawBufferPointer, arrival: UInt64, into results: inout Results
+  )
+    -> ReadEnvelope?
+  {
     guard let seq = Self.integer(after: Self.seqMarker, in: envelope),
       let sendTime = Self.integer(after: Self.payloadMarker, in: envelope),
       let channel = Self.integer(after: Self.channelMarker, in: envelope, from: sendTime.end),
       channel.value >= 0, channel.value < isSmallChannel.count
-    else {
-      results.withLock { $0.others += 1 }
-      return
-    }
-    let latency = UInt64(max(now - Int64(sendTime.value), 0))
-    let key = Self.key(channel: channel.value, seq: seq.value)
-    let isSmall = isSmallChannel[channel.value]
-    results.withLock { results in
-      results.messages += 1
-      results.latency.record(latency)
-      if isSmall { results.smallChannelLatency.record(latency) }
-      if let arrivals = results.broadcasts[key] {
-        results.broadcasts[key] = Arrivals(
-          first: arrivals.first, last: arrival, count: arrivals.count + 1)
-      } else {
-        results.broadcasts[key] = Arrivals(first: arrival, last: arrival, count: 1)
-      }
-    }
+    else { return nil }
+    return ReadEnvelope(
+      bytes: Array(envelope), sendTime: sendTime.value,
+      isSmallChannel: isSmallChannel[channel.value],
+      arrivalsPosition: results.arrivalsPosition(
+        key: Self.key(channel: channel.value, seq: seq.value), firstArrival: arrival))
   }
 
   /// Returns what was recorded and starts afresh.
   func take() -> Results {
-    results.withLock { results in
-      defer { results = Results() }
-      return results
+    state.withLock { state in
+      defer { state = State() }
+      return state.results
     }
   }
 

@@ -27,7 +27,9 @@ struct MixedFigures {
     for broadcast in broadcasts {
       requestToReply.append(Double(broadcast.replied - broadcast.requested) / 1e6)
       let key = MixedDeliveryLog.key(channel: broadcast.channel, seq: broadcast.seq)
-      guard broadcast.recipientCount > 0, let arrivals = results.broadcasts[key] else { continue }
+      guard broadcast.recipientCount > 0, let arrivals = results.arrivals(key: key) else {
+        continue
+      }
       // Signed: a delivery may arrive before the reply does.
       toFirst.append((Double(arrivals.first) - Double(broadcast.replied)) / 1e6)
       if arrivals.count == broadcast.recipientCount {
@@ -45,7 +47,7 @@ struct MixedFigures {
 
     let firstRequest = broadcasts.first?.requested ?? 0
     let lastRequest = broadcasts.last?.requested ?? 0
-    let lastArrival = results.broadcasts.values.map(\.last).max() ?? firstRequest
+    let lastArrival = results.arrivals.map(\.last).max() ?? firstRequest
     recorder.record(
       "broadcasts/s sent",
       Double(broadcasts.count - 1) / (Double(lastRequest - firstRequest) / 1e9), unit: "1/s")

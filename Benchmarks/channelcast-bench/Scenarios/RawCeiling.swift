@@ -32,7 +32,7 @@ struct RawCeiling {
   }
 
   let messages: ComparisonMessages
-  let transport: CompareTransport
+  let transport: Transport
   let runs: Int
   let timeoutSeconds: Double
 

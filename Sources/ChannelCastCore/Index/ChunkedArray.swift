@@ -18,9 +18,11 @@ struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
   var endIndex: Int { count }
 
   subscript(position: Int) -> Element {
-    get {
+    // Read in place: a getter would copy the element, which for a channel's state means
+    // retaining and releasing every string and array in it to read one field.
+    _read {
       precondition(position >= 0 && position < count, "index out of range")
-      return chunks[position >> Self.chunkShift][position & Self.chunkMask]
+      yield chunks[position >> Self.chunkShift][position & Self.chunkMask]
     }
     _modify {
       precondition(position >= 0 && position < count, "index out of range")

@@ -76,7 +76,7 @@ extension ChannelCastService {
     if let field = Self.readOnlyFields.first(where: { request.has($0) }) {
       throw .invalid(field, "\(field) is read-only")
     }
-    var account = state(number).account
+    var account = self[channel: number].account
     if let name = try request.text(
       "officialAccountName", limit: FieldLimits.officialAccountName, minimum: 1)
     {
@@ -86,7 +86,7 @@ extension ChannelCastService {
     if let maximum = try Self.maxSubscriberCount(request) {
       account.maxSubscriberCount = maximum
     }
-    guard account != state(number).account else {
+    guard account != self[channel: number].account else {
       throw ChannelCastError(.invalidArgument, "the request changes nothing")
     }
 
@@ -108,7 +108,7 @@ extension ChannelCastService {
   func storeChange(_ change: JournalRecord.ChannelChange, in number: UInt32)
     -> (view: JSONObjectWriter, envelope: [UInt8])
   {
-    var account = state(number).account
+    var account = self[channel: number].account
     account.officialAccountName = change.officialAccountName
     account.faceUrl = change.faceUrl
     account.organization = change.organization
@@ -139,9 +139,9 @@ extension ChannelCastService {
   /// Removes a channel, its subscriptions and its messages still in flight; returns its last
   /// members. Shared by `deleteOfficialAccount` and recovery.
   func removeChannel(_ number: UInt32) -> ChannelMembers {
-    let id = state(number).account.officialAccountID
+    let id = self[channel: number].account.officialAccountID
     let members = index.removeChannel(number)
-    retiredLastSeq[id] = state(number).account.lastSeq
+    retiredLastSeq[id] = self[channel: number].account.lastSeq
     channels[Int(number)] = nil
     channelNumbers[id] = nil
     sortedIDs.remove(at: Self.insertionPoint(of: id, in: sortedIDs))
@@ -193,7 +193,10 @@ extension ChannelCastService {
     let limit = try request.pageLimit()
     let cursor = try Self.pageCursor(request)
     var subscribed = (user.map { index.subscriptions(of: $0) } ?? []).map {
-      (id: state($0.channel).account.officialAccountID, channel: $0.channel, time: $0.subscribeTime)
+      (
+        id: self[channel: $0.channel].account.officialAccountID, channel: $0.channel,
+        time: $0.subscribeTime
+      )
     }
     if let cursor { subscribed.removeAll { !(ByteString(cursor) < $0.id) } }
     subscribed.sort { $0.id < $1.id }

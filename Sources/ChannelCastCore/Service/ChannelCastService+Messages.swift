@@ -23,7 +23,7 @@ extension ChannelCastService {
     try checkSendLimits(
       id, number: number, payload: payloadHash, count: payload.count, nowMs: nowMs)
 
-    let channel = state(number)
+    let channel = self[channel: number]
     let message = JournalRecord.SentMessage(
       officialAccountID: id, seq: nextSeq(number), msgKey: identifiers.nextMessageKey(),
       sendTimeMs: max(channel.account.lastSendTimeMs, nowMs), sentAtMs: nowMs,
@@ -138,7 +138,7 @@ extension ChannelCastService {
       sendTimeMs: channels[Int(number)]!.account.nextSendTime(nowMs: clock.nowMilliseconds()),
       payload: Array(payload))
     mutationLog?.append(.subscriberMessage(message))
-    let owner = index.directory.intern(state(number).account.ownerUserID)
+    let owner = index.directory.intern(self[channel: number].account.ownerUserID)
     sendEvent(
       .subscriberMessage,
       Envelope.subscriberMessage(
@@ -171,7 +171,7 @@ extension ChannelCastService {
     for msgKey in msgKeys {
       var result = JSONObjectWriter()
       result.add("msgKey", msgKey)
-      switch state(number).history.lookUpForRecall(msgKey: msgKey) {
+      switch self[channel: number].history.lookUpForRecall(msgKey: msgKey) {
       case .retained(let messageSeq, _):
         let recall = JournalRecord.RecalledMessage(
           officialAccountID: id, msgKey: msgKey, messageSeq: messageSeq, seq: nextSeq(number),
@@ -198,7 +198,7 @@ extension ChannelCastService {
   /// returns that entry. Shared by `recallMessages` and recovery.
   @discardableResult
   func storeRecall(_ recall: JournalRecord.RecalledMessage, in number: UInt32) -> [UInt8] {
-    if case .retained(_, let sendTimeMs) = state(number).history.lookUpForRecall(
+    if case .retained(_, let sendTimeMs) = self[channel: number].history.lookUpForRecall(
       msgKey: recall.msgKey)
     {
       channels[Int(number)]!.history.markRecalled(
@@ -233,7 +233,7 @@ extension ChannelCastService {
       }
     }
     channels[Int(number)]!.history.evictExpired(nowMs: clock.nowMilliseconds())
-    let channel = state(number)
+    let channel = self[channel: number]
     var messages = JSONArrayWriter()
     for entry in channel.history.entries(after: UInt64(afterSeq), limit: limit) {
       messages.append(rawJSON: entry.encoded)

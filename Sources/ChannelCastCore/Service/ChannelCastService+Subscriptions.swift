@@ -20,7 +20,7 @@ extension ChannelCastService {
   {
     let user = index.directory.intern(userID)
     let now = UInt32(clamping: nowSeconds)
-    let maximum = channels[Int(number)]!.account.maxSubscriberCount
+    let maximum = self[channel: number].account.maxSubscriberCount
     switch index.subscribe(
       user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum,
       maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser)
@@ -30,7 +30,7 @@ extension ChannelCastService {
     case .full:
       throw ChannelCastError(
         .limitExceeded,
-        "official account \(channels[Int(number)]!.account.officialAccountID) has reached its "
+        "official account \(self[channel: number].account.officialAccountID) has reached its "
           + "maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
     case .userAtLimit:
@@ -42,7 +42,7 @@ extension ChannelCastService {
     case .subscribed:
       mutationLog?.append(
         .subscribed(
-          officialAccountID: state(number).account.officialAccountID, userID: userID,
+          officialAccountID: self[channel: number].account.officialAccountID, userID: userID,
           subscribeTime: now))
       // The reply and the event carry the same view: encode it once.
       let view = info(number, subscribeTime: now)
@@ -91,7 +91,7 @@ extension ChannelCastService {
     else { throw notSubscribed(userID, id) }
     mutationLog?.append(.unsubscribed(officialAccountID: id, userID: userID))
     sendEvent(
-      .officialAccountUnsubscribed, state(number).unsubscribedEnvelope, toUser: user,
+      .officialAccountUnsubscribed, self[channel: number].unsubscribedEnvelope, toUser: user,
       channel: number)
     return JSONObjectWriter()
   }

@@ -133,15 +133,22 @@ public final class ChannelCastService {
     return number
   }
 
-  func state(_ number: UInt32) -> ChannelState {
-    channels[Int(number)]!
+  /// An existing channel's state, read in place. Reading through `channels[Int(number)]!` would
+  /// copy the whole state, retaining and releasing every string and array in it, to read one
+  /// field; matching the optional borrows it instead.
+  subscript(channel number: UInt32) -> ChannelState {
+    _read {
+      guard case .some(let state) = channels[Int(number)] else {
+        preconditionFailure("no channel number \(number)")
+      }
+      yield state
+    }
   }
 
   /// A channel's info as the protocol shows it, optionally in one subscriber's view.
   func info(_ number: UInt32, subscribeTime: UInt32? = nil) -> JSONObjectWriter {
-    let channel = channels[Int(number)]!
-    return .officialAccountInfo(
-      channel.account, staticInfo: channel.staticInfo,
+    .officialAccountInfo(
+      self[channel: number].account, staticInfo: self[channel: number].staticInfo,
       subscriberCount: index.subscriberCount(of: number), subscribeTime: subscribeTime)
   }
 
@@ -204,7 +211,7 @@ public final class ChannelCastService {
   func appendToStream(
     _ number: UInt32, seq: UInt64, timeMs: Int64, kind: HistoryEntry.Kind, encoded: [UInt8]
   ) {
-    precondition(seq == channels[Int(number)]!.account.lastSeq, "an entry without its seq")
+    precondition(seq == self[channel: number].account.lastSeq, "an entry without its seq")
     channels[Int(number)]!.history.append(
       HistoryEntry(seq: seq, timeMs: timeMs, kind: kind, encoded: encoded))
   }
@@ -234,7 +241,7 @@ public final class ChannelCastService {
 
   /// The seq the channel's next stream entry gets.
   func nextSeq(_ number: UInt32) -> UInt64 {
-    channels[Int(number)]!.account.lastSeq + 1
+    self[channel: number].account.lastSeq + 1
   }
 
   func newHistory() -> ChannelHistory {

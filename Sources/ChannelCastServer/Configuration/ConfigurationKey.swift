@@ -56,6 +56,12 @@ public struct ConfigurationKey: Sendable {
       "deliveryHighWaterMark",
       help: "Deliveries queued per consumer before fan-out waits for it (0 = unbounded).",
       0...100_000_000, \.deliveryHighWaterMark),
+    integer(
+      "deliverySendBufferBytes",
+      help:
+        "Kernel send buffer of each consumer's TCP connection, in bytes (SO_SNDBUF; 0 = the OS "
+        + "default, which autotuning can grow to megabytes).",
+      0...(64 << 20), \.deliverySendBufferBytes),
     ConfigurationKey(
       name: "slowConsumerPolicy",
       help:

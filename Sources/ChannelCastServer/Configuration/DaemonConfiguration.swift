@@ -20,6 +20,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// large broadcast delays other channels by about a millisecond rather than ten, at the same
   /// throughput (README, Performance).
   public var deliveryHighWaterMark = 1_000
+  /// The kernel send buffer of each consumer's TCP connection (`SO_SNDBUF`); 0 for the OS
+  /// default. Loopback autotuning grows the default to megabytes, thousands of deliveries that
+  /// a small channel's wait behind like those in the queue above (README, Performance).
+  public var deliverySendBufferBytes = 0
   /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
   public var slowConsumerPolicy = SlowConsumerPolicy.block
   /// Fan-out shards (serial queues); a user always lands on the same one.

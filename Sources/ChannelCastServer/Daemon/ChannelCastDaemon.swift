@@ -85,6 +85,7 @@ public final class ChannelCastDaemon: Service {
       deliverySocket = try DeliverySocket(
         context: context, endpoint: configuration.deliveryEndpoint,
         highWaterMark: configuration.deliveryHighWaterMark,
+        sendBufferBytes: configuration.deliverySendBufferBytes,
         policy: configuration.slowConsumerPolicy, security: security, logger: logger)
     } catch {
       security?.stop()

@@ -27,13 +27,17 @@ final class DeliverySocket: DeliverySink {
   var backPressureWaits: UInt64 { backPressureWaitCount.load(ordering: .relaxed) }
 
   init(
-    context: ZMQContext, endpoint: String, highWaterMark: Int, policy: SlowConsumerPolicy,
-    security: CurveSecurity?, logger: Logger
+    context: ZMQContext, endpoint: String, highWaterMark: Int, sendBufferBytes: Int,
+    policy: SlowConsumerPolicy, security: CurveSecurity?, logger: Logger
   ) throws {
     let socket = try Socket(context: context, type: .xpub)
     try security?.secure(socket, domain: ClientRegistry.deliveryDomain)
     try socket.setOption(.xpubNoDrop, true)
     try socket.setOption(.sendHighWaterMark, Int32(clamping: highWaterMark))
+    // Set before binding: libzmq gives it to each connection it accepts from then on.
+    if sendBufferBytes > 0 {
+      try socket.setOption(.sendBufferSize, Int32(clamping: sendBufferBytes))
+    }
     try socket.setOption(.sendTimeout, Self.backPressureWaitMilliseconds)
     try socket.setOption(.linger, 0)
     try socket.bind(endpoint)
