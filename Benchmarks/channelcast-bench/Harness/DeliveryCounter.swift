@@ -7,8 +7,14 @@ import ZeroMQ
 ///
 /// The socket is made and used only on the counter's thread; other threads read the counters.
 final class DeliveryCounter: Sendable {
-  /// What to do with each delivery, on the counter's thread: topic and envelope bytes.
-  typealias Inspector = @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+  /// What to do with each delivery, on the counter's thread: topic and envelope bytes, and the
+  /// monotonic nanoseconds of its arrival (read once per delivery: the clock costs as much as
+  /// the rest of a light inspector).
+  typealias Inspector =
+    @Sendable (
+      _ topic: UnsafeRawBufferPointer, _ envelope: UnsafeRawBufferPointer,
+      _ arrivalNanoseconds: UInt64
+    ) -> Void
 
   private let received = Atomic<Int>(0)
   private let firstArrival = Atomic<UInt64>(0)
@@ -127,7 +133,7 @@ final class DeliveryCounter: Sendable {
       lastArrival.store(now, ordering: .relaxed)
       inspect?(
         UnsafeRawBufferPointer(rebasing: topic.prefix(min(topicSize, topic.count))),
-        UnsafeRawBufferPointer(rebasing: envelope.prefix(min(envelopeSize, envelope.count))))
+        UnsafeRawBufferPointer(rebasing: envelope.prefix(min(envelopeSize, envelope.count))), now)
       received.add(1, ordering: .releasing)
     }
   }

@@ -60,7 +60,7 @@ struct Megacast {
 
     let recipients = RecipientSet(size: subscribers)
     let counter = try DeliveryCounter(endpoint: daemon.deliveryEndpoint, context: context) {
-      topic, _ in recipients.mark(topic: topic)
+      topic, _, _ in recipients.mark(topic: topic)
     }
     defer { counter.stop() }
     try ConsumerReadiness.waitUntilReceiving(

@@ -76,11 +76,13 @@ struct MixedCommand: ParsableCommand {
     }
 
     let log = MixedDeliveryLog(channelSizes: sizes, smallChannelLimit: Self.smallChannelLimit)
+    // The consumer gets its own context, as a gateway is its own process: its I/O thread, busy
+    // with a million deliveries a second, would otherwise hold up the sender's replies.
     let counter = try DeliveryCounter(
-      endpoint: daemon.deliveryEndpoint, context: context,
+      endpoint: daemon.deliveryEndpoint, context: try ZMQContext(),
       receiveHighWaterMark: consumerHighWaterMark, receiveBufferBytes: consumerReceiveBufferBytes
     ) {
-      _, envelope in log.record(envelope: envelope)
+      _, envelope, arrival in log.record(envelope: envelope, arrival: arrival)
     }
     defer { counter.stop() }
     try ConsumerReadiness.waitUntilReceiving(

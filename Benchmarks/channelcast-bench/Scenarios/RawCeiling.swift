@@ -71,7 +71,7 @@ struct RawCeiling {
     let counter = try DeliveryCounter(
       endpoint: try socket.lastEndpoint, context: consumerContext,
       receiveHighWaterMark: configuration.highWaterMark
-    ) { topic, _ in recipients.mark(topic: topic) }
+    ) { topic, _, _ in recipients.mark(topic: topic) }
     defer { counter.stop() }
     let connection = Deadline("raw consumer connection", seconds: 30)
     if configuration.isXPub {

@@ -106,7 +106,7 @@ struct StressCommand: ParsableCommand {
 
     let deliveries = StressDeliveryLog()
     let counter = try DeliveryCounter(endpoint: daemon.deliveryEndpoint, context: context) {
-      _, envelope in deliveries.record(envelope: envelope)
+      _, envelope, _ in deliveries.record(envelope: envelope)
     }
     defer { counter.stop() }
     try ConsumerReadiness.waitUntilReceiving(
