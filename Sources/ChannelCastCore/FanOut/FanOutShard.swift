@@ -4,16 +4,17 @@ import Synchronization
 /// One serial queue of the fan-out. It owns the work for the users that hash to it, so each of
 /// them sees every channel's deliveries in the order the command thread submitted them.
 ///
-/// Jobs go into a `ShardSchedule` and are worked through in rounds, each a separate work item
-/// on the queue, so that jobs submitted meanwhile join the next round.
+/// Jobs go into a `ShardSchedule` and are worked through a batch at a time, each batch a
+/// separate work item on the queue, so that jobs submitted meanwhile are scheduled with the
+/// next one.
 final class FanOutShard: Sendable {
-  /// How many deliveries one call to the sink carries: large enough to amortize the sink's lock,
-  /// small enough that shards interleave.
+  /// How many deliveries one call to the sink carries, and how many recipients of large jobs a
+  /// batch serves: large enough to amortize the sink's lock, small enough that shards interleave
+  /// and that a new small job waits for little.
   static let batchSize = 512
-  /// Recipients each busy channel gets per round, after the small jobs: the length of a round,
-  /// which is how long a new small job can wait, grows with it.
+  /// Recipients a busy channel gets at its turn, after the small jobs.
   static let quantum = 128
-  /// A job with at most this many recipients left is finished at the start of a round.
+  /// A job with at most this many recipients left is finished at the start of a batch.
   static let smallJob = 512
 
   let number: Int
@@ -75,21 +76,17 @@ final class FanOutShard: Sendable {
     }
   }
 
-  /// Runs rounds until a batch's worth of recipients is done (a round of one busy channel is
-  /// only a quantum), hands the batch over, then yields the queue so that jobs submitted
-  /// meanwhile join the next round.
+  /// Serves the small jobs and a batch's worth of large ones, hands them over, then yields the
+  /// queue so that jobs submitted meanwhile are scheduled with the next batch.
   private func runRound() {
     counters.roundsRun.add(1, ordering: .relaxed)
     let moreWork = state.withValue { state in
       var batch = Batch()
       swap(&batch, &state.batch)  // keeps the batch's storage without sharing it
-      var recipients = 0
-      repeat {
-        state.schedule.runRound(quantum: Self.quantum, smallJob: Self.smallJob) { job, range in
-          recipients += range.count
-          add(job, range, to: &batch)
-        }
-      } while recipients < Self.batchSize && !state.schedule.isEmpty
+      state.schedule.serve(budget: Self.batchSize, quantum: Self.quantum, smallJob: Self.smallJob) {
+        job, range in
+        add(job, range, to: &batch)
+      }
       flush(&batch)
       swap(&batch, &state.batch)
       state.roundScheduled = !state.schedule.isEmpty

@@ -2,11 +2,12 @@
 /// channel; across channels, small work first, then round-robin.
 ///
 /// A job may overtake only jobs of other channels, so every user still sees each channel's
-/// deliveries and events in the order they were submitted. Each round first finishes every
-/// channel whose next job is small (at most `smallJob` recipients left: an event, a broadcast to
-/// a small channel), then gives every other busy channel one `quantum`. A small broadcast
-/// therefore waits at most one round, however many 100,000-subscriber broadcasts are under way,
-/// and large broadcasts still advance every round.
+/// deliveries and events in the order they were submitted. Each call to `serve` first finishes
+/// every channel whose next job is small (at most `smallJob` recipients left: an event, a
+/// broadcast to a small channel), then goes on round-robin over the other busy channels, a
+/// `quantum` each, from where the call before stopped, until it has served its `budget`. A small
+/// job submitted meanwhile therefore waits for one budget's worth of deliveries at most, however
+/// many large broadcasts are under way, and every large broadcast still advances in turn.
 struct ShardSchedule {
   /// One channel's jobs, oldest first, and how far the oldest has been delivered.
   private struct ChannelQueue {
@@ -26,14 +27,14 @@ struct ShardSchedule {
       jobs.append(job)
     }
 
-    /// Delivers from the oldest jobs, up to `budget` recipients.
-    mutating func serve(budget: Int, _ visit: (FanOutJob, Range<Int>) -> Void) {
-      var budget = budget
-      while budget > 0 && !isEmpty {
+    /// Delivers from the oldest jobs, up to `budget` recipients; returns how many.
+    mutating func serve(budget: Int, _ visit: (FanOutJob, Range<Int>) -> Void) -> Int {
+      var served = 0
+      while served < budget && !isEmpty {
         let job = jobs[head]
-        let end = min(position + budget, job.count)
+        let end = min(position + budget - served, job.count)
         visit(job, position..<end)
-        budget -= end - position
+        served += end - position
         if end == job.count {
           head += 1
           position = 0
@@ -41,12 +42,15 @@ struct ShardSchedule {
           position = end
         }
       }
+      return served
     }
   }
 
   private var queues: [UInt32: ChannelQueue] = [:]
   /// Channels with work, in the order they are served.
   private var rotation: [UInt32] = []
+  /// The position in `rotation` where the round-robin over large jobs goes on.
+  private var nextTurn = 0
 
   var isEmpty: Bool { rotation.isEmpty }
 
@@ -59,24 +63,49 @@ struct ShardSchedule {
     queues[channel]!.append(job)
   }
 
-  /// One round: every small head job in full, then up to `quantum` recipients for each channel
-  /// still busy. `visit` gets each job and the range of its recipients to deliver now, in order.
-  mutating func runRound(quantum: Int, smallJob: Int, _ visit: (FanOutJob, Range<Int>) -> Void) {
+  /// Serves every small head job in full, then large ones a `quantum` at a time, round-robin,
+  /// until `budget` recipients have been served or no work is left. `visit` gets each job and
+  /// the range of its recipients to deliver now, in order.
+  mutating func serve(
+    budget: Int, quantum: Int, smallJob: Int, _ visit: (FanOutJob, Range<Int>) -> Void
+  ) {
+    var served = 0
     for channel in rotation {
       while let queue = queues[channel], !queue.isEmpty, queue.headRemaining <= smallJob {
-        queues[channel]!.serve(budget: queue.headRemaining, visit)
+        served += queues[channel]!.serve(budget: queue.headRemaining, visit)
       }
     }
-    var stillBusy: [UInt32] = []
-    stillBusy.reserveCapacity(rotation.count)
-    for channel in rotation {
-      if !queues[channel]!.isEmpty { queues[channel]!.serve(budget: quantum, visit) }
+    var turnsWithoutWork = 0
+    while served < budget && turnsWithoutWork < rotation.count {
+      if nextTurn >= rotation.count { nextTurn = 0 }
+      let channel = rotation[nextTurn]
+      nextTurn += 1
+      guard !queues[channel]!.isEmpty else {
+        turnsWithoutWork += 1
+        continue
+      }
+      turnsWithoutWork = 0
+      served += queues[channel]!.serve(budget: min(quantum, budget - served), visit)
+    }
+    removeIdleChannels()
+  }
+
+  /// Drops the channels whose queues are empty, keeping the others' order and the place of the
+  /// next turn.
+  private mutating func removeIdleChannels() {
+    var kept = 0
+    var next = nextTurn
+    for position in rotation.indices {
+      let channel = rotation[position]
       if queues[channel]!.isEmpty {
         queues[channel] = nil
+        if position < nextTurn { next -= 1 }
       } else {
-        stillBusy.append(channel)
+        rotation[kept] = channel
+        kept += 1
       }
     }
-    rotation = stillBusy
+    rotation.removeLast(rotation.count - kept)
+    nextTurn = next
   }
 }

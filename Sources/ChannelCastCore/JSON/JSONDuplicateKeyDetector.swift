@@ -60,7 +60,9 @@ struct JSONDuplicateKeyDetector {
   ) -> Bool {
     if !first.stringHasEscapes && !second.stringHasEscapes {
       return first.contentRange.count == second.contentRange.count
-        && input[first.contentRange].elementsEqual(input[second.contentRange])
+        && JSONBytes.equal(
+          UnsafeBufferPointer(rebasing: input[first.contentRange]),
+          UnsafeBufferPointer(rebasing: input[second.contentRange]))
     }
     return decodedBytes(of: first, in: input) == decodedBytes(of: second, in: input)
   }

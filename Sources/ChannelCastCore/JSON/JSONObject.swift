@@ -42,7 +42,8 @@ public struct JSONObject: Sendable {
   ) -> Bool {
     let key = member.key!
     guard key.stringHasEscapes else {
-      return key.contentRange.count == wanted.count && input[key.contentRange].elementsEqual(wanted)
+      return key.contentRange.count == wanted.count
+        && JSONBytes.equal(UnsafeBufferPointer(rebasing: input[key.contentRange]), wanted)
     }
     // An escape is never shorter than what it stands for, so a raw key shorter than the wanted
     // one cannot match.

@@ -7,10 +7,10 @@ extension JSONScanner {
     var hasEscapes = false
     position += 1
     while position < input.count {
+      skipPlainASCII()
+      guard position < input.count else { break }
       let byte = input[position]
-      if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-        position += 1
-      } else if byte == UInt8(ascii: "\"") {
+      if byte == UInt8(ascii: "\"") {
         position += 1
         return JSONScannedValue(
           kind: .string, start: start, end: position, stringHasEscapes: hasEscapes)
@@ -27,6 +27,40 @@ extension JSONScanner {
       }
     }
     throw JSONSyntaxError(offset: start, reason: "unterminated string")
+  }
+
+  /// Moves past printable ASCII other than the quote and the backslash, the bytes of most
+  /// strings: eight at a time while a whole word of them is plain, then one at a time.
+  private mutating func skipPlainASCII() {
+    let input = input
+    var index = position
+    while index + 8 <= input.count,
+      Self.isPlainASCII(
+        UnsafeRawBufferPointer(input).loadUnaligned(fromByteOffset: index, as: UInt64.self))
+    {
+      index += 8
+    }
+    while index < input.count {
+      let byte = input[index]
+      guard byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+      else { break }
+      index += 1
+    }
+    position = index
+  }
+
+  /// Whether none of the eight bytes of `word` is a control character, non-ASCII, a quote or a
+  /// backslash. A byte-wise test without a loop: `(x - 0x01…) & ~x & 0x80…` is nonzero exactly
+  /// when some byte of `x` is zero, and `(x - n…) & ~x & 0x80…` when some byte is below `n`.
+  private static func isPlainASCII(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highBits: UInt64 = 0x8080_8080_8080_8080
+    func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+    let nonASCII = word & highBits != 0
+    let control = (word &- ones &* 0x20) & ~word & highBits != 0
+    let quote = hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+    let backslash = hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+    return !(nonASCII || control || quote || backslash)
   }
 
   /// Scans the escape whose backslash is at `position`; a `\u` escape of a UTF-16 high surrogate

@@ -17,16 +17,22 @@ public enum FieldValidation {
     guard id.count <= FieldLimits.officialAccountID else {
       throw .tooLong(field, size: id.count, limit: FieldLimits.officialAccountID)
     }
-    for byte in id.bytes where byte < 0x80 {
-      if byte == UInt8(ascii: "*") {
-        throw .invalid(field, "\(field) must not contain '*'")
+    // One pass over the bytes, as every request naming a channel takes this check.
+    let hasNonASCII = try id.bytes.withUnsafeBufferPointer { bytes throws(ChannelCastError) in
+      var hasNonASCII = false
+      for byte in bytes {
+        if byte >= 0x80 {
+          hasNonASCII = true
+        } else if byte == UInt8(ascii: "*") {
+          throw .invalid(field, "\(field) must not contain '*'")
+        } else if byte <= 0x20 || byte == 0x7F {  // ASCII controls and the space
+          throw .invalid(field, "\(field) must not contain whitespace or control characters")
+        }
       }
-      if byte <= 0x20 || byte == 0x7F {  // ASCII controls and the space
-        throw .invalid(field, "\(field) must not contain whitespace or control characters")
-      }
+      return hasNonASCII
     }
     // Unicode's whitespace and C1 controls outside ASCII; most IDs are ASCII and skip this.
-    if id.bytes.contains(where: { $0 >= 0x80 }),
+    if hasNonASCII,
       id.description.unicodeScalars.contains(where: {
         $0.value >= 0x80 && (isControl($0) || $0.properties.isWhitespace)
       })

@@ -22,8 +22,8 @@ public enum RequestOp: String, CaseIterable, Sendable {
   /// it for every request.
   init?(name: UnsafeBufferPointer<UInt8>) {
     guard
-      let entry = Self.names.first(where: {
-        $0.utf8.count == name.count && $0.utf8.elementsEqual(name)
+      let entry = Self.names.first(where: { entry in
+        entry.utf8.withUnsafeBufferPointer { JSONBytes.equal($0, name) }
       })
     else {
       return nil
