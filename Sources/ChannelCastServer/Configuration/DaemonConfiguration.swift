@@ -23,7 +23,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// The kernel send buffer of each consumer's TCP connection (`SO_SNDBUF`); 0 for the OS
   /// default. Loopback autotuning grows the default to megabytes: thousands of deliveries that a
   /// small channel's wait behind, like those in the queue above. Too small a buffer starves the
-  /// connection instead (README, Performance, "mixed over tcp").
+  /// connection instead (README, Performance: the mixed scenario over tcp).
   public var deliverySendBufferBytes = 0
   /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
   public var slowConsumerPolicy = SlowConsumerPolicy.block
