@@ -24,6 +24,10 @@ args = parser.parse_args()
 context = zmq.Context()
 deliveries = context.socket(zmq.SUB)
 deliveries.setsockopt(zmq.LINGER, 0)
+# Subscriptions reach the daemon through the SUB socket's send queue, and at connect libzmq
+# drops those past its send high-water mark (1,000 by default) without a word: a consumer of
+# many users needs it unbounded.
+deliveries.setsockopt(zmq.SNDHWM, 0)
 # The topic is the user ID and one NUL byte: b"alice\0" matches alice and not alice2.
 for user in args.users:
     deliveries.setsockopt(zmq.SUBSCRIBE, user.encode() + b"\0")

@@ -27,6 +27,10 @@ public final class DeliveryConsumer {
       try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
     }
     if let users {
+      // libzmq sends a SUB's subscriptions through its send queue, and at connect drops those
+      // past the send high-water mark (1,000 by default) without a word: a consumer of many
+      // users needs it unbounded.
+      try socket.setOption(.sendHighWaterMark, 0)
       for user in users { try socket.subscribe(Array(user.utf8) + [0]) }
     } else {
       try socket.subscribe([UInt8]())

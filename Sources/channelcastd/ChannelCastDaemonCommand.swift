@@ -89,6 +89,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
   @Option(help: help("deliverySendBufferBytes")) var deliverySendBufferBytes: Int?
   @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
+  @Option(help: help("slowConsumerGraceMilliseconds")) var slowConsumerGraceMilliseconds: Int?
   @Option(help: help("shards")) var shards: Int?
   @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
   @Option(help: help("maxSubscriptionsPerUser")) var maxSubscriptionsPerUser: Int?
@@ -133,6 +134,10 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
       ("deliverySendBufferBytes", deliverySendBufferBytes.map(ConfigurationValue.integer)),
       ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
+      (
+        "slowConsumerGraceMilliseconds",
+        slowConsumerGraceMilliseconds.map(ConfigurationValue.integer)
+      ),
       ("shards", shards.map(ConfigurationValue.integer)),
       ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
       ("maxSubscriptionsPerUser", maxSubscriptionsPerUser.map(ConfigurationValue.integer)),

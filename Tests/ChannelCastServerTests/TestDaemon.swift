@@ -165,6 +165,20 @@ extension ChannelCastClient {
     }
   }
 
+  /// Subscribes `users` to `id`, a thousand per request.
+  func subscribe(_ users: [String], to id: String) throws {
+    for start in stride(from: 0, to: users.count, by: 1000) {
+      let reply = try expectOK("subscribeOfficialAccount") {
+        $0.add("officialAccountID", id)
+        var list = JSONArrayWriter()
+        for user in users[start..<min(start + 1000, users.count)] { list.append(user) }
+        $0.add("userIDList", array: list)
+      }
+      let codes = (reply["results"] as? [[String: Any]] ?? []).map { $0["resultCode"] as? String }
+      #expect(codes.allSatisfy { $0 == "ok" }, "subscribing to \(id) failed")
+    }
+  }
+
   func subscribe(_ user: String, to id: String) throws {
     try expectOK("subscribeOfficialAccount") {
       $0.add("officialAccountID", id)

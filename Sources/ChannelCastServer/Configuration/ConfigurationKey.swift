@@ -79,6 +79,12 @@ public struct ConfigurationKey: Sendable {
       },
       current: { "\"\($0.slowConsumerPolicy.rawValue)\"" }),
     integer(
+      "slowConsumerGraceMilliseconds",
+      help:
+        "Under the drop policy, how long fan-out waits for a consumer whose queue is full before "
+        + "cutting it off (its deliveries are dropped until it reads again).",
+      0...3_600_000, \.slowConsumerGraceMilliseconds),
+    integer(
       "shards", help: "Fan-out shards (serial queues). Default: the number of processors.",
       1...1024, \.shards),
     integer(

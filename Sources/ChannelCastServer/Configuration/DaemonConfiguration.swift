@@ -27,6 +27,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var deliverySendBufferBytes = 0
   /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
   public var slowConsumerPolicy = SlowConsumerPolicy.block
+  /// Under `drop`, how long fan-out waits for a full consumer before cutting it off. A healthy
+  /// consumer is full for an instant in every burst (fan-out outpaces libzmq's I/O thread), so
+  /// a full queue alone does not make a consumer slow.
+  public var slowConsumerGraceMilliseconds = 1_000
   /// Fan-out shards (serial queues); a user always lands on the same one.
   public var shards = DaemonConfiguration.processorCount
   /// Seconds a clean shutdown waits for fan-outs in flight.
@@ -85,6 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     result.snapshotJournalBytes = new.snapshotJournalBytes
     result.snapshotIntervalSeconds = new.snapshotIntervalSeconds
     result.shutdownTimeoutSeconds = new.shutdownTimeoutSeconds
+    result.slowConsumerGraceMilliseconds = new.slowConsumerGraceMilliseconds
     if clientsFile { result.clientsFile = new.clientsFile }
     return result
   }

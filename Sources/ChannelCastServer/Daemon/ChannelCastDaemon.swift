@@ -35,7 +35,7 @@ public final class ChannelCastDaemon: Service {
     "logLevel", "maxSubscriberCount", "historySize", "historyMaxBytes", "historyMaxAgeSeconds",
     "maxPayloadBytes", "maxSubscriptionsPerUser", "channelSendRatePerSecond", "channelSendBurst",
     "duplicateWindowSeconds", "snapshotJournalBytes", "snapshotIntervalSeconds",
-    "shutdownTimeoutSeconds", "clientsFile",
+    "shutdownTimeoutSeconds", "slowConsumerGraceMilliseconds", "clientsFile",
   ]
 
   /// The keys this daemon applies on reload: `clientsFile` only when CURVE is on (turning it on
@@ -86,7 +86,9 @@ public final class ChannelCastDaemon: Service {
         context: context, endpoint: configuration.deliveryEndpoint,
         highWaterMark: configuration.deliveryHighWaterMark,
         sendBufferBytes: configuration.deliverySendBufferBytes,
-        policy: configuration.slowConsumerPolicy, security: security, logger: logger)
+        policy: configuration.slowConsumerPolicy,
+        graceMilliseconds: configuration.slowConsumerGraceMilliseconds, security: security,
+        logger: logger)
     } catch {
       security?.stop()
       throw error
@@ -98,12 +100,15 @@ public final class ChannelCastDaemon: Service {
     self.fanOut = fanOut
     let readiness = Readiness()
     self.readiness = readiness
+    let deliverySocket = deliverySocket
     do {
       metricsServer =
         configuration.metricsAddress.isEmpty
         ? nil
         : try MetricsHTTPServer(address: configuration.metricsAddress, logger: logger) {
-          HealthEndpoints.respond(to: $0, metrics: metrics, fanOut: fanOut, readiness: readiness)
+          HealthEndpoints.respond(
+            to: $0, metrics: metrics, fanOut: fanOut, deliverySocket: deliverySocket,
+            readiness: readiness)
         }
     } catch {
       deliverySocket.close()
@@ -133,7 +138,6 @@ public final class ChannelCastDaemon: Service {
     readiness.isReady = true
     metrics.setReady(true)
     notifier.notify("READY=1\nSTATUS=serving")
-    let deliverySocket = deliverySocket
     let commandServer = commandServer
     monitor = DaemonMonitor(
       notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
@@ -176,6 +180,7 @@ public final class ChannelCastDaemon: Service {
     let inForce = old.takingLiveSettings(of: new, clientsFile: security != nil)
     currentConfiguration.withLock { $0 = inForce }
     logLevel?.level = inForce.logLevel
+    deliverySocket.slowConsumerGraceMilliseconds = inForce.slowConsumerGraceMilliseconds
     commandServer.onCommandThread { [inForce] processor in processor.apply(inForce) }
     logger.notice(
       "configuration reloaded",

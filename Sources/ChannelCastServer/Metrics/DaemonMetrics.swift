@@ -20,6 +20,7 @@ final class DaemonMetrics: @unchecked Sendable {
   private let broadcasts: CoreMetrics.Counter
   private let deliveriesSent: CoreMetrics.Counter
   private let deliveriesDropped: CoreMetrics.Counter
+  private let consumersCutOff: CoreMetrics.Counter
   private let events: [EventType: CoreMetrics.Counter]
   private let subscriptions: CoreMetrics.Gauge
   private let officialAccounts: CoreMetrics.Gauge
@@ -47,7 +48,7 @@ final class DaemonMetrics: @unchecked Sendable {
   private let broadcastTotal = Atomic<UInt64>(0)
   /// Scrape only (one scrape at a time): the delivery totals last reported.
   private let scraped = NSLock()
-  private var scrapedDeliveries: (sent: UInt64, dropped: UInt64) = (0, 0)
+  private var scrapedDeliveries: (sent: UInt64, dropped: UInt64, cutOffs: UInt64) = (0, 0, 0)
   /// Scrape only: one gauge per shard, made at the first scrape.
   private var queueDepthGauges: [CoreMetrics.Gauge] = []
 
@@ -81,6 +82,8 @@ final class DaemonMetrics: @unchecked Sendable {
       label: "channelcast_deliveries_sent_total", factory: factory)
     deliveriesDropped = CoreMetrics.Counter(
       label: "channelcast_deliveries_dropped_total", factory: factory)
+    consumersCutOff = CoreMetrics.Counter(
+      label: "channelcast_consumers_cut_off_total", factory: factory)
     events = Dictionary(
       uniqueKeysWithValues: EventType.allCases.map {
         (
@@ -224,14 +227,16 @@ final class DaemonMetrics: @unchecked Sendable {
 
   // MARK: Read when scraped
 
-  /// The Prometheus text, after reading the fan-out's totals and queue depths.
-  func render(fanOut: FanOut) -> [UInt8] {
+  /// The Prometheus text, after reading the fan-out's totals and queue depths, and how many
+  /// times the delivery socket has cut off a consumer.
+  func render(fanOut: FanOut, consumersCutOff cutOffs: UInt64) -> [UInt8] {
     scraped.withLock {
       let sent = fanOut.deliveriesSent
       let dropped = fanOut.deliveriesDropped
       deliveriesSent.increment(by: Int64(sent - scrapedDeliveries.sent))
       deliveriesDropped.increment(by: Int64(dropped - scrapedDeliveries.dropped))
-      scrapedDeliveries = (sent, dropped)
+      consumersCutOff.increment(by: Int64(cutOffs - scrapedDeliveries.cutOffs))
+      scrapedDeliveries = (sent, dropped, cutOffs)
       let depths = fanOut.queueDepths
       if queueDepthGauges.isEmpty {
         queueDepthGauges = depths.indices.map {

@@ -4,13 +4,15 @@ import ChannelCastCore
 /// answers) and `/readyz` (recovered and serving: 200, else 503).
 enum HealthEndpoints {
   static func respond(
-    to path: String, metrics: DaemonMetrics, fanOut: FanOut, readiness: Readiness
+    to path: String, metrics: DaemonMetrics, fanOut: FanOut, deliverySocket: DeliverySocket,
+    readiness: Readiness
   ) -> MetricsHTTPServer.Response {
     switch path {
     case "/metrics":
       return .init(
         status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-        body: metrics.render(fanOut: fanOut))
+        body: metrics.render(
+          fanOut: fanOut, consumersCutOff: deliverySocket.consumersCutOff))
     case "/healthz":
       return .init(status: 200, body: Array("ok\n".utf8))
     case "/readyz":

@@ -4,46 +4,77 @@ import Synchronization
 import ZeroMQ
 
 /// The delivery socket: an XPUB socket with `ZMQ_XPUB_NODROP` and a bounded send high-water mark.
-/// When a consumer falls behind, the `block` policy makes fan-out wait for it; the `drop` policy
-/// drops (and counts) each delivery its full queue cannot take, and fan-out goes on.
+/// When a consumer's queue is full, fan-out waits for it: for good under the `block` policy; under
+/// `drop`, for at most `slowConsumerGraceMilliseconds`, after which the delivery is handed only
+/// to the consumers with room, and libzmq cuts off the full one until it reads again.
 ///
 /// Ownership: the socket lives inside a `LockedSocket` and is only touched by whoever holds its
-/// lock:
-/// a fan-out shard handing over a batch, or `close()`. No other queue sits between the shards and
-/// libzmq.
+/// lock: a fan-out shard handing over a batch, the `SubscriptionIntake` taking subscriptions in,
+/// or `close()`. No other queue sits between the shards and libzmq.
+///
+/// Why a cut-off rather than a drop counted per delivery: XPUB tells the application only that
+/// *some* consumer matching a topic is full, never which one. A healthy consumer fills up for an
+/// instant in every burst (fan-out writes faster than libzmq's I/O thread drains), so once one
+/// consumer has stalled, no later refusal can be told apart from a healthy one's without waiting
+/// for it. libzmq can tell them apart: with `ZMQ_XPUB_NODROP` off for one send, it writes to
+/// every matching consumer with room and marks a full one inactive, after which it skips that
+/// consumer until it has read half its queue. So a consumer is waited for once per stall, the
+/// delivery that waited is counted as dropped, and the deliveries libzmq then skips are not
+/// seen by the daemon (the consumer sees the `seq` gap; README, Delivery socket).
 final class DeliverySocket: DeliverySink {
   /// How long one blocking send waits for a full consumer before checking whether the daemon is
-  /// closing.
-  private static let backPressureWaitMilliseconds: Int32 = 100
+  /// closing (and, under `drop`, whether the grace has run out).
+  private static let backPressureWaitMilliseconds = 100
+  /// Subscription messages queued per consumer connection before libzmq stops reading that
+  /// connection: room for a gateway that subscribes its users in one burst, since the
+  /// `SubscriptionIntake` applies them as they come.
+  static let subscriptionHighWaterMark: Int32 = 100_000
 
   private let socket: LockedSocket
+  private let intake: SubscriptionIntake
   private let closing = Atomic<Bool>(false)
   private let logger: Logger
   private let backPressureWaitCount = Atomic<UInt64>(0)
+  private let cutOffCount = Atomic<UInt64>(0)
   private let policy: SlowConsumerPolicy
+  private let graceMilliseconds: Atomic<Int>
 
   /// How many times a send has waited `backPressureWaitMilliseconds` for a full consumer: it
   /// advances while fan-out is held up by consumers, which the watchdog counts as alive.
   var backPressureWaits: UInt64 { backPressureWaitCount.load(ordering: .relaxed) }
 
+  /// How many times, under `drop`, a consumer stayed full for the whole grace and was cut off.
+  var consumersCutOff: UInt64 { cutOffCount.load(ordering: .relaxed) }
+
+  /// Under `drop`, how long a delivery waits for a full consumer before it is cut off.
+  var slowConsumerGraceMilliseconds: Int {
+    get { graceMilliseconds.load(ordering: .relaxed) }
+    set { graceMilliseconds.store(newValue, ordering: .relaxed) }
+  }
+
   init(
     context: ZMQContext, endpoint: String, highWaterMark: Int, sendBufferBytes: Int,
-    policy: SlowConsumerPolicy, security: CurveSecurity?, logger: Logger
+    policy: SlowConsumerPolicy, graceMilliseconds: Int, security: CurveSecurity?, logger: Logger
   ) throws {
     let socket = try Socket(context: context, type: .xpub)
     try security?.secure(socket, domain: ClientRegistry.deliveryDomain)
     try socket.setOption(.xpubNoDrop, true)
     try socket.setOption(.sendHighWaterMark, Int32(clamping: highWaterMark))
+    try socket.setOption(.receiveHighWaterMark, Self.subscriptionHighWaterMark)
     // Set before binding: libzmq gives it to each connection it accepts from then on.
     if sendBufferBytes > 0 {
       try socket.setOption(.sendBufferSize, Int32(clamping: sendBufferBytes))
     }
-    try socket.setOption(.sendTimeout, Self.backPressureWaitMilliseconds)
+    try socket.setOption(.sendTimeout, Int32(Self.backPressureWaitMilliseconds))
     try socket.setOption(.linger, 0)
     try socket.bind(endpoint)
-    self.socket = LockedSocket(socket)
+    let signal = try socket.option(.fileDescriptor)
+    let locked = LockedSocket(socket)
+    self.socket = locked
+    self.intake = try SubscriptionIntake(socket: locked, signal: signal)
     self.logger = logger
     self.policy = policy
+    self.graceMilliseconds = Atomic(graceMilliseconds)
   }
 
   func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int {
@@ -65,39 +96,76 @@ final class DeliverySocket: DeliverySink {
           else { return handed }
           handed += 1
         case .drop:
-          // libzmq takes or refuses a message at its first frame; the rest of a message it took
-          // always follows.
-          guard let taken = sendingUnlessFull(delivery.topic, envelope, on: socket) else {
-            return handed
+          switch sendingWithinGrace(delivery.topic, envelope, on: socket) {
+          case .sent: handed += 1
+          case .cutOff: break
+          case .stopped: return handed
           }
-          if taken { handed += 1 }
         }
       }
-      Self.discardSubscriptionMessages(socket)
+      SubscriptionIntake.drain(socket)
       return handed
     }
   }
 
-  /// Sends one delivery if the consumers' queues can take it: true if sent, false if dropped
-  /// (a full queue), nil when the socket failed (logged).
-  private func sendingUnlessFull(
+  private enum GraceOutcome {
+    /// Every matching consumer took it.
+    case sent
+    /// A matching consumer stayed full for the whole grace: the others took it, that one was
+    /// cut off, and the delivery counts as dropped.
+    case cutOff
+    /// The socket failed (logged) or is closing.
+    case stopped
+  }
+
+  /// Sends one delivery, waiting up to the grace for a full consumer, then cutting it off.
+  private func sendingWithinGrace(
     _ topic: UnsafeRawBufferPointer, _ envelope: SharedBytes, on socket: Socket
-  )
-    -> Bool?
-  {
+  ) -> GraceOutcome {
     do {
-      guard try socket.send(topic, more: true, dontWait: true) else { return false }
+      // libzmq takes or refuses a message at its first frame; the rest of a message it took
+      // always follows.
+      if try socket.send(topic, more: true, dontWait: true) {
+        try socket.send(sharing: envelope.buffer, owner: envelope)
+        return .sent
+      }
+      let deadline = ContinuousClock.now + .milliseconds(slowConsumerGraceMilliseconds)
+      while case let remaining = deadline - .now, remaining > .zero {
+        if closing.load(ordering: .relaxed) { return .stopped }
+        let wait = min(remaining, .milliseconds(Self.backPressureWaitMilliseconds))
+        try socket.setOption(.sendTimeout, Int32((wait / .milliseconds(1)).rounded(.up)))
+        do {
+          try socket.send(topic, more: true)
+          try socket.send(sharing: envelope.buffer, owner: envelope)
+          return .sent
+        } catch let error where error.isWouldBlock || error.isInterrupted {
+          backPressureWaitCount.add(1, ordering: .relaxed)
+        }
+      }
+      try socket.setOption(.xpubNoDrop, false)
+      defer { try? socket.setOption(.xpubNoDrop, true) }
+      try socket.send(topic, more: true, dontWait: true)
       try socket.send(sharing: envelope.buffer, owner: envelope)
-      return true
+      let cutOffs = cutOffCount.add(1, ordering: .relaxed).newValue
+      logger.warning(
+        """
+        a consumer stayed full for the whole slowConsumerGraceMilliseconds: cut off until it \
+        reads again; its deliveries are dropped meanwhile
+        """,
+        metadata: [
+          "graceMilliseconds": "\(slowConsumerGraceMilliseconds)", "cutOffsSoFar": "\(cutOffs)",
+        ])
+      return .cutOff
     } catch {
       logger.error("delivery socket failed: \(error)")
-      return nil
+      return .stopped
     }
   }
 
   /// Stops waiting for slow consumers and closes the socket; later deliveries count as dropped.
   func close() {
     closing.store(true, ordering: .relaxed)
+    intake.stop()
     socket.close()
   }
 
@@ -117,11 +185,5 @@ final class DeliverySocket: DeliverySink {
         return false
       }
     }
-  }
-
-  /// XPUB queues every consumer's (un)subscription for the application to read; nothing here
-  /// needs them, so they are read and dropped to keep that queue from growing.
-  private static func discardSubscriptionMessages(_ socket: Socket) {
-    while (try? socket.receiveFrame(dontWait: true)) != nil {}
   }
 }

@@ -19,6 +19,14 @@ final class LockedSocket: @unchecked Sendable {
     lock.withLock { body(socket) }
   }
 
+  /// Runs `body` with the socket if no one else holds the lock; nil without running it if
+  /// someone does.
+  func withSocketIfFree<Result>(_ body: (Socket?) -> Result) -> Result? {
+    guard lock.try() else { return nil }
+    defer { lock.unlock() }
+    return body(socket)
+  }
+
   /// Closes the socket (waiting for a current user to finish).
   func close() {
     lock.withLock {
