@@ -83,6 +83,11 @@ import Testing
         seen[String(decoding: delivery.userID, as: UTF8.self), default: []].insert(seq)
       }
     }
+    // Every delivery the stalled consumer did not get was counted, and none it got was.
+    let received = seen.values.reduce(0) { $0 + $1.count }
+    #expect(received < stalledUsers.count * broadcasts)
+    #expect(
+      received + (stats["deliveriesDropped"] as? Int ?? -1) == stalledUsers.count * broadcasts)
     let reader = stalledUsers[0]
     #expect((seen[reader]?.count ?? 0) < broadcasts)
     var afterSeq = 0

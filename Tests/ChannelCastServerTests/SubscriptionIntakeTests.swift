@@ -21,6 +21,20 @@ import Testing
     try client.createChannel("@TOA#_everyone", maxSubscriberCount: total)
     let users = (0..<total).map { "user-\($0)" }
     try client.subscribe(users, to: "@TOA#_everyone")
+    // A small channel of each gateway's last user: its broadcast goes out at once, before
+    // sending has made libzmq apply anything.
+    let lastUsers = Array(users.suffix(consumers))
+    try client.createChannel("@TOA#_last")
+    try client.subscribe(lastUsers, to: "@TOA#_last")
+
+    // The subscribed events of a million users take the shards a while; the daemon must be
+    // idle when the gateways connect, with nothing sending that would apply subscriptions.
+    for _ in 0..<6000 {
+      let depths = try client.expectOK("stats")["shardQueueDepths"] as? [Int] ?? []
+      if depths.allSatisfy({ $0 == 0 }) { break }
+      usleep(10_000)
+    }
+    usleep(100_000)
 
     // Each gateway subscribes to its users (every fourth), as one holding them online would,
     // and buffers without limit so that it can be read after the others.
@@ -29,12 +43,30 @@ import Testing
         endpoint: daemon.configuration.deliveryEndpoint, context: daemon.context,
         users: Array(users[first...].striding(by: consumers)), receiveHighWaterMark: 0)
     }
-    // The daemon is idle meanwhile: nothing it sends applies the subscriptions for it.
-    sleep(1)
+    // The daemon is idle meanwhile: nothing it sends applies the subscriptions for it, yet
+    // every one of them comes into force, counted by the daemon once libzmq has applied it.
+    // (How soon is a figure of the harness, `megacast --consumers 4 --per-user-topics`, in a
+    // release build; this debug build shares two cores with the other tests.)
+    let connected = ContinuousClock.now
+    let address = try #require(daemon.daemon.metricsAddress)
+    var topics = 0.0
+    while topics < Double(total) && ContinuousClock.now - connected < .seconds(60) {
+      let text = try #require(HTTPGet.get("/metrics", from: address)).body
+      topics = try #require(HTTPGet.sample("channelcast_subscribed_topics", in: text))
+      usleep(10_000)
+    }
+    #expect(topics == Double(total), "\(topics) topics in force after a minute")
+    try client.broadcast("@TOA#_last", payload: "\"first\"")
     let reply = try client.broadcast("@TOA#_everyone", payload: "\"hello\"")
     #expect(reply["recipientCount"] as? Int == total)
 
     for (number, gateway) in gateways.enumerated() {
+      // The small channel's broadcast went first: its user's subscription, the gateway's
+      // last, was in force before anything was sent.
+      let first = try gateway.receive(timeoutMilliseconds: 5000)
+      #expect(
+        first.map { String(decoding: $0.userID, as: UTF8.self) } == lastUsers[number],
+        "gateway \(number): its last user's subscription was not in force")
       var received = 0
       while try gateway.receive(timeoutMilliseconds: 5000) != nil {
         received += 1

@@ -21,6 +21,7 @@ final class DaemonMetrics: @unchecked Sendable {
   private let deliveriesSent: CoreMetrics.Counter
   private let deliveriesDropped: CoreMetrics.Counter
   private let consumersCutOff: CoreMetrics.Counter
+  private let subscribedTopics: CoreMetrics.Gauge
   private let events: [EventType: CoreMetrics.Counter]
   private let subscriptions: CoreMetrics.Gauge
   private let officialAccounts: CoreMetrics.Gauge
@@ -84,6 +85,8 @@ final class DaemonMetrics: @unchecked Sendable {
       label: "channelcast_deliveries_dropped_total", factory: factory)
     consumersCutOff = CoreMetrics.Counter(
       label: "channelcast_consumers_cut_off_total", factory: factory)
+    subscribedTopics = CoreMetrics.Gauge(
+      label: "channelcast_subscribed_topics", factory: factory)
     events = Dictionary(
       uniqueKeysWithValues: EventType.allCases.map {
         (
@@ -227,10 +230,14 @@ final class DaemonMetrics: @unchecked Sendable {
 
   // MARK: Read when scraped
 
-  /// The Prometheus text, after reading the fan-out's totals and queue depths, and how many
-  /// times the delivery socket has cut off a consumer.
-  func render(fanOut: FanOut, consumersCutOff cutOffs: UInt64) -> [UInt8] {
+  /// The Prometheus text, after reading the fan-out's totals and queue depths, and from the
+  /// delivery socket how many times it has cut off a consumer and how many topics its
+  /// consumers subscribe to.
+  func render(fanOut: FanOut, consumersCutOff cutOffs: UInt64, subscribedTopics topics: Int)
+    -> [UInt8]
+  {
     scraped.withLock {
+      subscribedTopics.record(topics)
       let sent = fanOut.deliveriesSent
       let dropped = fanOut.deliveriesDropped
       deliveriesSent.increment(by: Int64(sent - scrapedDeliveries.sent))

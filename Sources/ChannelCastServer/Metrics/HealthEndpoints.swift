@@ -12,7 +12,8 @@ enum HealthEndpoints {
       return .init(
         status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
         body: metrics.render(
-          fanOut: fanOut, consumersCutOff: deliverySocket.consumersCutOff))
+          fanOut: fanOut, consumersCutOff: deliverySocket.consumersCutOff,
+          subscribedTopics: deliverySocket.subscribedTopicCount))
     case "/healthz":
       return .init(status: 200, body: Array("ok\n".utf8))
     case "/readyz":

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import ZeroMQ
 
 #if canImport(Glibc)
   import Glibc
@@ -13,19 +12,18 @@ import ZeroMQ
 /// subscriptions is full. A daemon that touched its XPUB only when it sent would leave a
 /// gateway's subscriptions waiting while it is idle, and race them against the next broadcast.
 /// This thread (`cc-subscribe`) watches the socket's signal descriptor (`ZMQ_FD`) and, whenever
-/// it fires, makes libzmq apply what is pending and reads the subscription messages (XPUB queues
-/// them for the application; nothing here needs them).
+/// it fires, has the endpoint take its subscriptions in.
 ///
-/// Ownership: the socket is touched only under its `LockedSocket` lock. When a shard holds the
-/// lock, the shard's own sends apply the pending subscriptions, so the thread does not queue up
-/// behind it: it looks again a millisecond later.
+/// Ownership: the endpoint is touched only under its lock. When a shard holds the lock, the
+/// shard's own sends apply the pending subscriptions, so the thread does not queue up behind
+/// it: it looks again a millisecond later.
 final class SubscriptionIntake: Sendable {
   private static let idlePollMilliseconds: Int32 = 100
   private let stopRequested = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
 
   /// Starts watching `signal`, the socket's `ZMQ_FD`.
-  init(socket: LockedSocket, signal: Int32) throws {
+  init(endpoint: LockedDeliveryEndpoint, signal: Int32) throws {
     try SocketThread.start(
       name: "cc-subscribe", finished: finished, setUp: {},
       serve: { [self] in
@@ -33,24 +31,13 @@ final class SubscriptionIntake: Sendable {
           var watched = pollfd(fd: signal, events: Int16(POLLIN), revents: 0)
           // A timeout, an interruption or a signal: in each case see what libzmq has pending.
           _ = poll(&watched, 1, Self.idlePollMilliseconds)
-          let drained = socket.withSocketIfFree { socket in
-            if let socket { Self.drain(socket) }
+          let taken = endpoint.withEndpointIfFree { endpoint in
+            endpoint?.takeSubscriptionsIn()
             return true
           }
-          if drained == nil { usleep(1000) }
+          if taken == nil { usleep(1000) }
         }
       })
-  }
-
-  /// Makes libzmq apply the subscriptions that have arrived, and reads the messages XPUB queued
-  /// for them. Call with the socket's lock held.
-  static func drain(_ socket: Socket) {
-    // A receive that finds nothing to read first processes libzmq's pending commands, which
-    // applies every subscription waiting in the consumers' queues; the messages read here are
-    // up to 255 bytes of topic, of which nothing is kept.
-    withUnsafeTemporaryAllocation(byteCount: 256, alignment: 1) { buffer in
-      while (try? socket.receive(into: buffer, dontWait: true)) != nil {}
-    }
   }
 
   /// Stops the thread (before the socket is closed) and waits for it.
