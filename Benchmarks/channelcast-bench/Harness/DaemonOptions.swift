@@ -34,6 +34,15 @@ struct DaemonOptions: ParsableArguments {
   @Option(help: "fsync setting of the started daemon: always, everysec or never.")
   var fsync = FsyncPolicy.never
 
+  /// Always passed, though `block` is the daemon's default too: a report then says which
+  /// policy its missing or dropped deliveries happened under.
+  @Option(
+    help: """
+      What the started daemon does when a consumer's queue is full: block (fan-out waits, \
+      nothing is dropped) or drop (deliveries are dropped and counted in its stats).
+      """)
+  var slowConsumerPolicy = SlowConsumerPolicy.block
+
   @Option(help: "Give up on a run after this many seconds.")
   var timeoutSeconds: Double = 120
 
@@ -58,7 +67,11 @@ struct DaemonOptions: ParsableArguments {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
     }
-    var arguments = extraArguments + ["--fsync", (fsync ?? self.fsync).rawValue]
+    var arguments =
+      extraArguments + [
+        "--fsync", (fsync ?? self.fsync).rawValue,
+        "--slow-consumer-policy", slowConsumerPolicy.rawValue,
+      ]
     if let shards { arguments += ["--shards", String(shards)] }
     if let deliveryHighWaterMark {
       arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
@@ -76,6 +89,7 @@ struct DaemonOptions: ParsableArguments {
     var settings: [String: String] = ["daemon": endpoint ?? "started by the harness"]
     if endpoint == nil {
       settings["fsync"] = fsync.rawValue
+      settings["slowConsumerPolicy"] = slowConsumerPolicy.rawValue
       settings["dataDirectoryFilesystem"] = DaemonUnderTest.dataFilesystem
     }
     if let shards { settings["shards"] = String(shards) }
