@@ -50,6 +50,14 @@ struct DaemonOptions: ParsableArguments {
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
   }
 
+  /// Refuses a scenario's `--curve` together with --endpoint.
+  func validate(curve: Bool) throws {
+    guard curve, endpoint != nil else { return }
+    throw ValidationError(
+      "--curve cannot be used with --endpoint: it starts the daemon with keys the harness "
+        + "makes, and the harness does not know the keys of a daemon that is already running")
+  }
+
   /// The daemon binary: --daemon, else channelcastd beside this executable.
   var daemonBinary: String {
     daemon
@@ -59,10 +67,13 @@ struct DaemonOptions: ParsableArguments {
 
   /// Starts a fresh daemon (with extra flags, and `fsync` instead of --fsync when given), or
   /// connects to the one given with --endpoint. `endpoints` starts it on those rather than on
-  /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log.
+  /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log;
+  /// `curve` starts it with CURVE keys the harness makes (`DaemonUnderTest.curve`), which a
+  /// daemon at --endpoint does not have (`validate(curve:)` refuses that).
   func startDaemon(
     extraArguments: [String] = [], fsync: FsyncPolicy? = nil,
-    endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false
+    endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false,
+    curve: Bool = false
   ) throws -> DaemonUnderTest {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
@@ -81,7 +92,7 @@ struct DaemonOptions: ParsableArguments {
     }
     return try DaemonUnderTest(
       binary: daemonBinary, arguments: arguments, endpoints: endpoints,
-      capturingInfoLog: capturingInfoLog)
+      capturingInfoLog: capturingInfoLog, curveKeys: curve ? try DaemonCurveKeys.generate() : nil)
   }
 
   /// The settings to print with a report.
