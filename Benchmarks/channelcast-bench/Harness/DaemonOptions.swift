@@ -34,11 +34,28 @@ struct DaemonOptions: ParsableArguments {
   @Option(help: "fsync setting of the started daemon: always, everysec or never.")
   var fsync = FsyncPolicy.never
 
+  /// Always passed, though `block` is the daemon's default too: a report then says which
+  /// policy its missing or dropped deliveries happened under.
+  @Option(
+    help: """
+      What the started daemon does when a consumer's queue is full: block (fan-out waits, \
+      nothing is dropped) or drop (deliveries are dropped and counted in its stats).
+      """)
+  var slowConsumerPolicy = SlowConsumerPolicy.block
+
   @Option(help: "Give up on a run after this many seconds.")
   var timeoutSeconds: Double = 120
 
   func validate() throws {
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+  }
+
+  /// Refuses a scenario's `--curve` together with --endpoint.
+  func validate(curve: Bool) throws {
+    guard curve, endpoint != nil else { return }
+    throw ValidationError(
+      "--curve cannot be used with --endpoint: it starts the daemon with keys the harness "
+        + "makes, and the harness does not know the keys of a daemon that is already running")
   }
 
   /// The daemon binary: --daemon, else channelcastd beside this executable.
@@ -50,15 +67,22 @@ struct DaemonOptions: ParsableArguments {
 
   /// Starts a fresh daemon (with extra flags, and `fsync` instead of --fsync when given), or
   /// connects to the one given with --endpoint. `endpoints` starts it on those rather than on
-  /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log.
+  /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log;
+  /// `curve` starts it with CURVE keys the harness makes (`DaemonUnderTest.curve`), which a
+  /// daemon at --endpoint does not have (`validate(curve:)` refuses that).
   func startDaemon(
     extraArguments: [String] = [], fsync: FsyncPolicy? = nil,
-    endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false
+    endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false,
+    curve: Bool = false
   ) throws -> DaemonUnderTest {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
     }
-    var arguments = extraArguments + ["--fsync", (fsync ?? self.fsync).rawValue]
+    var arguments =
+      extraArguments + [
+        "--fsync", (fsync ?? self.fsync).rawValue,
+        "--slow-consumer-policy", slowConsumerPolicy.rawValue,
+      ]
     if let shards { arguments += ["--shards", String(shards)] }
     if let deliveryHighWaterMark {
       arguments += ["--delivery-high-water-mark", String(deliveryHighWaterMark)]
@@ -68,7 +92,7 @@ struct DaemonOptions: ParsableArguments {
     }
     return try DaemonUnderTest(
       binary: daemonBinary, arguments: arguments, endpoints: endpoints,
-      capturingInfoLog: capturingInfoLog)
+      capturingInfoLog: capturingInfoLog, curveKeys: curve ? try DaemonCurveKeys.generate() : nil)
   }
 
   /// The settings to print with a report.
@@ -76,6 +100,7 @@ struct DaemonOptions: ParsableArguments {
     var settings: [String: String] = ["daemon": endpoint ?? "started by the harness"]
     if endpoint == nil {
       settings["fsync"] = fsync.rawValue
+      settings["slowConsumerPolicy"] = slowConsumerPolicy.rawValue
       settings["dataDirectoryFilesystem"] = DaemonUnderTest.dataFilesystem
     }
     if let shards { settings["shards"] = String(shards) }

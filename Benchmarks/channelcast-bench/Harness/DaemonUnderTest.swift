@@ -49,6 +49,8 @@ final class DaemonUnderTest {
 
   let commandEndpoint: String
   let deliveryEndpoint: String
+  /// What every client must connect with when the daemon was started with CURVE keys, else nil.
+  let curve: CurveClientCredentials?
   private let launch: Launch?
   private var state: State
   private var restarts = 0
@@ -69,6 +71,7 @@ final class DaemonUnderTest {
   init(commandEndpoint: String, deliveryEndpoint: String) {
     self.commandEndpoint = commandEndpoint
     self.deliveryEndpoint = deliveryEndpoint
+    curve = nil
     launch = nil
     state = .external
   }
@@ -76,10 +79,11 @@ final class DaemonUnderTest {
   /// Starts `binary` with `arguments` on fresh ipc:// endpoints, or on `endpoints` when given
   /// (`compare --transport tcp` measures the daemon over tcp://), with `--data-directory` in
   /// its temporary folder, and waits until it answers. With `capturingInfoLog` it logs at info
-  /// level into a file of that folder (`log`), else at warning level to the terminal.
+  /// level into a file of that folder (`log`), else at warning level to the terminal. With
+  /// `curveKeys` it requires CURVE: its key file and clients file are written into that folder.
   init(
     binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil,
-    capturingInfoLog: Bool = false
+    capturingInfoLog: Bool = false, curveKeys: DaemonCurveKeys? = nil
   ) throws {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw BenchmarkError(
@@ -96,10 +100,12 @@ final class DaemonUnderTest {
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--data-directory", folder.appendingPathComponent("data").path,
         "--metrics-address", "127.0.0.1:0",
-      ] + arguments,
+      ] + (curveKeys == nil ? [] : DaemonCurveKeys.daemonArguments(folder: folder)) + arguments,
       folder: folder)
     self.launch = launch
+    curve = curveKeys?.clientCredentials
     state = .stopped  // until it runs: a failed start still removes the folder
+    try curveKeys?.write(into: folder)
     let log =
       capturingInfoLog
       ? try DaemonLog(url: folder.appendingPathComponent("channelcastd.log")) : nil
@@ -143,7 +149,7 @@ final class DaemonUnderTest {
     }
     let context = try ZMQContext()
     let client = try ChannelCastClient(
-      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 10)
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 10, curve: curve)
     var lastPing: UInt64 = 0
     while true {
       // Pings are not lost once connected; sending one every 200 ms covers a connection

@@ -1,3 +1,4 @@
+import ChannelCastClient
 import Foundation
 import Synchronization
 import ZeroMQ
@@ -6,7 +7,7 @@ import ZeroMQ
 /// and counts them, with the arrival times of the first and last.
 ///
 /// The socket is made and used only on the counter's thread; other threads read the counters.
-final class DeliveryCounter: Sendable {
+final class DeliveryCounter: DeliveryCounting, Sendable {
   /// What to do with each delivery, on the counter's thread: topic and envelope bytes, and the
   /// monotonic nanoseconds of its arrival (read once per delivery: the clock costs as much as
   /// the rest of a light inspector).
@@ -23,10 +24,13 @@ final class DeliveryCounter: Sendable {
   private let finished = DispatchSemaphore(value: 0)
   private let failure = Mutex<String?>(nil)
 
-  /// Connects to `endpoint`, subscribes to every delivery and starts counting.
-  /// `receiveBufferBytes` sets the kernel receive buffer of a tcp:// connection (0: the OS's).
+  /// Connects to `endpoint`, over CURVE with `curve`, subscribes to `topics` (prefixes of the
+  /// deliveries' first frame; the default, the empty prefix, is every delivery) and starts
+  /// counting. `receiveBufferBytes` sets the kernel receive buffer of a tcp:// connection (0:
+  /// the OS's).
   init(
-    endpoint: String, context: ZMQContext, receiveHighWaterMark: Int32 = 10_000,
+    endpoint: String, context: ZMQContext, topics: [[UInt8]] = [[]],
+    curve: CurveClientCredentials? = nil, receiveHighWaterMark: Int32 = 10_000,
     receiveBufferBytes: Int32 = 0, inspect: Inspector? = nil
   ) throws {
     let ready = DispatchSemaphore(value: 0)
@@ -39,7 +43,16 @@ final class DeliveryCounter: Sendable {
         try socket.setOption(.receiveHighWaterMark, receiveHighWaterMark)
         if receiveBufferBytes > 0 { try socket.setOption(.receiveBufferSize, receiveBufferBytes) }
         try socket.setOption(.receiveTimeout, 100)
-        try socket.subscribe([UInt8]())
+        // A SUB's subscriptions reach the publisher as messages on its outgoing pipe, which
+        // ZMQ_SNDHWM bounds (1000 by default): at connect, libzmq silently drops those past
+        // it, and a gateway's per-user topics would be cut at the 1000th.
+        try socket.setOption(.sendHighWaterMark, 0)
+        if let curve {
+          try socket.setOption(.curveServerKey, curve.serverPublicKey)
+          try socket.setOption(.curvePublicKey, curve.keys.publicKey)
+          try socket.setOption(.curveSecretKey, curve.keys.secretKey)
+        }
+        for topic in topics { try socket.subscribe(topic) }
         try socket.connect(endpoint)
         ready.signal()
         try count(from: socket, inspect: inspect)
@@ -67,31 +80,8 @@ final class DeliveryCounter: Sendable {
     lastArrival.store(0, ordering: .releasing)
   }
 
-  /// Waits until `expected` deliveries have been counted, or throws at the deadline.
-  func wait(forCount expected: Int, deadline: Deadline) throws {
-    while count < expected {
-      if let failure = failure.withLock({ $0 }) { throw BenchmarkError("consumer: \(failure)") }
-      if deadline.hasPassed {
-        throw BenchmarkError(
-          "\(deadline.what): received \(count) of \(expected) deliveries within "
-            + "\(Int(deadline.seconds)) s")
-      }
-      usleep(200)
-    }
-  }
-
-  /// Waits until nothing has arrived for `quietMilliseconds`.
-  func waitForQuiet(quietMilliseconds: Int = 200, deadline: Deadline) throws {
-    var last = count
-    var quietSince = MonotonicClock.nanoseconds()
-    while MonotonicClock.nanoseconds() - quietSince < UInt64(quietMilliseconds) * 1_000_000 {
-      try deadline.check()
-      usleep(10_000)
-      if count != last {
-        last = count
-        quietSince = MonotonicClock.nanoseconds()
-      }
-    }
+  func checkRunning() throws {
+    if let failure = failure.withLock({ $0 }) { throw BenchmarkError("consumer: \(failure)") }
   }
 
   func stop() {

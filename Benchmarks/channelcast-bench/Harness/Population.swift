@@ -10,10 +10,15 @@ struct Population {
 
   let client: ChannelCastClient
 
-  /// Connects to the daemon; a reply that takes longer than `timeoutMilliseconds` is an error.
-  init(commandEndpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 120_000) throws {
+  /// Connects to the daemon, over CURVE with `curve`; a reply that takes longer than
+  /// `timeoutMilliseconds` is an error.
+  init(
+    commandEndpoint: String, context: ZMQContext, timeoutMilliseconds: Int = 120_000,
+    curve: CurveClientCredentials? = nil
+  ) throws {
     client = try ChannelCastClient(
-      endpoint: commandEndpoint, context: context, timeoutMilliseconds: timeoutMilliseconds)
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: timeoutMilliseconds,
+      curve: curve)
   }
 
   /// Calls one op and throws unless it succeeded.

@@ -38,6 +38,11 @@ final class RecipientSet: Sendable {
     if wasSeen { duplicates.add(1, ordering: .relaxed) }
   }
 
+  /// Whether user number `number` has been marked since the last reset.
+  func isMarked(_ number: Int) -> Bool {
+    seen.withLock { $0[number / 64] & UInt64(1) << UInt64(number % 64) != 0 }
+  }
+
   /// Clears the marks for the next run.
   func reset() {
     seen.withLock { $0 = Array(repeating: 0, count: $0.count) }

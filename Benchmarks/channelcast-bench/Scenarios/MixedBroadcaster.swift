@@ -26,6 +26,8 @@ struct MixedBroadcaster {
 
   let commandEndpoint: String
   let context: ZMQContext
+  /// Set when the daemon requires CURVE.
+  let curve: CurveClientCredentials?
   let channelIDs: [String]
   let rate: Double
   let duration: Double
@@ -34,7 +36,7 @@ struct MixedBroadcaster {
   func run(picking generator: inout SeededGenerator, deadline: Deadline) throws -> Outcome {
     // A zero timeout makes receiving a poll: the loop never blocks past a scheduled send.
     let client = try ChannelCastClient(
-      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 0)
+      endpoint: commandEndpoint, context: context, timeoutMilliseconds: 0, curve: curve)
     let total = max(1, Int(rate * duration))
     let interval = 1e9 / rate
     var broadcasts: [Broadcast] = []

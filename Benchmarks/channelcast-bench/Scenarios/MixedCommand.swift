@@ -16,6 +16,28 @@ struct MixedCommand: ParsableCommand {
       over one DEALER), while one consumer subscribed to everything records the latency of \
       every delivery from the send time in its payload (HdrHistogram), and per broadcast the \
       time from the sendMessage reply to its first and last delivery.
+
+      MISSING DELIVERIES
+        After the last reply, a run waits until the consumer has received as many deliveries \
+      as the replies' recipientCount add up to, or --timeout-seconds (default 120), then \
+      until nothing has arrived for 200 ms. Deliveries that never came do not fail the run: \
+      it reports them as "missing (expected − received)", beside the growth of the daemon's \
+      deliveriesDropped ("dropped") and the broadcasts that did not reach all their \
+      recipients; a note names the run. Latencies and reply → first delivery cover what \
+      arrived, reply → last delivery the broadcasts that arrived whole.
+
+      SECURITY AND POLICY
+        --curve starts the daemon with a server key pair the harness makes and a clients file \
+      that admits one client key, as an admin; the command clients, the broadcaster and the \
+      consumer connect with that key. It cannot be combined with --endpoint. \
+      --slow-consumer-policy (default block) is passed to the started daemon: with drop, a \
+      consumer that falls behind loses deliveries (counted as dropped) instead of slowing the \
+      fan-out down.
+
+      EXAMPLES
+        channelcast-bench mixed --users 1000000 --channels 10000 --rate 1000
+        channelcast-bench mixed --users 20000 --channels 100 --largest-channel 2000 \\
+          --duration 2 --slow-consumer-policy drop --curve
       """)
 
   /// Channels of at most this many subscribers get their own latency figures.
@@ -35,6 +57,8 @@ struct MixedCommand: ParsableCommand {
   var consumerReceiveBufferBytes: Int32 = 0
   @Option(help: "Transport of the started daemon's sockets: ipc or tcp (loopback).")
   var transport = Transport.ipc
+  @Flag(help: "Start the daemon with CURVE keys the harness makes; every socket uses CURVE.")
+  var curve = false
 
   /// No channel can have more subscribers than there are users.
   private var channelCap: Int { min(largestChannel, users) }
@@ -52,6 +76,7 @@ struct MixedCommand: ParsableCommand {
         "\(channels) channels of at most \(channelCap) cannot hold "
           + "\(users * subscriptionsPerUser) subscriptions")
     }
+    try daemonOptions.validate(curve: curve)
   }
 
   func run() throws {
@@ -60,10 +85,12 @@ struct MixedCommand: ParsableCommand {
     let plan = SubscriptionPlan(
       users: users, channelSizes: sizes, seed: 1,
       channelPrefix: "@TOA#_mixed-\(UInt32.random(in: 0...UInt32.max))-")
-    let daemon = try daemonOptions.startDaemon(endpoints: try transport.daemonEndpoints())
+    let daemon = try daemonOptions.startDaemon(
+      endpoints: try transport.daemonEndpoints(), curve: curve)
     defer { daemon.stop() }
     let context = try ZMQContext()
-    let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
+    let population = try Population(
+      commandEndpoint: daemon.commandEndpoint, context: context, curve: daemon.curve)
     let before = try DaemonStats(population: population)
     let setupStart = MonotonicClock.nanoseconds()
     let setup = Deadline("mixed setup", seconds: daemonOptions.timeoutSeconds * 4)
@@ -79,7 +106,7 @@ struct MixedCommand: ParsableCommand {
     // The consumer gets its own context, as a gateway is its own process: its I/O thread, busy
     // with a million deliveries a second, would otherwise hold up the sender's replies.
     let counter = try DeliveryCounter(
-      endpoint: daemon.deliveryEndpoint, context: try ZMQContext(),
+      endpoint: daemon.deliveryEndpoint, context: try ZMQContext(), curve: daemon.curve,
       receiveHighWaterMark: consumerHighWaterMark, receiveBufferBytes: consumerReceiveBufferBytes
     ) {
       _, envelope, arrival in log.record(envelope: envelope, arrival: arrival)
@@ -90,7 +117,7 @@ struct MixedCommand: ParsableCommand {
     _ = log.take()
 
     let broadcaster = MixedBroadcaster(
-      commandEndpoint: daemon.commandEndpoint, context: context,
+      commandEndpoint: daemon.commandEndpoint, context: context, curve: daemon.curve,
       channelIDs: sizes.indices.map(plan.channelID), rate: rate, duration: duration)
     var generator = SeededGenerator(seed: 2)
     var recorder = RunRecorder()
@@ -128,7 +155,7 @@ struct MixedCommand: ParsableCommand {
         "users": String(users), "channels": String(channels),
         "subscriptionsPerUser": String(subscriptionsPerUser),
         "largestChannel": String(largestChannel), "rate": String(rate),
-        "duration": String(duration),
+        "duration": String(duration), "curve": String(curve),
       ]) { $1 },
       figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)

@@ -1,0 +1,116 @@
+import ChannelCastCore
+import Foundation
+import ZeroMQ
+
+/// The megacast measurement, reusable by `compare`.
+struct Megacast {
+  /// The report, and the notes of the runs in which not every user received exactly one
+  /// delivery (`compare` needs complete runs for its ratios to mean anything).
+  struct Outcome {
+    let report: Report
+    let incompleteRuns: [String]
+  }
+
+  let options: DaemonOptions
+  let subscribers: Int
+  let payloadBytes: Int
+  /// Consumer SUB sockets, each on its own thread, that share the users (`ConsumerGroup`).
+  var consumers = 1
+  /// Each consumer subscribes to its users' topics rather than to everything.
+  var perUserTopics = false
+  /// The started daemon requires CURVE, and every socket of the harness uses it.
+  var curve = false
+
+  func measure() throws -> Outcome {
+    let daemon = try options.startDaemon(
+      extraArguments: ["--max-subscriber-count", String(max(subscribers, 1))], curve: curve)
+    defer { daemon.stop() }
+    let context = try ZMQContext()
+    let population = try Population(
+      commandEndpoint: daemon.commandEndpoint, context: context, curve: daemon.curve)
+    let channel = "@TOA#_megacast-\(UInt32.random(in: 0...UInt32.max))"
+    let setup = Deadline("subscribing \(subscribers) users", seconds: options.timeoutSeconds * 4)
+    let setupStart = MonotonicClock.nanoseconds()
+    try population.createChannel(channel, maxSubscriberCount: subscribers)
+    try population.subscribe((0..<subscribers).lazy.map(RecipientSet.userID), to: channel)
+    let setupSeconds = MonotonicClock.seconds(since: setupStart)
+    try setup.check()
+
+    let recipients = RecipientSet(size: subscribers)
+    let connecting = MonotonicClock.nanoseconds()
+    let group = try ConsumerGroup(
+      consumers: consumers, users: subscribers, perUserTopics: perUserTopics,
+      endpoint: daemon.deliveryEndpoint, context: context, curve: daemon.curve
+    ) { topic, _, _ in recipients.mark(topic: topic) }
+    defer { group.stop() }
+    let inForce = try ConsumerReadiness.waitUntilSubscribed(
+      group, recipients: recipients, population: population,
+      deadline: Deadline("consumer subscriptions", seconds: options.timeoutSeconds))
+    var notes = [
+      "setup: \(subscribers) subscribes in \(String(format: "%.1f", setupSeconds)) s",
+      readinessNote(inForce.map { Double($0 - connecting) / 1e9 }),
+    ]
+
+    let payload = Array(
+      ("\"" + String(repeating: "x", count: max(payloadBytes - 2, 0)) + "\"").utf8)
+    var recorder = RunRecorder()
+    var incompleteRuns: [String] = []
+    for number in 1...options.runs {
+      group.reset()
+      recipients.reset()
+      let droppedBefore = try DaemonStats(population: population).deliveriesDropped
+      let requested = MonotonicClock.nanoseconds()
+      let reply = try population.call("sendMessage") {
+        $0.add("officialAccountID", channel)
+        $0.add("payload", rawJSON: payload)
+      }
+      let replied = MonotonicClock.nanoseconds()
+      let recipientCount = reply.result?.objectMembers?["recipientCount"]?.int64Value ?? -1
+      guard recipientCount == Int64(subscribers) else {
+        throw BenchmarkError("recipientCount \(recipientCount), expected \(subscribers)")
+      }
+      // What does not arrive by the deadline is reported as missing, not as a failure.
+      _ = try group.waitUntilCounted(
+        subscribers, deadline: Deadline("megacast run", seconds: options.timeoutSeconds))
+      let lastDelivery = group.lastArrivalNanoseconds
+      try group.waitForQuiet(deadline: Deadline("quiet after the run", seconds: 30))
+      let run = MegacastRun(
+        subscribers: subscribers, requested: requested, replied: replied,
+        lastDelivery: lastDelivery, missing: recipients.missing,
+        duplicated: recipients.duplicateCount, strangers: recipients.strangerCount,
+        dropped: try DaemonStats(population: population).deliveriesDropped - droppedBefore)
+      run.record(into: &recorder)
+      if let note = run.note(number: number, waitedSeconds: options.timeoutSeconds) {
+        incompleteRuns.append(note)
+      }
+    }
+    notes += incompleteRuns
+    if incompleteRuns.isEmpty { notes.append("every delivery received exactly once in every run") }
+    let report = Report(
+      scenario: "megacast", runs: options.runs,
+      settings: options.settings.merging([
+        "subscribers": String(subscribers), "payloadBytes": String(payloadBytes),
+        "consumers": String(consumers), "perUserTopics": String(perUserTopics),
+        "curve": String(curve),
+      ]) { $1 },
+      figures: recorder.figures, notes: notes)
+    return Outcome(report: report, incompleteRuns: incompleteRuns)
+  }
+
+  /// How the consumers subscribed and how long after connecting each had every subscription in
+  /// force, from `ConsumerReadiness`.
+  private func readinessNote(_ seconds: [Double]) -> String {
+    let topics =
+      perUserTopics
+      ? "per-user topics (about \(subscribers / consumers) each, ZMQ_SNDHWM 0)"
+      : "subscribed to everything"
+    let each =
+      seconds.count > 1
+      ? " (per consumer: " + seconds.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        + " s)" : ""
+    return "consumers: \(consumers) SUB socket\(consumers == 1 ? "" : "s"), \(topics); every "
+      + "subscription in force \(String(format: "%.3f", seconds.max() ?? 0)) s after they began "
+      + "connecting"
+      + each
+  }
+}
