@@ -27,6 +27,21 @@ enum ConsumerReadiness {
     counter.reset()
   }
 
+  /// Waits, sending nothing, until the started daemon counts `topics` topics subscribed by its
+  /// consumers (`channelcast_subscribed_topics`, checked every 5 ms): each is counted once
+  /// libzmq has applied it. Returns the monotonic nanoseconds when it did.
+  static func waitUntilCounted(_ topics: Int, metricsPort: Int, deadline: Deadline) throws
+    -> UInt64
+  {
+    while try MetricsScrape.sample("channelcast_subscribed_topics", port: metricsPort)
+      < Double(topics)
+    {
+      try deadline.check()
+      usleep(5000)
+    }
+    return MonotonicClock.nanoseconds()
+  }
+
   /// Waits until every consumer of `consumers` has all its subscriptions in force: subscribes
   /// each consumer's last subscribed user to a probe channel and broadcasts to it every 20 ms
   /// until `recipients` has marked all of them. Subscriptions reach the daemon in order on each

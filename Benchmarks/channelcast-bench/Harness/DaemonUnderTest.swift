@@ -51,6 +51,8 @@ final class DaemonUnderTest {
   let deliveryEndpoint: String
   /// What every client must connect with when the daemon was started with CURVE keys, else nil.
   let curve: CurveClientCredentials?
+  /// The loopback port of the started daemon's `/metrics`; nil for a daemon given by --endpoint.
+  let metricsPort: Int?
   private let launch: Launch?
   private var state: State
   private var restarts = 0
@@ -72,6 +74,7 @@ final class DaemonUnderTest {
     self.commandEndpoint = commandEndpoint
     self.deliveryEndpoint = deliveryEndpoint
     curve = nil
+    metricsPort = nil
     launch = nil
     state = .external
   }
@@ -94,12 +97,14 @@ final class DaemonUnderTest {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     commandEndpoint = endpoints?.command ?? "ipc://\(folder.path)/command"
     deliveryEndpoint = endpoints?.delivery ?? "ipc://\(folder.path)/delivery"
+    let metricsPort = try LoopbackPort.free()
+    self.metricsPort = metricsPort
     let launch = Launch(
       binary: binary,
       arguments: [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--data-directory", folder.appendingPathComponent("data").path,
-        "--metrics-address", "127.0.0.1:0",
+        "--metrics-address", "127.0.0.1:\(metricsPort)",
       ] + (curveKeys == nil ? [] : DaemonCurveKeys.daemonArguments(folder: folder)) + arguments,
       folder: folder)
     self.launch = launch

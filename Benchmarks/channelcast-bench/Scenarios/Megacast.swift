@@ -36,6 +36,10 @@ struct Megacast {
     let setupSeconds = MonotonicClock.seconds(since: setupStart)
     try setup.check()
 
+    // The consumers connect to an idle daemon, with nothing sending that would make libzmq
+    // apply their subscriptions for it: the subscribed events of the setup are out first.
+    try DaemonStats.waitUntilIdle(
+      population: population, deadline: Deadline("setup's events", seconds: options.timeoutSeconds))
     let recipients = RecipientSet(size: subscribers)
     let connecting = MonotonicClock.nanoseconds()
     let group = try ConsumerGroup(
@@ -43,6 +47,13 @@ struct Megacast {
       endpoint: daemon.deliveryEndpoint, context: context, curve: daemon.curve
     ) { topic, _, _ in recipients.mark(topic: topic) }
     defer { group.stop() }
+    let countedInForce =
+      try perUserTopics
+      ? daemon.metricsPort.map {
+        try ConsumerReadiness.waitUntilCounted(
+          subscribers, metricsPort: $0,
+          deadline: Deadline("subscriptions counted", seconds: options.timeoutSeconds))
+      } : nil
     let inForce = try ConsumerReadiness.waitUntilSubscribed(
       group, recipients: recipients, population: population,
       deadline: Deadline("consumer subscriptions", seconds: options.timeoutSeconds))
@@ -50,6 +61,12 @@ struct Megacast {
       "setup: \(subscribers) subscribes in \(String(format: "%.1f", setupSeconds)) s",
       readinessNote(inForce.map { Double($0 - connecting) / 1e9 }),
     ]
+    if let countedInForce {
+      notes.append(
+        "idle daemon: all \(subscribers) per-user subscriptions counted in force "
+          + "(channelcast_subscribed_topics) \(String(format: "%.3f", Double(countedInForce - connecting) / 1e9)) s "
+          + "after the consumers began connecting, before any broadcast")
+    }
 
     let payload = Array(
       ("\"" + String(repeating: "x", count: max(payloadBytes - 2, 0)) + "\"").utf8)
