@@ -14,9 +14,11 @@ struct TailCommand: ParsableCommand {
       it arrived. Each line is flushed at once, so the output can be piped. Runs until \
       interrupted (Ctrl-C) or until --count deliveries have been printed.
 
-      Without --user it receives every user's deliveries. ZeroMQ subscriptions take a moment \
-      to reach the daemon: deliveries made in the first milliseconds after tail starts may \
-      not be seen.
+      Without --user it receives every user's deliveries. With --user it subscribes to each \
+      user's topic, any number of them (its SUB socket's ZMQ_SNDHWM is 0, so that libzmq \
+      drops none of the subscriptions at connect). ZeroMQ subscriptions take a moment to \
+      reach the daemon: deliveries made in the first milliseconds after tail starts may not \
+      be seen.
 
       A daemon that requires CURVE needs --server-key and --key-file here too; if it refuses \
       the key, or the handshake fails, tail says so and exits with status 2 instead of \
