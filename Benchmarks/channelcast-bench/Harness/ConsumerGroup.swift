@@ -55,6 +55,10 @@ final class ConsumerGroup: DeliveryCounting {
       .sorted { $0.topic.lexicographicallyPrecedes($1.topic) }
   }
 
+  /// Monotonic nanoseconds when the last consumer connected (each makes its subscriptions
+  /// first, then connects).
+  var lastConnectedNanoseconds: UInt64 { counters.map(\.connectedNanoseconds).max() ?? 0 }
+
   /// Deliveries counted by all consumers since the last reset.
   var count: Int { counters.reduce(0) { $0 + $1.count } }
 

@@ -20,6 +20,7 @@ final class DeliveryCounter: DeliveryCounting, Sendable {
   private let received = Atomic<Int>(0)
   private let firstArrival = Atomic<UInt64>(0)
   private let lastArrival = Atomic<UInt64>(0)
+  private let connected = Atomic<UInt64>(0)
   private let stopRequested = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
   private let failure = Mutex<String?>(nil)
@@ -54,6 +55,7 @@ final class DeliveryCounter: DeliveryCounting, Sendable {
         }
         for topic in topics { try socket.subscribe(topic) }
         try socket.connect(endpoint)
+        connected.store(MonotonicClock.nanoseconds(), ordering: .releasing)
         ready.signal()
         try count(from: socket, inspect: inspect)
       } catch {
@@ -68,6 +70,9 @@ final class DeliveryCounter: DeliveryCounting, Sendable {
   }
 
   var count: Int { received.load(ordering: .acquiring) }
+
+  /// Monotonic nanoseconds when the socket connected, its subscriptions made.
+  var connectedNanoseconds: UInt64 { connected.load(ordering: .acquiring) }
 
   /// Monotonic nanoseconds of the first and last delivery since the last `reset()`.
   var firstArrivalNanoseconds: UInt64 { firstArrival.load(ordering: .acquiring) }

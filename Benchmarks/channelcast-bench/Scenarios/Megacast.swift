@@ -62,10 +62,13 @@ struct Megacast {
       readinessNote(inForce.map { Double($0 - connecting) / 1e9 }),
     ]
     if let countedInForce {
+      let lastConnect = group.lastConnectedNanoseconds
       notes.append(
         "idle daemon: all \(subscribers) per-user subscriptions counted in force "
-          + "(channelcast_subscribed_topics) \(String(format: "%.3f", Double(countedInForce - connecting) / 1e9)) s "
-          + "after the consumers began connecting, before any broadcast")
+          + "(channelcast_subscribed_topics), before any broadcast, "
+          + Self.seconds(countedInForce, after: lastConnect) + " s after the last consumer "
+          + "connected (" + Self.seconds(countedInForce, after: connecting) + " s after the "
+          + "first began making its subscriptions)")
     }
 
     let payload = Array(
@@ -116,6 +119,11 @@ struct Megacast {
 
   /// How the consumers subscribed and how long after connecting each had every subscription in
   /// force, from `ConsumerReadiness`.
+  /// `later` − `earlier` monotonic nanoseconds, in seconds with 3 decimals (signed).
+  private static func seconds(_ later: UInt64, after earlier: UInt64) -> String {
+    String(format: "%.3f", (Double(later) - Double(earlier)) / 1e9)
+  }
+
   private func readinessNote(_ seconds: [Double]) -> String {
     let topics =
       perUserTopics

@@ -17,10 +17,14 @@ struct MegacastCommand: ParsableCommand {
       k of N subscribes to the delivery topic (the user ID and one NUL byte) of each user i \
       with i % N == k, in the byte order of the topics, with ZMQ_SNDHWM 0 set before it \
       connects: at libzmq's default of 1000, the subscriptions past the 1000th are dropped at \
-      connect. Before the runs, the harness subscribes each consumer's last subscribed user to \
-      a probe channel and broadcasts to it every 20 ms until every consumer has received one \
-      (for at most --timeout-seconds). Subscriptions reach the daemon in order, so that proves \
-      all of them are in force; the notes say how long after connecting that took.
+      connect. The consumers connect once the daemon is idle (the setup's subscribed events \
+      delivered); with --per-user-topics the harness then waits, sending nothing, until the \
+      started daemon's channelcast_subscribed_topics counts every subscription in force, and \
+      the notes say how long after the last consumer connected that took. Before the runs, \
+      the harness subscribes each consumer's last subscribed user to a probe channel and \
+      broadcasts to it every 20 ms until every consumer has received one (for at most \
+      --timeout-seconds). Subscriptions reach the daemon in order, so that proves all of them \
+      are in force; the notes say how long after connecting that took.
 
       MISSING DELIVERIES
         A run waits until every user has received the message or --timeout-seconds (default \
