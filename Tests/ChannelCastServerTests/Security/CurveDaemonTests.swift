@@ -17,7 +17,7 @@ private final class SecuredDaemon {
   let stranger = try! CurveKeyPair.generate()
   let clientsFile: String
 
-  init() throws {
+  init(configure: (inout DaemonConfiguration) -> Void = { _ in }) throws {
     let directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-curve-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -39,6 +39,7 @@ private final class SecuredDaemon {
         $0.deliveryEndpoint = "tcp://127.0.0.1:\(Self.freePort())"
         $0.serverKeyFile = keyFile
         $0.clientsFile = clientsFile
+        configure(&$0)
       }
     } catch {
       try? FileManager.default.removeItem(atPath: directory)
@@ -82,15 +83,20 @@ private final class SecuredDaemon {
       curve: keys.map { CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: $0) })
   }
 
-  func consumer(_ keys: CurveKeyPair) throws -> DeliveryConsumer {
+  func consumer(
+    _ keys: CurveKeyPair, users: [String]? = nil, receiveHighWaterMark: Int32? = nil
+  ) throws -> DeliveryConsumer {
     try DeliveryConsumer(
-      endpoint: server.configuration.deliveryEndpoint, context: server.context,
+      endpoint: server.configuration.deliveryEndpoint, context: server.context, users: users,
+      receiveHighWaterMark: receiveHighWaterMark,
       curve: CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: keys))
   }
 }
 
-private func withSecuredDaemon(_ body: (SecuredDaemon) throws -> Void) throws {
-  let daemon = try SecuredDaemon()
+private func withSecuredDaemon(
+  configure: (inout DaemonConfiguration) -> Void = { _ in }, _ body: (SecuredDaemon) throws -> Void
+) throws {
+  let daemon = try SecuredDaemon(configure: configure)
   defer { daemon.stop() }
   try body(daemon)
 }
@@ -220,10 +226,63 @@ struct CurveDaemonTests {
       try daemon.client(newcomer).subscribe("carol", to: "@TOA#_news")
     }
   }
+  /// The drop policy over CURVE and tcp, with gateways subscribed per user: one stops reading
+  /// and is cut off after the grace, its misses counted; the other receives everything.
+  @Test func underDropAStalledGatewayIsCutOffAndAHealthyOneReceivesEverything() throws {
+    try withSecuredDaemon(configure: {
+      $0.slowConsumerPolicy = .drop
+      $0.slowConsumerGraceMilliseconds = 300
+      $0.deliveryHighWaterMark = 50
+      $0.deliverySendBufferBytes = 65_536
+    }) { daemon in
+      let admin = try daemon.client(daemon.admin, timeoutMilliseconds: 60_000)
+      let stalledUsers = (0..<100).map { "stalled-\($0)" }
+      let healthyUsers = (0..<100).map { "healthy-\($0)" }
+      try admin.createChannel("@TOA#_news")
+      try admin.subscribe(stalledUsers + healthyUsers, to: "@TOA#_news")
+      let stalled = try daemon.consumer(
+        daemon.gateway, users: stalledUsers, receiveHighWaterMark: 50)
+      let healthy = try daemon.consumer(
+        daemon.gateway, users: healthyUsers, receiveHighWaterMark: 50)
+      // Both gateways' subscriptions in force: each receives a probe to its last user.
+      try admin.createChannel("@TOA#_probe")
+      try admin.subscribe([stalledUsers.last!, healthyUsers.last!], to: "@TOA#_probe")
+      var ready = [false, false]
+      for attempt in 0..<200 where ready.contains(false) {
+        try admin.broadcast("@TOA#_probe", payload: "\(attempt)")
+        for (index, gateway) in [healthy, stalled].enumerated() {
+          if try gateway.receive(timeoutMilliseconds: 20) != nil { ready[index] = true }
+        }
+      }
+      try #require(ready == [true, true])
+      for gateway in [healthy, stalled] {
+        while try gateway.receive(timeoutMilliseconds: 200) != nil {}
+      }
+      let droppedBefore = try admin.expectOK("stats")["deliveriesDropped"] as? Int ?? -1
+
+      // Large enough that the stalled gateway's kernel buffers fill too.
+      let filler = String(repeating: "x", count: 2000)
+      let broadcasts = 100
+      for number in 1...broadcasts {
+        try admin.broadcast("@TOA#_news", payload: "\"\(filler)\(number)\"")
+      }
+      let received = try healthy.receive(
+        healthyUsers.count * broadcasts, silenceMilliseconds: 10_000)
+      #expect(received.count == healthyUsers.count * broadcasts)
+
+      let stats = try admin.expectOK("stats")
+      let dropped = (stats["deliveriesDropped"] as? Int ?? -1) - droppedBefore
+      #expect(dropped > 0)
+      var reachedStalled = 0
+      while try stalled.receive(timeoutMilliseconds: 1000) != nil { reachedStalled += 1 }
+      #expect(reachedStalled + dropped == stalledUsers.count * broadcasts)
+    }
+  }
 }
 
 /// The daemon's /metrics text.
 private func scrape(_ daemon: TestDaemon) throws -> String {
   let address = try #require(daemon.daemon.metricsAddress)
   return try #require(HTTPGet.get("/metrics", from: address)).body
+
 }
