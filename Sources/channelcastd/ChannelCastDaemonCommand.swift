@@ -92,6 +92,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
   @Option(help: help("slowConsumerGraceMilliseconds")) var slowConsumerGraceMilliseconds: Int?
   @Option(help: help("shards")) var shards: Int?
   @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
+  @Option(help: help("maxPendingDeliveries")) var maxPendingDeliveries: Int?
   @Option(help: help("maxSubscriptionsPerUser")) var maxSubscriptionsPerUser: Int?
   @Option(help: help("channelSendRatePerSecond")) var channelSendRatePerSecond: Int?
   @Option(help: help("channelSendBurst")) var channelSendBurst: Int?
@@ -140,6 +141,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       ),
       ("shards", shards.map(ConfigurationValue.integer)),
       ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
+      ("maxPendingDeliveries", maxPendingDeliveries.map(ConfigurationValue.integer)),
       ("maxSubscriptionsPerUser", maxSubscriptionsPerUser.map(ConfigurationValue.integer)),
       ("channelSendRatePerSecond", channelSendRatePerSecond.map(ConfigurationValue.integer)),
       ("channelSendBurst", channelSendBurst.map(ConfigurationValue.integer)),

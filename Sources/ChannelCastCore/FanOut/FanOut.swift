@@ -36,6 +36,9 @@ public final class FanOut: Sendable {
     shards.map { $0.pendingDeliveries.load(ordering: .relaxed) }
   }
 
+  /// Deliveries waiting in all the shards' queues.
+  public var pendingDeliveries: Int { queueDepths.reduce(0, +) }
+
   /// Rounds the shards have run: advances while any shard makes progress.
   public var roundsRun: UInt64 { counters.roundsRun.load(ordering: .relaxed) }
 

@@ -11,22 +11,26 @@ public struct ChannelCastError: Error, Sendable, Equatable, CustomStringConverti
     public var size: Int?
     /// The message key of an earlier message (for `duplicate`).
     public var msgKey: String?
-    /// How long to wait before retrying (for `rate_limited`).
+    /// Deliveries accepted and not yet delivered (for `overloaded`).
+    public var pendingDeliveries: Int?
+    /// How long to wait before retrying (for `rate_limited` and `overloaded`).
     public var retryAfterMs: Int?
 
     public init(
       field: String? = nil, limit: Int? = nil, size: Int? = nil, msgKey: String? = nil,
-      retryAfterMs: Int? = nil
+      pendingDeliveries: Int? = nil, retryAfterMs: Int? = nil
     ) {
       self.field = field
       self.limit = limit
       self.size = size
       self.msgKey = msgKey
+      self.pendingDeliveries = pendingDeliveries
       self.retryAfterMs = retryAfterMs
     }
 
     var isEmpty: Bool {
-      field == nil && limit == nil && size == nil && msgKey == nil && retryAfterMs == nil
+      field == nil && limit == nil && size == nil && msgKey == nil && pendingDeliveries == nil
+        && retryAfterMs == nil
     }
   }
 

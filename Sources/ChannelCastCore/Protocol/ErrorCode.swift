@@ -11,5 +11,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
   /// A reused `clientMsgID` with a different payload.
   case duplicate = "duplicate"
   case unknownOp = "unknown_op"
+  /// Too many deliveries accepted and not yet delivered: a request that fans out to a channel's
+  /// subscribers is refused until the shards catch up.
+  case overloaded = "overloaded"
   case `internal` = "internal"
 }

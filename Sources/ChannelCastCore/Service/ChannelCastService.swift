@@ -24,6 +24,8 @@ public final class ChannelCastService {
   var pendingFanOut: PendingFanOut
   /// Each channel's `sendMessage` token bucket (when a rate is set).
   var sendRates = SendRateLimiter()
+  /// Refuses requests that fan out to a channel while too many deliveries are pending.
+  private var admission = FanOutAdmission()
   /// Sent messages whose fan-out has not finished, oldest first: what recovery fans out again.
   var inFlightMessages: [InFlightMessage] = []
   /// Where every mutation is written before it shows; nil while recovering (and in tests that
@@ -107,20 +109,39 @@ public final class ChannelCastService {
     case .ping: return ping()
     case .createOfficialAccount: return try createOfficialAccount(request)
     case .listOfficialAccounts: return try listOfficialAccounts(request)
-    case .setOfficialAccountInfo: return try setOfficialAccountInfo(request)
-    case .deleteOfficialAccount: return try deleteOfficialAccount(request)
+    case .setOfficialAccountInfo:
+      try admitFanOut()
+      return try setOfficialAccountInfo(request)
+    case .deleteOfficialAccount:
+      try admitFanOut()
+      return try deleteOfficialAccount(request)
     case .getOfficialAccountsInfo: return try getOfficialAccountsInfo(request)
     case .subscribeOfficialAccount: return try subscribeOfficialAccount(request)
     case .unsubscribeOfficialAccount: return try unsubscribeOfficialAccount(request)
     case .setSubscriptionOptions: return try setSubscriptionOptions(request)
     case .getSubscribers: return try getSubscribers(request)
-    case .sendMessage: return try sendMessage(request)
+    case .sendMessage:
+      try admitFanOut()
+      return try sendMessage(request)
     case .sendMessageToOfficialAccount: return try sendMessageToOfficialAccount(request)
-    case .recallMessages: return try recallMessages(request)
+    case .recallMessages:
+      try admitFanOut()
+      return try recallMessages(request)
     case .getHistory: return try getHistory(request)
     case .stats: return stats()
     case .backup: return try backup(request)
     }
+  }
+
+  /// Refuses, as `overloaded` and before anything changes, a request that fans out to a
+  /// channel's subscribers while more deliveries are pending than `maxPendingDeliveries`: those
+  /// in the shards and those gathered for them in this run.
+  private func admitFanOut() throws(ChannelCastError) {
+    try admission.admit(
+      pending: fanOut.pendingDeliveries + pendingFanOut.recipientCount,
+      limit: limits.maxPendingDeliveries,
+      handedSoFar: fanOut.deliveriesSent &+ fanOut.deliveriesDropped,
+      nowMs: clock.nowMilliseconds())
   }
 
   // MARK: Shared helpers

@@ -30,6 +30,7 @@ enum Reply {
   private static func encode(_ details: ChannelCastError.Details) -> JSONObjectWriter {
     var object = JSONObjectWriter()
     if let field = details.field { object.add("field", field) }
+    if let pending = details.pendingDeliveries { object.add("pendingDeliveries", pending) }
     if let limit = details.limit { object.add("limit", limit) }
     if let size = details.size { object.add("size", size) }
     if let msgKey = details.msgKey { object.add("msgKey", msgKey) }

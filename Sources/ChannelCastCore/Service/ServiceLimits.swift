@@ -24,5 +24,10 @@ public struct ServiceLimits: Sendable, Equatable {
   /// milliseconds; 0 for never.
   public var duplicateWindowMs: Int64 = 0
 
+  /// Deliveries accepted but not yet handed to the delivery socket, across shards, above which a
+  /// request that fans out to a channel's subscribers is refused as `overloaded`: the bound on
+  /// the work between the command thread and the shards.
+  public var maxPendingDeliveries = 20_000_000
+
   public init() {}
 }

@@ -91,6 +91,13 @@ public struct ConfigurationKey: Sendable {
       "maxSubscriberCount", help: "maxSubscriberCount of a channel created without one.",
       1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount),
     integer(
+      "maxPendingDeliveries",
+      help:
+        "Deliveries accepted but not yet handed to consumers, across shards, above which "
+        + "sendMessage, recallMessages, setOfficialAccountInfo and deleteOfficialAccount are "
+        + "refused as overloaded (per-user operations and reads go on).",
+      1...(1 << 40), \.limits.maxPendingDeliveries),
+    integer(
       "maxSubscriptionsPerUser",
       help: "The most official accounts one user may subscribe to (limit_exceeded beyond).",
       1...1_000_000, \.limits.maxSubscriptionsPerUser),

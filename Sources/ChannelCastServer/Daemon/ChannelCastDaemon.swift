@@ -32,7 +32,8 @@ public final class ChannelCastDaemon: Service {
 
   /// The settings a reload applies while running; the others need a restart.
   public static let liveKeys: Set<String> = [
-    "logLevel", "maxSubscriberCount", "historySize", "historyMaxBytes", "historyMaxAgeSeconds",
+    "logLevel", "maxSubscriberCount", "maxPendingDeliveries", "historySize", "historyMaxBytes",
+    "historyMaxAgeSeconds",
     "maxPayloadBytes", "maxSubscriptionsPerUser", "channelSendRatePerSecond", "channelSendBurst",
     "duplicateWindowSeconds", "snapshotJournalBytes", "snapshotIntervalSeconds",
     "shutdownTimeoutSeconds", "slowConsumerGraceMilliseconds", "clientsFile",

@@ -22,6 +22,7 @@ final class DaemonMetrics: @unchecked Sendable {
   private let deliveriesDropped: CoreMetrics.Counter
   private let consumersCutOff: CoreMetrics.Counter
   private let subscribedTopics: CoreMetrics.Gauge
+  private let pendingDeliveries: CoreMetrics.Gauge
   private let events: [EventType: CoreMetrics.Counter]
   private let subscriptions: CoreMetrics.Gauge
   private let officialAccounts: CoreMetrics.Gauge
@@ -87,6 +88,8 @@ final class DaemonMetrics: @unchecked Sendable {
       label: "channelcast_consumers_cut_off_total", factory: factory)
     subscribedTopics = CoreMetrics.Gauge(
       label: "channelcast_subscribed_topics", factory: factory)
+    pendingDeliveries = CoreMetrics.Gauge(
+      label: "channelcast_pending_deliveries", factory: factory)
     events = Dictionary(
       uniqueKeysWithValues: EventType.allCases.map {
         (
@@ -245,6 +248,7 @@ final class DaemonMetrics: @unchecked Sendable {
       consumersCutOff.increment(by: Int64(cutOffs - scrapedDeliveries.cutOffs))
       scrapedDeliveries = (sent, dropped, cutOffs)
       let depths = fanOut.queueDepths
+      pendingDeliveries.record(depths.reduce(0, +))
       if queueDepthGauges.isEmpty {
         queueDepthGauges = depths.indices.map {
           CoreMetrics.Gauge(

@@ -1,0 +1,89 @@
+import ChannelCastClient
+import ChannelCastCore
+import Foundation
+import Testing
+
+/// `maxPendingDeliveries`: the work between the command thread and the shards is bounded. When
+/// a gateway stops reading under `block`, publishers are refused as `overloaded` once that many
+/// deliveries wait, everything else goes on, and nothing acknowledged is lost.
+@Suite struct BoundedFanOutTests {
+  @Test func aGatewayThatStopsReadingGetsBroadcastsRefusedAsOverloadedUntilItReadsAgain() throws {
+    let limit = 5_000
+    let daemon = try TestDaemon {
+      $0.limits.maxPendingDeliveries = limit
+      $0.deliveryHighWaterMark = 50
+    }
+    defer { daemon.stop() }
+    let client = try daemon.client(timeoutMilliseconds: 60_000)
+    let users = (0..<1000).map { "reader-\($0)" }
+    try client.createChannel("@TOA#_busy")
+    try client.subscribe(users, to: "@TOA#_busy")
+    let gateway = try daemon.consumer(users: users, receiveHighWaterMark: 50)
+
+    // The gateway does not read. Large payloads fill the kernel's socket buffers quickly too.
+    let filler = String(repeating: "x", count: 2000)
+    var acknowledged: [Int] = []
+    var refusal: [String: Any]?
+    for number in 1...100 {
+      let reply = try client.call("sendMessage") {
+        $0.add("officialAccountID", "@TOA#_busy")
+        $0.add("payload", rawJSON: Array("\"\(filler)\(number)\"".utf8))
+        $0.add("clientMsgID", "send-\(number)")
+      }
+      if reply.ok {
+        acknowledged.append(number)
+      } else {
+        #expect(reply.errorCode == "overloaded")
+        refusal = try JSON.object(reply.raw)["error"] as? [String: Any]
+        break
+      }
+    }
+    let error = try #require(refusal, "100 broadcasts of 1,000 deliveries were all accepted")
+    let details = try #require(error["details"] as? [String: Any])
+    #expect(details["limit"] as? Int == limit)
+    #expect((details["pendingDeliveries"] as? Int ?? 0) > limit)
+    #expect((details["retryAfterMs"] as? Int ?? 0) > 0)
+    #expect(acknowledged.count * users.count > limit)
+    #expect(acknowledged.count * users.count <= limit + users.count)
+
+    // The other fan-out requests are refused too; per-user operations and reads go on.
+    try client.expectError("overloaded", "recallMessages") {
+      $0.add("officialAccountID", "@TOA#_busy")
+      var keys = JSONArrayWriter()
+      keys.append("anything")
+      $0.add("msgKeys", array: keys)
+    }
+    try client.expectError("overloaded", "setOfficialAccountInfo") {
+      $0.add("officialAccountID", "@TOA#_busy")
+      $0.add("introduction", "changed")
+    }
+    try client.subscribe("newcomer", to: "@TOA#_busy")
+    let info = try client.expectOK("getOfficialAccountsInfo") {
+      var ids = JSONArrayWriter()
+      ids.append("@TOA#_busy")
+      $0.add("officialAccountIDList", array: ids)
+    }
+    // The refused requests took no seq.
+    let result = (info["results"] as? [[String: Any]])?.first
+    let account = result?["officialAccountInfo"] as? [String: Any]
+    #expect(account?["lastSeq"] as? Int == acknowledged.count)
+
+    // The gateway reads again: every acknowledged broadcast reaches every user, in order.
+    var seqs: [String: [Int]] = [:]
+    for (user, envelope) in try gateway.receive(acknowledged.count * users.count) {
+      seqs[user, default: []].append(envelope["seq"] as? Int ?? -1)
+    }
+    #expect(seqs.count == users.count)
+    for (_, received) in seqs { #expect(received == Array(1...acknowledged.count)) }
+
+    // Sends are accepted again, and the refused request's clientMsgID was left unused.
+    let refusedNumber = acknowledged.count + 1
+    let retried = try client.expectOK("sendMessage") {
+      $0.add("officialAccountID", "@TOA#_busy")
+      $0.add("payload", rawJSON: Array("\"\(filler)\(refusedNumber)\"".utf8))
+      $0.add("clientMsgID", "send-\(refusedNumber)")
+    }
+    #expect(retried["seq"] as? Int == acknowledged.count + 1)
+    #expect(try gateway.receive(users.count).count == users.count)
+  }
+}
