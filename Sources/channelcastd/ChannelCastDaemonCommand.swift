@@ -36,14 +36,11 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       SIGNALS
         SIGTERM and SIGINT stop the daemon cleanly: it stops taking commands, finishes the \
       fan-outs in flight (up to shutdownTimeoutSeconds), writes a snapshot and exits 0. \
-      SIGHUP re-reads the configuration file and flags: logLevel, maxSubscriberCount, \
-      historySize, historyMaxBytes, historyMaxAgeSeconds (applied to every channel at once), \
-      maxPayloadBytes, maxSubscriptionsPerUser, channelSendRatePerSecond, channelSendBurst, \
-      duplicateWindowSeconds, snapshotJournalBytes, snapshotIntervalSeconds and \
-      shutdownTimeoutSeconds change live, and clientsFile is read again (a removed key is \
-      refused from its next request on); changes to other keys are logged as needing a \
-      restart. A file that does not load is rejected with its reason in the log, and the \
-      running configuration stays.
+      SIGHUP re-reads the configuration file and flags: \(ChannelCastDaemonCommand.reloadableKeys) \
+      change live (historyMaxBytes and historyMaxAgeSeconds apply to every channel at once, \
+      and clientsFile is read again: a removed key is refused from its next request on); \
+      changes to other keys are logged as needing a restart. A file that does not load is \
+      rejected with its reason in the log, and the running configuration stays.
 
       SECURITY
         With serverKeyFile (a key file made by channelcast keygen) and clientsFile set, both \
@@ -78,40 +75,23 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         channelcastd --command-endpoint ipc:///run/channelcast/command.sock
         channelcastd --data-directory /var/lib/channelcast --fsync always
         channelcastd --data-directory /var/lib/channelcast --repair
+
+      SETTINGS
+        Each key of the configuration file, as a flag: --name value or --name=value.
+
+      \(ChannelCastDaemonCommand.settingsHelp)
       """)
 
   @Option(name: .long, help: "A TOML configuration file.", completion: .file())
   var config: String?
 
-  @Option(help: help("commandEndpoint")) var commandEndpoint: String?
-  @Option(help: help("deliveryEndpoint")) var deliveryEndpoint: String?
-  @Option(help: help("maxRequestBytes")) var maxRequestBytes: Int?
-  @Option(help: help("deliveryHighWaterMark")) var deliveryHighWaterMark: Int?
-  @Option(help: help("deliverySendBufferBytes")) var deliverySendBufferBytes: Int?
-  @Option(help: help("slowConsumerPolicy")) var slowConsumerPolicy: String?
-  @Option(help: help("slowConsumerGraceMilliseconds")) var slowConsumerGraceMilliseconds: Int?
-  @Option(help: help("shards")) var shards: Int?
-  @Option(help: help("maxSubscriberCount")) var maxSubscriberCount: Int?
-  @Option(help: help("maxPendingDeliveries")) var maxPendingDeliveries: Int?
-  @Option(help: help("maxSubscriptionsPerUser")) var maxSubscriptionsPerUser: Int?
-  @Option(help: help("channelSendRatePerSecond")) var channelSendRatePerSecond: Int?
-  @Option(help: help("channelSendBurst")) var channelSendBurst: Int?
-  @Option(help: help("duplicateWindowSeconds")) var duplicateWindowSeconds: Int?
-  @Option(help: help("historySize")) var historySize: Int?
-  @Option(help: help("historyMaxBytes")) var historyMaxBytes: Int?
-  @Option(help: help("maxPayloadBytes")) var maxPayloadBytes: Int?
-  @Option(help: help("historyMaxAgeSeconds")) var historyMaxAgeSeconds: Int?
-  @Option(help: help("dataDirectory")) var dataDirectory: String?
-  @Option(help: help("fsync")) var fsync: String?
-  @Option(help: help("snapshotJournalBytes")) var snapshotJournalBytes: Int?
-  @Option(help: help("snapshotIntervalSeconds")) var snapshotIntervalSeconds: Int?
-  @Option(help: help("resumeFanOutDelayMilliseconds")) var resumeFanOutDelayMilliseconds: Int?
-  @Option(help: help("shutdownTimeoutSeconds")) var shutdownTimeoutSeconds: Int?
-  @Option(help: help("serverKeyFile")) var serverKeyFile: String?
-  @Option(help: help("clientsFile")) var clientsFile: String?
-  @Option(help: help("allowInsecure")) var allowInsecure: Bool?
-  @Option(help: help("metricsAddress")) var metricsAddress: String?
-  @Option(help: help("logLevel")) var logLevel: String?
+  @Argument(
+    parsing: .allUnrecognized,
+    help: ArgumentHelp(
+      "Settings, each key of the configuration file as a flag (see SETTINGS).",
+      valueName: "--setting value"))
+  var settings: [String] = []
+
   @Flag(
     help: """
       Repair the data directory instead of serving: copy each damaged journal aside \
@@ -120,51 +100,27 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       """)
   var repair = false
 
-  /// A flag's help: the key's description and its default.
-  private static func help(_ name: String) -> ArgumentHelp {
-    let key = ConfigurationKey.named(name)!
-    return ArgumentHelp("\(key.help) (default: \(key.defaultValue))", valueName: name)
+  func validate() throws {
+    do {
+      _ = try ConfigurationKey.values(fromFlags: settings)
+    } catch {
+      throw ValidationError("\(error)")
+    }
   }
 
-  /// The flags given, by configuration key.
-  private var flags: [(String, ConfigurationValue?)] {
-    [
-      ("commandEndpoint", commandEndpoint.map(ConfigurationValue.string)),
-      ("deliveryEndpoint", deliveryEndpoint.map(ConfigurationValue.string)),
-      ("maxRequestBytes", maxRequestBytes.map(ConfigurationValue.integer)),
-      ("deliveryHighWaterMark", deliveryHighWaterMark.map(ConfigurationValue.integer)),
-      ("deliverySendBufferBytes", deliverySendBufferBytes.map(ConfigurationValue.integer)),
-      ("slowConsumerPolicy", slowConsumerPolicy.map(ConfigurationValue.string)),
-      (
-        "slowConsumerGraceMilliseconds",
-        slowConsumerGraceMilliseconds.map(ConfigurationValue.integer)
-      ),
-      ("shards", shards.map(ConfigurationValue.integer)),
-      ("maxSubscriberCount", maxSubscriberCount.map(ConfigurationValue.integer)),
-      ("maxPendingDeliveries", maxPendingDeliveries.map(ConfigurationValue.integer)),
-      ("maxSubscriptionsPerUser", maxSubscriptionsPerUser.map(ConfigurationValue.integer)),
-      ("channelSendRatePerSecond", channelSendRatePerSecond.map(ConfigurationValue.integer)),
-      ("channelSendBurst", channelSendBurst.map(ConfigurationValue.integer)),
-      ("duplicateWindowSeconds", duplicateWindowSeconds.map(ConfigurationValue.integer)),
-      ("historySize", historySize.map(ConfigurationValue.integer)),
-      ("historyMaxBytes", historyMaxBytes.map(ConfigurationValue.integer)),
-      ("maxPayloadBytes", maxPayloadBytes.map(ConfigurationValue.integer)),
-      ("historyMaxAgeSeconds", historyMaxAgeSeconds.map(ConfigurationValue.integer)),
-      ("dataDirectory", dataDirectory.map(ConfigurationValue.string)),
-      ("fsync", fsync.map(ConfigurationValue.string)),
-      ("snapshotJournalBytes", snapshotJournalBytes.map(ConfigurationValue.integer)),
-      ("snapshotIntervalSeconds", snapshotIntervalSeconds.map(ConfigurationValue.integer)),
-      (
-        "resumeFanOutDelayMilliseconds",
-        resumeFanOutDelayMilliseconds.map(ConfigurationValue.integer)
-      ),
-      ("shutdownTimeoutSeconds", shutdownTimeoutSeconds.map(ConfigurationValue.integer)),
-      ("serverKeyFile", serverKeyFile.map(ConfigurationValue.string)),
-      ("clientsFile", clientsFile.map(ConfigurationValue.string)),
-      ("allowInsecure", allowInsecure.map(ConfigurationValue.boolean)),
-      ("metricsAddress", metricsAddress.map(ConfigurationValue.string)),
-      ("logLevel", logLevel.map(ConfigurationValue.string)),
-    ]
+  /// The keys a reload applies, as the help lists them.
+  private static var reloadableKeys: String {
+    ConfigurationKey.reloadable.map(\.name).joined(separator: ", ")
+  }
+
+  /// Every setting's flag, help and default, in the style of the options above.
+  private static var settingsHelp: String {
+    ConfigurationKey.all.map { key in
+      let value = key.kind == .boolean ? "true|false" : "<\(key.name)>"
+      let reload = key.isReloadable ? " Reloadable." : ""
+      return "  \(key.flag) \(value)\n        \(key.help)\(reload) (default: "
+        + "\(key.defaultDescription ?? key.defaultValue))"
+    }.joined(separator: "\n")
   }
 
   func run() async throws {
@@ -235,8 +191,8 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       }
       try configuration.apply(toml: text, source: config)
     }
-    for case (let name, let value?) in flags {
-      try configuration.set(name, to: value, source: "command line")
+    for (key, value) in try ConfigurationKey.values(fromFlags: settings) {
+      try configuration.set(key.name, to: value, source: "command line")
     }
     return configuration
   }

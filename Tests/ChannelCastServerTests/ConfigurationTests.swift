@@ -104,6 +104,42 @@ import Testing
     #expect(
       ConfigurationKey.named("shards")?.defaultValue == String(DaemonConfiguration.processorCount))
   }
+
+  @Test func flagsAreReadAsValuesOfTheirKeysKind() throws {
+    let values = try ConfigurationKey.values(fromFlags: [
+      "--shards", "3", "--log-level=debug", "--allow-insecure", "true", "--metrics-address=",
+    ])
+    #expect(values.map(\.0.name) == ["shards", "logLevel", "allowInsecure", "metricsAddress"])
+    #expect(
+      values.map(\.1) == [.integer(3), .string("debug"), .boolean(true), .string("")])
+  }
+
+  @Test func aFlagThatIsUnknownLacksItsValueOrHasTheWrongTypeIsAnError() {
+    for (arguments, expected) in [
+      (["--shard", "4"], "unknown option --shard"),
+      (["--shards"], "--shards needs a value"),
+      (["--shards", "four"], "expected an integer, got \"four\""),
+      (["--allow-insecure", "yes"], "expected true or false"),
+    ] {
+      let failure = error { () throws(ConfigurationError) in
+        _ = try ConfigurationKey.values(fromFlags: arguments)
+      }
+      #expect(failure?.description.contains(expected) == true, "\(arguments)")
+      #expect(failure?.source == "command line")
+    }
+  }
+
+  /// The reload rules come from the keys' declarations: these, and only these, apply live.
+  @Test func theReloadableKeysAreTheLiveOnes() {
+    #expect(
+      ChannelCastDaemon.liveKeys == [
+        "logLevel", "maxSubscriberCount", "maxPendingDeliveries", "historySize",
+        "historyMaxBytes", "historyMaxAgeSeconds", "maxPayloadBytes", "maxSubscriptionsPerUser",
+        "channelSendRatePerSecond", "channelSendBurst", "duplicateWindowSeconds",
+        "snapshotJournalBytes", "snapshotIntervalSeconds", "shutdownTimeoutSeconds",
+        "slowConsumerGraceMilliseconds", "clientsFile",
+      ])
+  }
 }
 
 /// The example configuration in Deploy/ documents every key with its real default.

@@ -9,15 +9,33 @@ public enum ConfigurationValue: Sendable, Equatable {
   case boolean(Bool)
 }
 
-/// One setting: its name in the file, its flag, its help, and how a value is checked and applied.
-/// The single list of keys serves the TOML reader, the flags' help and the documentation.
+/// One setting, declared once: its name in the file, its type, its help, whether a reload
+/// applies it, and how a value is checked and applied. The TOML reader, the daemon's flags and
+/// `--help`, the reload rules and (checked by a test) the documentation's table all come from
+/// `all`.
 public struct ConfigurationKey: Sendable {
+  /// What a value is, which also tells how a flag's text is read.
+  public enum Kind: Sendable {
+    case integer
+    case string
+    case boolean
+  }
+
   public let name: String
   public let help: String
+  public let kind: Kind
+  /// Whether a reload (SIGHUP) applies the key while the daemon runs; a change to any other key
+  /// is logged as needing a restart.
+  public let isReloadable: Bool
+  /// How the documentation states a default that depends on the machine; nil when the default
+  /// is `defaultValue`.
+  public let defaultDescription: String?
   let apply:
     @Sendable (inout DaemonConfiguration, ConfigurationValue) throws(ConfigurationError) -> Void
   /// The key's value in a configuration, as it would be written in the TOML file.
   public let current: @Sendable (DaemonConfiguration) -> String
+  /// Copies the key's value from the second configuration into the first.
+  let transfer: @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void
 
   /// The flag, in kebab-case: `commandEndpoint` → `--command-endpoint`.
   public var flag: String {
@@ -38,6 +56,9 @@ public struct ConfigurationKey: Sendable {
   public static func named(_ name: String) -> ConfigurationKey? {
     all.first { $0.name == name }
   }
+
+  /// The keys a reload applies while the daemon runs.
+  public static var reloadable: [ConfigurationKey] { all.filter(\.isReloadable) }
 
   public static let all: [ConfigurationKey] = [
     string(
@@ -62,100 +83,81 @@ public struct ConfigurationKey: Sendable {
         "Kernel send buffer of each consumer's TCP connection, in bytes (SO_SNDBUF; 0 = the OS "
         + "default, which autotuning can grow to megabytes).",
       0...(64 << 20), \.deliverySendBufferBytes),
-    ConfigurationKey(
-      name: "slowConsumerPolicy",
+    choice(
+      "slowConsumerPolicy",
       help:
         "When a consumer's queue is full: block (fan-out waits; nothing is dropped) or drop "
-        + "(its deliveries are dropped and counted; it catches up with getHistory).",
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .string(let text) = value else {
-          throw ConfigurationError(key: "slowConsumerPolicy", reason: "expected a string")
-        }
-        guard let policy = SlowConsumerPolicy(rawValue: text) else {
-          throw ConfigurationError(
-            key: "slowConsumerPolicy", reason: "\"\(text)\" is not one of block, drop")
-        }
-        configuration.slowConsumerPolicy = policy
-      },
-      current: { "\"\($0.slowConsumerPolicy.rawValue)\"" }),
+        + "(fan-out waits up to slowConsumerGraceMilliseconds, then cuts the consumer off; "
+        + "what it misses is dropped and counted, and it catches up with getHistory).",
+      \.slowConsumerPolicy),
     integer(
       "slowConsumerGraceMilliseconds",
       help:
         "Under the drop policy, how long fan-out waits for a consumer whose queue is full before "
         + "cutting it off (its deliveries are dropped until it reads again).",
-      0...3_600_000, \.slowConsumerGraceMilliseconds),
+      0...3_600_000, \.slowConsumerGraceMilliseconds, reloadable: true),
     integer(
       "shards", help: "Fan-out shards (serial queues). Default: the number of processors.",
-      1...1024, \.shards),
+      1...1024, \.shards, defaultDescription: "number of online processors"),
     integer(
       "maxSubscriberCount", help: "maxSubscriberCount of a channel created without one.",
-      1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount),
+      1...FieldLimits.maxSubscriberCountCeiling, \.limits.maxSubscriberCount, reloadable: true),
     integer(
       "maxPendingDeliveries",
       help:
         "Deliveries accepted but not yet handed to consumers, across shards, above which "
         + "sendMessage, recallMessages, setOfficialAccountInfo and deleteOfficialAccount are "
         + "refused as overloaded (per-user operations and reads go on).",
-      1...(1 << 40), \.limits.maxPendingDeliveries),
+      1...(1 << 40), \.limits.maxPendingDeliveries, reloadable: true),
     integer(
       "maxSubscriptionsPerUser",
       help: "The most official accounts one user may subscribe to (limit_exceeded beyond).",
-      1...1_000_000, \.limits.maxSubscriptionsPerUser),
+      1...1_000_000, \.limits.maxSubscriptionsPerUser, reloadable: true),
     integer(
       "channelSendRatePerSecond",
       help: "Messages per second each channel may send, else rate_limited (0 = no limit).",
-      0...1_000_000, \.channelSendRatePerSecond),
+      0...1_000_000, \.channelSendRatePerSecond, reloadable: true),
     integer(
       "channelSendBurst",
       help: "Messages a channel may send at once before channelSendRatePerSecond applies.",
-      1...1_000_000, \.limits.channelSendBurst),
+      1...1_000_000, \.limits.channelSendBurst, reloadable: true),
     integer(
       "duplicateWindowSeconds",
       help:
         "Seconds during which the same payload to the same channel is refused as duplicate "
         + "(0 = off).",
-      0...86_400, \.duplicateWindowSeconds),
+      0...86_400, \.duplicateWindowSeconds, reloadable: true),
     integer(
       "historySize", help: "Stream entries retained per channel for getHistory.",
-      0...10_000_000, \.limits.historySize),
+      0...10_000_000, \.limits.historySize, reloadable: true),
     integer(
       "historyMaxBytes", help: "Bytes of encoded stream entries retained per channel.",
-      0...(1 << 40), \.limits.historyMaxBytes),
+      0...(1 << 40), \.limits.historyMaxBytes, reloadable: true),
     integer(
       "maxPayloadBytes", help: "Largest message payload, in bytes as the request carried it.",
-      1...(16 << 20), \.limits.maxPayloadBytes),
+      1...(16 << 20), \.limits.maxPayloadBytes, reloadable: true),
     integer(
       "historyMaxAgeSeconds",
       help: "Seconds a stream entry is retained for getHistory (0 = any age).",
-      0...(100 * 365 * 86_400), \.historyMaxAgeSeconds),
+      0...(100 * 365 * 86_400), \.historyMaxAgeSeconds, reloadable: true),
     string(
       "dataDirectory",
       help: "Directory of the journal and snapshots (created if missing; one daemon at a time).",
       \.dataDirectory),
-    ConfigurationKey(
-      name: "fsync",
+    choice(
+      "fsync",
       help:
         "When journal writes reach the disk: always (before each reply), everysec or never "
         + "(the kernel decides). Every policy writes to the OS before replying.",
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .string(let text) = value else {
-          throw ConfigurationError(key: "fsync", reason: "expected a string")
-        }
-        guard let policy = FsyncPolicy(rawValue: text) else {
-          throw ConfigurationError(
-            key: "fsync", reason: "\"\(text)\" is not one of always, everysec, never")
-        }
-        configuration.fsync = policy
-      },
-      current: { "\"\($0.fsync.rawValue)\"" }),
+      \.fsync),
     integer(
       "snapshotJournalBytes",
       help: "Journal bytes after which a snapshot is written and older journals removed.",
-      4096...(1 << 40), \.snapshotJournalBytes),
+      4096...(1 << 40), \.snapshotJournalBytes, reloadable: true),
     integer(
       "snapshotIntervalSeconds",
       help: "Seconds after which a snapshot is written if anything changed (0 = by size only).",
-      0...(365 * 86_400), \.snapshotIntervalSeconds),
+      0...(365 * 86_400), \.snapshotIntervalSeconds, reloadable: true),
     integer(
       "resumeFanOutDelayMilliseconds",
       help:
@@ -165,7 +167,7 @@ public struct ConfigurationKey: Sendable {
     integer(
       "shutdownTimeoutSeconds",
       help: "Seconds a clean shutdown waits for fan-outs in flight to finish.",
-      0...86_400, \.shutdownTimeoutSeconds),
+      0...86_400, \.shutdownTimeoutSeconds, reloadable: true),
     string(
       "serverKeyFile",
       help:
@@ -177,50 +179,31 @@ public struct ConfigurationKey: Sendable {
       help:
         "TOML file of [[client]] tables (publicKey, role = admin | publisher | gateway, "
         + "officialAccounts for publishers); re-read on SIGHUP.",
-      \.clientsFile, allowsEmpty: true),
-    ConfigurationKey(
-      name: "allowInsecure",
+      \.clientsFile, allowsEmpty: true, reloadable: true),
+    boolean(
+      "allowInsecure",
       help:
         "Serve an endpoint other than loopback, ipc or inproc without CURVE (logged as a "
         + "warning); otherwise the daemon refuses to start.",
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .boolean(let flag) = value else {
-          throw ConfigurationError(key: "allowInsecure", reason: "expected true or false")
-        }
-        configuration.allowInsecure = flag
-      },
-      current: { String($0.allowInsecure) }),
+      \.allowInsecure),
     string(
       "metricsAddress",
       help:
         "HTTP address (host:port) of /metrics, /healthz and /readyz; an empty string turns "
         + "the listener off.",
       \.metricsAddress, allowsEmpty: true),
-    ConfigurationKey(
-      name: "logLevel",
-      help: "Log level: trace, debug, info, notice, warning, error or critical.",
-      apply: { (configuration, value) throws(ConfigurationError) in
-        guard case .string(let text) = value else {
-          throw ConfigurationError(key: "logLevel", reason: "expected a string")
-        }
-        guard let level = Logger.Level(rawValue: text) else {
-          throw ConfigurationError(
-            key: "logLevel",
-            reason: "\"\(text)\" is not one of trace, debug, info, notice, warning, error, critical"
-          )
-        }
-        configuration.logLevel = level
-      },
-      current: { $0.logLevel.rawValue }),
+    choice(
+      "logLevel", help: "Log level: trace, debug, info, notice, warning, error or critical.",
+      \.logLevel, reloadable: true),
   ]
 
   /// A string key; unless `allowsEmpty` (for "none"), the empty string is refused.
   private static func string(
     _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable,
-    allowsEmpty: Bool = false
+    allowsEmpty: Bool = false, reloadable: Bool = false
   ) -> ConfigurationKey {
     ConfigurationKey(
-      name: name, help: help,
+      name: name, help: help, kind: .string, isReloadable: reloadable, defaultDescription: nil,
       apply: { (configuration, value) throws(ConfigurationError) in
         guard case .string(let text) = value else {
           throw ConfigurationError(key: name, reason: "expected a string")
@@ -230,15 +213,17 @@ public struct ConfigurationKey: Sendable {
         }
         configuration[keyPath: path] = text
       },
-      current: { "\"\($0[keyPath: path])\"" })
+      current: { "\"\($0[keyPath: path])\"" }, transfer: transfer(path))
   }
 
   private static func integer(
     _ name: String, help: String, _ range: ClosedRange<Int>,
-    _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable
+    _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable, reloadable: Bool = false,
+    defaultDescription: String? = nil
   ) -> ConfigurationKey {
     ConfigurationKey(
-      name: name, help: help,
+      name: name, help: help, kind: .integer, isReloadable: reloadable,
+      defaultDescription: defaultDescription,
       apply: { (configuration, value) throws(ConfigurationError) in
         guard case .integer(let number) = value else {
           throw ConfigurationError(key: name, reason: "expected an integer")
@@ -252,6 +237,48 @@ public struct ConfigurationKey: Sendable {
         }
         configuration[keyPath: path] = number
       },
-      current: { String($0[keyPath: path]) })
+      current: { String($0[keyPath: path]) }, transfer: transfer(path))
+  }
+
+  private static func boolean(
+    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, Bool> & Sendable
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help, kind: .boolean, isReloadable: false, defaultDescription: nil,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .boolean(let flag) = value else {
+          throw ConfigurationError(key: name, reason: "expected true or false")
+        }
+        configuration[keyPath: path] = flag
+      },
+      current: { String($0[keyPath: path]) }, transfer: transfer(path))
+  }
+
+  /// A key whose value is one of the names of `Choice`.
+  private static func choice<Choice: RawRepresentable<String> & CaseIterable & Sendable>(
+    _ name: String, help: String,
+    _ path: WritableKeyPath<DaemonConfiguration, Choice> & Sendable, reloadable: Bool = false
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help, kind: .string, isReloadable: reloadable, defaultDescription: nil,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .string(let text) = value else {
+          throw ConfigurationError(key: name, reason: "expected a string")
+        }
+        guard let choice = Choice(rawValue: text) else {
+          throw ConfigurationError(
+            key: name,
+            reason: "\"\(text)\" is not one of "
+              + Choice.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        configuration[keyPath: path] = choice
+      },
+      current: { "\"\($0[keyPath: path].rawValue)\"" }, transfer: transfer(path))
+  }
+
+  private static func transfer<Value>(
+    _ path: WritableKeyPath<DaemonConfiguration, Value> & Sendable
+  ) -> @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void {
+    { target, source in target[keyPath: path] = source[keyPath: path] }
   }
 }

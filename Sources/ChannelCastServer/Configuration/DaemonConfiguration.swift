@@ -80,17 +80,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
   public init() {}
 
-  /// This configuration with the settings a reload applies live (`ChannelCastDaemon.liveKeys`)
+  /// This configuration with the keys a reload applies live (`ConfigurationKey.reloadable`)
   /// taken from `new`; `clientsFile` only when it is in use.
   func takingLiveSettings(of new: DaemonConfiguration, clientsFile: Bool) -> DaemonConfiguration {
     var result = self
-    result.logLevel = new.logLevel
-    result.limits = new.limits
-    result.snapshotJournalBytes = new.snapshotJournalBytes
-    result.snapshotIntervalSeconds = new.snapshotIntervalSeconds
-    result.shutdownTimeoutSeconds = new.shutdownTimeoutSeconds
-    result.slowConsumerGraceMilliseconds = new.slowConsumerGraceMilliseconds
-    if clientsFile { result.clientsFile = new.clientsFile }
+    for key in ConfigurationKey.reloadable where clientsFile || key.name != "clientsFile" {
+      key.transfer(&result, new)
+    }
     return result
   }
 

@@ -31,13 +31,7 @@ public final class ChannelCastDaemon: Service {
   public var configuration: DaemonConfiguration { currentConfiguration.withLock { $0 } }
 
   /// The settings a reload applies while running; the others need a restart.
-  public static let liveKeys: Set<String> = [
-    "logLevel", "maxSubscriberCount", "maxPendingDeliveries", "historySize", "historyMaxBytes",
-    "historyMaxAgeSeconds",
-    "maxPayloadBytes", "maxSubscriptionsPerUser", "channelSendRatePerSecond", "channelSendBurst",
-    "duplicateWindowSeconds", "snapshotJournalBytes", "snapshotIntervalSeconds",
-    "shutdownTimeoutSeconds", "slowConsumerGraceMilliseconds", "clientsFile",
-  ]
+  public static let liveKeys = Set(ConfigurationKey.reloadable.map(\.name))
 
   /// The keys this daemon applies on reload: `clientsFile` only when CURVE is on (turning it on
   /// takes a restart).
