@@ -164,3 +164,47 @@ import Testing
     }
   }
 }
+
+/// The documentation's table of settings is the declarations', row for row: every key, in order,
+/// with its flag, its default, and "Reloadable." for each key a reload applies.
+@Suite struct SettingsTableTests {
+  /// The rows of the table headed `| Key | Flag | Default | Meaning |`, in the README or a
+  /// file of docs/, as cells without their backticks.
+  private static let rows: [[String]] = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let documents =
+      ["README.md"]
+      + ((try? FileManager.default.contentsOfDirectory(atPath: root.path + "/docs")) ?? [])
+      .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+    for document in documents {
+      guard let text = try? String(contentsOf: root.appendingPathComponent(document), encoding: .utf8)
+      else { continue }
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      guard let header = lines.firstIndex(where: { $0.hasPrefix("| Key | Flag | Default |") })
+      else { continue }
+      return lines[(header + 2)...].prefix { $0.hasPrefix("|") }.map { line in
+        line.split(separator: "|").map {
+          $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "`", with: "")
+        }
+      }
+    }
+    return []
+  }()
+
+  @Test func listsEveryKeyInOrderWithItsFlagAndDefault() {
+    #expect(Self.rows.map { $0.first ?? "" } == ConfigurationKey.all.map(\.name))
+    for (row, key) in zip(Self.rows, ConfigurationKey.all) where row.count >= 4 {
+      #expect(row[1] == key.flag, "\(key.name)")
+      #expect(row[2] == key.defaultDescription ?? key.defaultValue, "\(key.name)")
+    }
+  }
+
+  @Test func saysWhichKeysAReloadApplies() {
+    for (row, key) in zip(Self.rows, ConfigurationKey.all) where row.count >= 4 {
+      #expect(
+        row[3].contains("Reloadable.") == key.isReloadable,
+        "\(key.name) is \(key.isReloadable ? "" : "not ")reloadable")
+    }
+  }
+}
