@@ -83,7 +83,7 @@ let package = Package(
       ],
       path: "Benchmarks/channelcast-bench"
     ),
-    // Fuzz targets (README: Fuzzing). `make fuzz` builds them with `-D FUZZING` and
+    // Fuzz targets (docs/architecture.md: Fuzzing). `make fuzz` builds them with `-D FUZZING` and
     // `-sanitize=fuzzer,address` as libFuzzer programs; a plain build makes them programs that
     // run the inputs they are given once each.
     .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),

@@ -13,7 +13,7 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       channelcastd keeps official channels ("official accounts") and their subscribers in \
       memory, takes commands and broadcasts from publishers on a ZeroMQ ROUTER socket, and fans \
       each broadcast out as one delivery per subscribed user on a ZeroMQ XPUB socket. The \
-      protocol is described in README.md.
+      protocol is described in docs/protocol.md.
 
       CONFIGURATION
         Settings come from their defaults, then from the TOML file given with --config, then \

@@ -18,12 +18,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// Deliveries queued per consumer before fan-out waits for it. Every delivery queued ahead of
   /// a small channel's is latency for it, so the queue is kept short: at 1,000 a burst from a
   /// large broadcast delays other channels by about a millisecond rather than ten, at the same
-  /// throughput (README, Performance).
+  /// throughput (docs/performance.md).
   public var deliveryHighWaterMark = 1_000
   /// The kernel send buffer of each consumer's TCP connection (`SO_SNDBUF`); 0 for the OS
   /// default. Loopback autotuning grows the default to megabytes: thousands of deliveries that a
   /// small channel's wait behind, like those in the queue above. Too small a buffer starves the
-  /// connection instead (README, Performance: the mixed scenario over tcp).
+  /// connection instead (docs/performance.md: the mixed scenario over tcp).
   public var deliverySendBufferBytes = 0
   /// What fan-out does when a consumer falls behind: wait (`block`) or drop and count.
   public var slowConsumerPolicy = SlowConsumerPolicy.block
