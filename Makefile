@@ -23,7 +23,7 @@ test: deps
 test-tsan: deps
 	TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
 		$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan \
-		--filter 'ZeroMQTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
+		--filter 'ZeroMQTests|ChannelCastProtocolTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
 
 # The fuzz targets (Fuzz/), built as libFuzzer programs with AddressSanitizer in their own build
 # folder, each run for FUZZ_SECONDS on a copy of its seed corpus (Fuzz/Corpus); fails on a crash.

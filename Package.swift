@@ -33,9 +33,13 @@ let package = Package(
       name: "ChannelCastKeys",
       dependencies: ["ZeroMQ", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
-    // The domain: channels, subscriptions, validation, index, history, fan-out, protocol codec.
+    // The wire protocol's vocabulary: the JSON reader and writer, request ops, error codes,
+    // event types, field limits and the delivery envelopes. Imports nothing of the project: the
+    // client, the CLI and the bench speak the protocol without the domain core.
+    .target(name: "ChannelCastProtocol"),
+    // The domain: channels, subscriptions, validation, index, history, fan-out.
     // Knows nothing about sockets.
-    .target(name: "ChannelCastCore"),
+    .target(name: "ChannelCastCore", dependencies: ["ChannelCastProtocol"]),
     // Durable record files: checksummed frames, journals, snapshots, the locked data directory.
     // Knows nothing about channels: it stores opaque typed records.
     // Durable files: framed, checksummed records, the journal, the locked data directory.
@@ -45,7 +49,8 @@ let package = Package(
     .target(
       name: "ChannelCastServer",
       dependencies: [
-        "ChannelCastCore", "ChannelCastStorage", "ChannelCastKeys", "ZeroMQ",
+        "ChannelCastCore", "ChannelCastProtocol", "ChannelCastStorage", "ChannelCastKeys",
+        "ZeroMQ",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -55,7 +60,7 @@ let package = Package(
     ),
     // A client of the protocol, used by the command-line tool, the tests and the benchmarks.
     .target(
-      name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastCore", "ChannelCastKeys"]
+      name: "ChannelCastClient", dependencies: ["ZeroMQ", "ChannelCastProtocol", "ChannelCastKeys"]
     ),
     .executableTarget(
       name: "channelcastd",
@@ -69,7 +74,7 @@ let package = Package(
     .executableTarget(
       name: "channelcast",
       dependencies: [
-        "ChannelCastClient", "ChannelCastKeys",
+        "ChannelCastClient", "ChannelCastKeys", "ChannelCastProtocol",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -77,7 +82,7 @@ let package = Package(
     .executableTarget(
       name: "channelcast-bench",
       dependencies: [
-        "ChannelCastClient", "ChannelCastCore", "ZeroMQ",
+        "ChannelCastClient", "ChannelCastProtocol", "ZeroMQ",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
@@ -87,14 +92,18 @@ let package = Package(
     // `-sanitize=fuzzer,address` as libFuzzer programs; a plain build makes them programs that
     // run the inputs they are given once each.
     .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
-    .target(name: "FuzzHarness", dependencies: ["ChannelCastCore"], path: "Fuzz/FuzzHarness"),
+    .target(
+      name: "FuzzHarness", dependencies: ["ChannelCastCore", "ChannelCastProtocol"],
+      path: "Fuzz/FuzzHarness"),
     .executableTarget(
       name: "RequestFuzzer", dependencies: ["ChannelCastCore", "FuzzHarness", "CLibFuzzer"],
       path: "Fuzz/RequestFuzzer"
     ),
     .executableTarget(
       name: "JournalFuzzer",
-      dependencies: ["ChannelCastCore", "ChannelCastStorage", "FuzzHarness", "CLibFuzzer"],
+      dependencies: [
+        "ChannelCastCore", "ChannelCastProtocol", "ChannelCastStorage", "FuzzHarness", "CLibFuzzer",
+      ],
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -102,13 +111,19 @@ let package = Package(
       name: "ChannelCastKeysTests",
       dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]
     ),
-    .testTarget(name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore"]),
+    .testTarget(name: "ChannelCastProtocolTests", dependencies: ["ChannelCastProtocol"]),
+    .testTarget(
+      name: "ChannelCastCoreTests", dependencies: ["ChannelCastCore", "ChannelCastProtocol"]),
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
     .testTarget(
       name: "ChannelCastServerTests",
-      dependencies: ["ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore"]
+      dependencies: [
+        "ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore",
+        "ChannelCastProtocol",
+      ]
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["ChannelCastClient", "ZeroMQ"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["ChannelCastClient", "ChannelCastProtocol", "ZeroMQ"]),
   ],
   swiftLanguageModes: [.v6]
 )

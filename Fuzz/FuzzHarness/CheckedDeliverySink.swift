@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 
 /// The fan-out's sink in the fuzz targets: discards every delivery after checking what the
 /// delivery socket promises consumers. A broken delivery stops the process, which libFuzzer

@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 
 /// The promises of recovery, checked against a service's state: the journal a live service
 /// wrote replays without error into the same state, and a snapshot of any state loads back into

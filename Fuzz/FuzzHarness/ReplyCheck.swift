@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 
 /// What the daemon promises about every reply, whatever the request: a JSON object with the
 /// request's `id` (byte for byte, or `null`) and `ok`; a result, or an error whose code is one

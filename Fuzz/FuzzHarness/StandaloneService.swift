@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 
 /// A service as the daemon makes one, without sockets or files: its own user directory, a
 /// fan-out of two shards into a `CheckedDeliverySink`, and the harness's clock.

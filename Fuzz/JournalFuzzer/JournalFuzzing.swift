@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 import ChannelCastStorage
 import Foundation
 import FuzzHarness

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import ZeroMQ
 
 /// A client of the command socket over a DEALER socket: sends request objects and reads replies.
@@ -13,8 +13,12 @@ public final class ChannelCastClient {
     public let ok: Bool
     /// The `result` object of a success.
     public let result: JSONRawValue?
-    /// `error.code` and `error.message` of a failure.
-    public let errorCode: String?
+    /// `error.code` of a failure; nil also for a code this client does not know (a newer
+    /// daemon's), which `errorCodeName` still has.
+    public let errorCode: ErrorCode?
+    /// `error.code` as the daemon sent it.
+    public let errorCodeName: String?
+    /// `error.message` of a failure.
     public let errorMessage: String?
     /// The echoed `id`.
     public let id: JSONRawValue?
@@ -31,7 +35,8 @@ public final class ChannelCastClient {
       result = object["result"]
       id = object["id"]
       let error = object["error"]?.objectMembers
-      errorCode = error?["code"]?.stringValue
+      errorCodeName = error?["code"]?.stringValue
+      errorCode = errorCodeName.flatMap(ErrorCode.init(rawValue:))
       errorMessage = error?["message"]?.stringValue
     }
   }
@@ -66,7 +71,7 @@ public final class ChannelCastClient {
 
   /// Sends one request with `op`, the given fields and a fresh numeric `id`, and returns its
   /// reply.
-  public func call(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws
+  public func call(_ op: RequestOp, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws
     -> Reply
   {
     try send(request(op, fill))
@@ -74,12 +79,12 @@ public final class ChannelCastClient {
   }
 
   /// Builds a request object with `op`, a fresh `id` and the fields `fill` adds.
-  public func request(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in })
+  public func request(_ op: RequestOp, _ fill: (inout JSONObjectWriter) -> Void = { _ in })
     -> [UInt8]
   {
     nextID += 1
     var request = JSONObjectWriter()
-    request.add("op", op)
+    request.add("op", op.rawValue)
     request.add("id", nextID)
     fill(&request)
     return request.finished()

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// `channelcast create`: createOfficialAccount.
 struct CreateCommand: ParsableCommand {
@@ -28,7 +28,7 @@ struct CreateCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("createOfficialAccount") { request in
+    try RequestRunner(connection: connection).run(.createOfficialAccount) { request in
       if let id { request.add("officialAccountID", id) }
       request.add("ownerUserID", owner)
       request.add("officialAccountName", name)
@@ -55,7 +55,7 @@ struct ListCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("listOfficialAccounts") { request in
+    try RequestRunner(connection: connection).run(.listOfficialAccounts) { request in
       page.add(to: &request)
     }
   }
@@ -100,7 +100,7 @@ struct InfoCommand: ParsableCommand {
   }
 
   func run() throws {
-    try RequestRunner(connection: connection).run("getOfficialAccountsInfo") { request in
+    try RequestRunner(connection: connection).run(.getOfficialAccountsInfo) { request in
       var list = JSONArrayWriter()
       for id in officialAccountIDs { list.append(id) }
       request.add("officialAccountIDList", array: list)
@@ -133,7 +133,7 @@ struct SetInfoCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("setOfficialAccountInfo") { request in
+    try RequestRunner(connection: connection).run(.setOfficialAccountInfo) { request in
       request.add("officialAccountID", officialAccountID)
       if let name { request.add("officialAccountName", name) }
       fields.add(to: &request)
@@ -160,7 +160,7 @@ struct DeleteCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("deleteOfficialAccount") { request in
+    try RequestRunner(connection: connection).run(.deleteOfficialAccount) { request in
       request.add("officialAccountID", officialAccountID)
     }
   }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The optional fields of a channel's info that `create` and `set-info` both accept.
 struct AccountFieldOptions: ParsableArguments {

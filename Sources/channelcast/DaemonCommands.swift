@@ -17,7 +17,7 @@ struct PingCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("ping")
+    try RequestRunner(connection: connection).run(.ping)
   }
 }
 
@@ -37,7 +37,7 @@ struct StatsCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("stats")
+    try RequestRunner(connection: connection).run(.stats)
   }
 }
 
@@ -69,7 +69,7 @@ struct BackupCommand: ParsableCommand {
     let absolute =
       directory.hasPrefix("/")
       ? directory : FileManager.default.currentDirectoryPath + "/" + directory
-    try RequestRunner(connection: connection).run("backup") { request in
+    try RequestRunner(connection: connection).run(.backup) { request in
       request.add("directory", absolute)
     }
   }

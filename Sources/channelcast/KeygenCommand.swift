@@ -1,6 +1,6 @@
 import ArgumentParser
-import ChannelCastCore
 import ChannelCastKeys
+import ChannelCastProtocol
 
 /// `channelcast keygen`: makes a CURVE key pair in a `.key` and a `.pub` file.
 struct KeygenCommand: ParsableCommand {

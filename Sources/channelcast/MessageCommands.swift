@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// `channelcast send`: sendMessage.
 struct SendCommand: ParsableCommand {
@@ -38,7 +38,7 @@ struct SendCommand: ParsableCommand {
 
   func run() throws {
     let payload = try payload.load()
-    try RequestRunner(connection: connection).run("sendMessage") { request in
+    try RequestRunner(connection: connection).run(.sendMessage) { request in
       request.add("officialAccountID", officialAccountID)
       payload.add(to: &request)
       if let clientMsgID { request.add("clientMsgID", clientMsgID) }
@@ -72,7 +72,7 @@ struct SendToAccountCommand: ParsableCommand {
 
   func run() throws {
     let payload = try payload.load()
-    try RequestRunner(connection: connection).run("sendMessageToOfficialAccount") { request in
+    try RequestRunner(connection: connection).run(.sendMessageToOfficialAccount) { request in
       request.add("officialAccountID", officialAccountID)
       request.add("userID", userID)
       payload.add(to: &request)
@@ -106,7 +106,7 @@ struct RecallCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("recallMessages") { request in
+    try RequestRunner(connection: connection).run(.recallMessages) { request in
       request.add("officialAccountID", officialAccountID)
       var keys = JSONArrayWriter()
       for key in msgKeys { keys.append(key) }
@@ -146,7 +146,7 @@ struct HistoryCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("getHistory") { request in
+    try RequestRunner(connection: connection).run(.getHistory) { request in
       request.add("officialAccountID", officialAccountID)
       if let afterSeq { request.add("afterSeq", afterSeq) }
       if let limit { request.add("limit", limit) }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// Which page of a long list to fetch: the `cursor` and `limit` of the paged operations.
 struct PageOptions: ParsableArguments {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 
 /// Where a message's payload comes from: JSON text as an argument, `-` for stdin, a file, or

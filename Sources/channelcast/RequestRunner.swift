@@ -1,6 +1,6 @@
 import ArgumentParser
 import ChannelCastClient
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import ZeroMQ
 
@@ -17,7 +17,7 @@ struct RequestRunner {
 
   /// Sends the request `op` with the fields `fill` adds and prints the outcome; throws the exit
   /// code for anything but success.
-  func run(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws {
+  func run(_ op: RequestOp, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws {
     let curve = try connection.curve.credentials()
     let reply: ChannelCastClient.Reply
     do {
@@ -41,7 +41,7 @@ struct RequestRunner {
       throw Self.errorReplyStatus
     }
     guard reply.ok else {
-      let code = reply.errorCode ?? "unknown_error"
+      let code = reply.errorCodeName ?? "unknown_error"
       let message = reply.errorMessage ?? String(decoding: reply.raw, as: UTF8.self)
       StandardStreams.printError("\(code): \(message)")
       throw Self.errorReplyStatus

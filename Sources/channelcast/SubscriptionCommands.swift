@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// `channelcast subscribe`: subscribeOfficialAccount, single or batch.
 struct SubscribeCommand: ParsableCommand {
@@ -25,7 +25,7 @@ struct SubscribeCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("subscribeOfficialAccount") { request in
+    try RequestRunner(connection: connection).run(.subscribeOfficialAccount) { request in
       request.add("officialAccountID", officialAccountID)
       if userIDs.count == 1 {
         request.add("userID", userIDs[0])
@@ -60,7 +60,7 @@ struct UnsubscribeCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("unsubscribeOfficialAccount") { request in
+    try RequestRunner(connection: connection).run(.unsubscribeOfficialAccount) { request in
       request.add("officialAccountID", officialAccountID)
       request.add("userID", userID)
     }
@@ -103,7 +103,7 @@ struct OptionsCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("setSubscriptionOptions") { request in
+    try RequestRunner(connection: connection).run(.setSubscriptionOptions) { request in
       request.add("officialAccountID", officialAccountID)
       request.add("userID", userID)
       if let msgFlag { request.add("msgFlag", msgFlag.rawValue) }
@@ -132,7 +132,7 @@ struct SubscribersCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    try RequestRunner(connection: connection).run("getSubscribers") { request in
+    try RequestRunner(connection: connection).run(.getSubscribers) { request in
       request.add("officialAccountID", officialAccountID)
       page.add(to: &request)
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ChannelCastClient
-import ChannelCastCore
+import ChannelCastProtocol
 import ZeroMQ
 
 /// `channelcast tail`: prints deliveries from the delivery socket as JSON lines.

@@ -23,7 +23,7 @@ struct CurveClientTests {
       endpoint: try server.lastEndpoint, context: context, timeoutMilliseconds: 5_000,
       curve: CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: clientKeys))
 
-    try client.send(client.request("ping"))
+    try client.send(client.request(.ping))
     let request = try #require(try server.receiveMultipart())
     #expect(request.count == 3)
     try server.sendMultipart([request[0], [], Array(#"{"ok":true,"result":{},"id":1}"#.utf8)])
@@ -39,7 +39,7 @@ struct CurveClientTests {
         serverPublicKey: try CurveKeyPair.generate().publicKey, keys: clientKeys))
     let started = ContinuousClock.now
 
-    let error = #expect(throws: ClientError.self) { try client.call("ping") }
+    let error = #expect(throws: ClientError.self) { try client.call(.ping) }
 
     #expect(error == .handshakeFailed)
     #expect(ContinuousClock.now - started < .seconds(4))
@@ -54,7 +54,7 @@ struct CurveClientTests {
       endpoint: try server.lastEndpoint, context: context, timeoutMilliseconds: 5_000,
       curve: CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: clientKeys))
 
-    try client.send(client.request("ping"))
+    try client.send(client.request(.ping))
     let zapRequest = try #require(try authenticator.receiveMultipart())
     #expect(zapRequest.count == 7)
     #expect(zapRequest[5] == Array("CURVE".utf8))

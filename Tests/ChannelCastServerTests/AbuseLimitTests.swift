@@ -9,11 +9,11 @@ import Testing
     defer { daemon.stop() }
     let client = try daemon.client()
     try client.createChannel("@TOA#_rate")
-    try client.expectOK("sendMessage") {
+    try client.expectOK(.sendMessage) {
       $0.add("officialAccountID", "@TOA#_rate")
       $0.add("payload", rawJSON: Array("1".utf8))
     }
-    let error = try client.expectError("rate_limited", "sendMessage") {
+    let error = try client.expectError(.rateLimited, .sendMessage) {
       $0.add("officialAccountID", "@TOA#_rate")
       $0.add("payload", rawJSON: Array("2".utf8))
     }
@@ -27,11 +27,11 @@ import Testing
     defer { daemon.stop() }
     let client = try daemon.client()
     try client.createChannel("@TOA#_dup")
-    let first = try client.expectOK("sendMessage") {
+    let first = try client.expectOK(.sendMessage) {
       $0.add("officialAccountID", "@TOA#_dup")
       $0.add("payload", rawJSON: Array(#"{"a":1}"#.utf8))
     }
-    let error = try client.expectError("duplicate", "sendMessage") {
+    let error = try client.expectError(.duplicate, .sendMessage) {
       $0.add("officialAccountID", "@TOA#_dup")
       $0.add("payload", rawJSON: Array(#"{"a":1}"#.utf8))
     }
@@ -44,11 +44,11 @@ import Testing
     defer { daemon.stop() }
     let client = try daemon.client()
     for channel in ["@TOA#_one", "@TOA#_two"] { try client.createChannel(channel) }
-    try client.expectOK("subscribeOfficialAccount") {
+    try client.expectOK(.subscribeOfficialAccount) {
       $0.add("officialAccountID", "@TOA#_one")
       $0.add("userID", "u")
     }
-    let error = try client.expectError("limit_exceeded", "subscribeOfficialAccount") {
+    let error = try client.expectError(.limitExceeded, .subscribeOfficialAccount) {
       $0.add("officialAccountID", "@TOA#_two")
       $0.add("userID", "u")
     }

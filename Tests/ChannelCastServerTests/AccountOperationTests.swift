@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Testing
 
 /// createOfficialAccount, listOfficialAccounts, setOfficialAccountInfo, deleteOfficialAccount and
@@ -8,7 +9,7 @@ import Testing
   @Test func createReturnsTheFullInfo() throws {
     try withDaemon { daemon in
       let client = try daemon.client()
-      let info = try client.expectOK("createOfficialAccount") {
+      let info = try client.expectOK(.createOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("ownerUserID", "editor")
         $0.add("officialAccountName", "News")
@@ -34,7 +35,7 @@ import Testing
 
   @Test func createGeneratesAnIDWhenNoneIsGiven() throws {
     try withDaemon { daemon in
-      let info = try daemon.client().expectOK("createOfficialAccount") {
+      let info = try daemon.client().expectOK(.createOfficialAccount) {
         $0.add("ownerUserID", "editor")
         $0.add("officialAccountName", "Anonymous")
       }
@@ -54,7 +55,7 @@ import Testing
     try withDaemon { daemon in
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
-      let error = try client.expectError("already_exists", "createOfficialAccount") {
+      let error = try client.expectError(.alreadyExists, .createOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("ownerUserID", "x")
         $0.add("officialAccountName", "again")
@@ -65,7 +66,7 @@ import Testing
 
   @Test func createNamesTheFieldItsSizeAndTheLimit() throws {
     try withDaemon { daemon in
-      let error = try daemon.client().expectError("invalid_argument", "createOfficialAccount") {
+      let error = try daemon.client().expectError(.invalidArgument, .createOfficialAccount) {
         $0.add("ownerUserID", "x")
         $0.add("officialAccountName", String(repeating: "n", count: 151))
       }
@@ -80,11 +81,11 @@ import Testing
   @Test func createRequiresOwnerAndName() throws {
     try withDaemon { daemon in
       let client = try daemon.client()
-      let noOwner = try client.expectError("invalid_argument", "createOfficialAccount") {
+      let noOwner = try client.expectError(.invalidArgument, .createOfficialAccount) {
         $0.add("officialAccountName", "x")
       }
       #expect((noOwner["details"] as? [String: Any])?["field"] as? String == "ownerUserID")
-      let noName = try client.expectError("invalid_argument", "createOfficialAccount") {
+      let noName = try client.expectError(.invalidArgument, .createOfficialAccount) {
         $0.add("ownerUserID", "x")
       }
       #expect((noName["details"] as? [String: Any])?["field"] as? String == "officialAccountName")
@@ -99,7 +100,7 @@ import Testing
       var listed: [String] = []
       var cursor: String?
       repeat {
-        let page = try client.expectOK("listOfficialAccounts") {
+        let page = try client.expectOK(.listOfficialAccounts) {
           $0.add("limit", 2)
           if let cursor { $0.add("cursor", cursor) }
         }
@@ -114,7 +115,7 @@ import Testing
 
   @Test func listRefusesALimitOver1000() throws {
     try withDaemon { daemon in
-      let error = try daemon.client().expectError("invalid_argument", "listOfficialAccounts") {
+      let error = try daemon.client().expectError(.invalidArgument, .listOfficialAccounts) {
         $0.add("limit", 1001)
       }
       #expect((error["details"] as? [String: Any])?["limit"] as? Int == 1000)
@@ -126,13 +127,13 @@ import Testing
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
       for user in ["alice", "bob"] { try client.subscribe(user, to: "@TOA#_news") }
-      try client.expectOK("setSubscriptionOptions") {
+      try client.expectOK(.setSubscriptionOptions) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "bob")
         $0.add("msgFlag", "discard")
       }
       let consumer = try daemon.consumer(users: ["alice", "bob"])
-      let info = try client.expectOK("setOfficialAccountInfo") {
+      let info = try client.expectOK(.setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("officialAccountName", "World News")
         $0.add("customData", "{\"tier\":1}")
@@ -159,7 +160,7 @@ import Testing
     try withDaemon { daemon in
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
-      let error = try client.expectError("invalid_argument", "setOfficialAccountInfo") {
+      let error = try client.expectError(.invalidArgument, .setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add(field, 5)
       }
@@ -171,21 +172,21 @@ import Testing
     try withDaemon { daemon in
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
-      try client.expectError("invalid_argument", "setOfficialAccountInfo") {
+      try client.expectError(.invalidArgument, .setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_news")
       }
-      try client.expectError("invalid_argument", "setOfficialAccountInfo") {
+      try client.expectError(.invalidArgument, .setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("officialAccountName", "Channel @TOA#_news")
       }
-      let history = try client.expectOK("getHistory") { $0.add("officialAccountID", "@TOA#_news") }
+      let history = try client.expectOK(.getHistory) { $0.add("officialAccountID", "@TOA#_news") }
       #expect(history["lastSeq"] as? Int == 0)
     }
   }
 
   @Test func setInfoOnAnUnknownChannelIsNotFound() throws {
     try withDaemon { daemon in
-      try daemon.client().expectError("not_found", "setOfficialAccountInfo") {
+      try daemon.client().expectError(.notFound, .setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_ghost")
         $0.add("officialAccountName", "x")
       }
@@ -199,14 +200,14 @@ import Testing
       try client.subscribe("alice", to: "@TOA#_news")
       try client.broadcast("@TOA#_news", payload: "1")
       let consumer = try daemon.consumer(users: ["alice"])
-      try client.expectOK("deleteOfficialAccount") { $0.add("officialAccountID", "@TOA#_news") }
+      try client.expectOK(.deleteOfficialAccount) { $0.add("officialAccountID", "@TOA#_news") }
       let events = try consumer.receive(1)
       #expect(events.first?.1["type"] as? String == "officialAccountDeleted")
       #expect(events.first?.1["officialAccountID"] as? String == "@TOA#_news")
-      try client.expectError("not_found", "getHistory") {
+      try client.expectError(.notFound, .getHistory) {
         $0.add("officialAccountID", "@TOA#_news")
       }
-      let subscribed = try client.expectOK("getOfficialAccountsInfo") {
+      let subscribed = try client.expectOK(.getOfficialAccountsInfo) {
         $0.add("officialAccountIDList", array: JSONArrayWriter())
         $0.add("userID", "alice")
       }
@@ -220,12 +221,12 @@ import Testing
       try client.createChannel("@TOA#_news")
       try client.broadcast("@TOA#_news", payload: "1")
       try client.broadcast("@TOA#_news", payload: "2")
-      try client.expectOK("deleteOfficialAccount") { $0.add("officialAccountID", "@TOA#_news") }
+      try client.expectOK(.deleteOfficialAccount) { $0.add("officialAccountID", "@TOA#_news") }
       let info = try client.createChannel("@TOA#_news")
       #expect(info["lastSeq"] as? Int == 2)
       let sent = try client.broadcast("@TOA#_news", payload: "3")
       #expect(sent["seq"] as? Int == 3)
-      let history = try client.expectOK("getHistory") { $0.add("officialAccountID", "@TOA#_news") }
+      let history = try client.expectOK(.getHistory) { $0.add("officialAccountID", "@TOA#_news") }
       #expect(history["oldestSeq"] as? Int == 3)
     }
   }
@@ -236,7 +237,7 @@ import Testing
       try client.createChannel("@TOA#_news")
       try client.createChannel("@TOA#_sport")
       try client.subscribe("alice", to: "@TOA#_sport")
-      let reply = try client.expectOK("getOfficialAccountsInfo") {
+      let reply = try client.expectOK(.getOfficialAccountsInfo) {
         var ids = JSONArrayWriter()
         for id in ["@TOA#_sport", "@TOA#_ghost", "bad id", "@TOA#_news"] { ids.append(id) }
         $0.add("officialAccountIDList", array: ids)
@@ -261,7 +262,7 @@ import Testing
 
   @Test func getInfoRefusesMoreThan100IDs() throws {
     try withDaemon { daemon in
-      let error = try daemon.client().expectError("invalid_argument", "getOfficialAccountsInfo") {
+      let error = try daemon.client().expectError(.invalidArgument, .getOfficialAccountsInfo) {
         var ids = JSONArrayWriter()
         for number in 0...100 { ids.append("@TOA#_\(number)") }
         $0.add("officialAccountIDList", array: ids)
@@ -281,7 +282,7 @@ import Testing
       var seen: [String] = []
       var cursor: String?
       repeat {
-        let page = try client.expectOK("getOfficialAccountsInfo") {
+        let page = try client.expectOK(.getOfficialAccountsInfo) {
           $0.add("officialAccountIDList", array: JSONArrayWriter())
           $0.add("userID", "alice")
           $0.add("limit", 2)

@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
     var acknowledged: [Int] = []
     var refusal: [String: Any]?
     for number in 1...100 {
-      let reply = try client.call("sendMessage") {
+      let reply = try client.call(.sendMessage) {
         $0.add("officialAccountID", "@TOA#_busy")
         $0.add("payload", rawJSON: Array("\"\(filler)\(number)\"".utf8))
         $0.add("clientMsgID", "send-\(number)")
@@ -33,7 +34,7 @@ import Testing
       if reply.ok {
         acknowledged.append(number)
       } else {
-        #expect(reply.errorCode == "overloaded")
+        #expect(reply.errorCode == .overloaded)
         refusal = try JSON.object(reply.raw)["error"] as? [String: Any]
         break
       }
@@ -47,18 +48,18 @@ import Testing
     #expect((details["retryAfterMs"] as? Int ?? 0) > 0)
 
     // The other fan-out requests are refused too; per-user operations and reads go on.
-    try client.expectError("overloaded", "recallMessages") {
+    try client.expectError(.overloaded, .recallMessages) {
       $0.add("officialAccountID", "@TOA#_busy")
       var keys = JSONArrayWriter()
       keys.append("anything")
       $0.add("msgKeys", array: keys)
     }
-    try client.expectError("overloaded", "setOfficialAccountInfo") {
+    try client.expectError(.overloaded, .setOfficialAccountInfo) {
       $0.add("officialAccountID", "@TOA#_busy")
       $0.add("introduction", "changed")
     }
     try client.subscribe("newcomer", to: "@TOA#_busy")
-    let info = try client.expectOK("getOfficialAccountsInfo") {
+    let info = try client.expectOK(.getOfficialAccountsInfo) {
       var ids = JSONArrayWriter()
       ids.append("@TOA#_busy")
       $0.add("officialAccountIDList", array: ids)
@@ -78,7 +79,7 @@ import Testing
 
     // Sends are accepted again, and the refused request's clientMsgID was left unused.
     let refusedNumber = acknowledged.count + 1
-    let retried = try client.expectOK("sendMessage") {
+    let retried = try client.expectOK(.sendMessage) {
       $0.add("officialAccountID", "@TOA#_busy")
       $0.add("payload", rawJSON: Array("\"\(filler)\(refusedNumber)\"".utf8))
       $0.add("clientMsgID", "send-\(refusedNumber)")

@@ -178,7 +178,8 @@ import Testing
       + ((try? FileManager.default.contentsOfDirectory(atPath: root.path + "/docs")) ?? [])
       .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
     for document in documents {
-      guard let text = try? String(contentsOf: root.appendingPathComponent(document), encoding: .utf8)
+      guard
+        let text = try? String(contentsOf: root.appendingPathComponent(document), encoding: .utf8)
       else { continue }
       let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
       guard let header = lines.firstIndex(where: { $0.hasPrefix("| Key | Flag | Default |") })

@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
       let users = (0..<40).map { "user-\($0)" }
       for channel in ["@TOA#_a", "@TOA#_b"] {
         try client.createChannel(channel)
-        _ = try client.expectOK("subscribeOfficialAccount") {
+        _ = try client.expectOK(.subscribeOfficialAccount) {
           $0.add("officialAccountID", channel)
           var list = JSONArrayWriter()
           for user in users { list.append(user) }
@@ -40,7 +41,7 @@ import Testing
       try client.createChannel("@TOA#_big", maxSubscriberCount: 200_000)
       let count = 100_000
       for batch in stride(from: 0, to: count, by: 1000) {
-        let reply = try client.expectOK("subscribeOfficialAccount") {
+        let reply = try client.expectOK(.subscribeOfficialAccount) {
           $0.add("officialAccountID", "@TOA#_big")
           var list = JSONArrayWriter()
           for number in batch..<(batch + 1000) { list.append("u\(number)") }
@@ -59,7 +60,7 @@ import Testing
         if received.count % 10_000 == 0 { usleep(100_000) }  // stall: fan-out must wait, not drop
       }
       #expect(received.count == count)
-      let stats = try client.expectOK("stats")
+      let stats = try client.expectOK(.stats)
       #expect(stats["deliveriesDropped"] as? Int == 0)
     }
   }

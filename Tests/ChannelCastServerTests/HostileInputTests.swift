@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import Testing
 import ZeroMQ
@@ -187,7 +188,7 @@ import ZeroMQ
         #expect(details(reply)["limit"] as? Int == limit, "\(request)")
       }
       // Nothing was changed on the way.
-      let info = try daemon.client().expectOK("getOfficialAccountsInfo") {
+      let info = try daemon.client().expectOK(.getOfficialAccountsInfo) {
         var ids = JSONArrayWriter()
         ids.append("@TOA#_news")
         $0.add("officialAccountIDList", array: ids)
@@ -226,7 +227,7 @@ import ZeroMQ
         expectError(
           reply, "invalid_argument", saying: "not valid JSON: invalid UTF-8 at byte", case: what)
       }
-      let history = try daemon.client().expectOK("getHistory") {
+      let history = try daemon.client().expectOK(.getHistory) {
         $0.add("officialAccountID", "@TOA#_news")
       }
       #expect((history["messages"] as? [Any])?.isEmpty == true)
@@ -297,11 +298,11 @@ import ZeroMQ
       #expect(results?.map { $0["resultCode"] as? String } == ["ok", "invalid_argument"])
       #expect(results?.last?["userID"] as? String == "b\u{0}b")
 
-      let subscribers = try client.expectOK("getSubscribers") {
+      let subscribers = try client.expectOK(.getSubscribers) {
         $0.add("officialAccountID", "@TOA#_news")
       }
       #expect(subscribers["subscriberCount"] as? Int == 1)
-      let channels = try client.expectOK("listOfficialAccounts")
+      let channels = try client.expectOK(.listOfficialAccounts)
       #expect((channels["officialAccounts"] as? [Any])?.count == 1)
       try expectStillServing(daemon, dealer)
     }
@@ -466,7 +467,7 @@ import ZeroMQ
     let reply = try dealer.exchange([Array(#"{"op":"ping","id":"after"}"#.utf8)])
     #expect(reply["id"] as? String == "after", sourceLocation: sourceLocation)
     #expect(reply["ok"] as? Bool == true, "\(reply)", sourceLocation: sourceLocation)
-    let ping = try daemon.client().expectOK("ping", sourceLocation: sourceLocation)
+    let ping = try daemon.client().expectOK(.ping, sourceLocation: sourceLocation)
     #expect(ping["protocolVersion"] as? Int == 1, sourceLocation: sourceLocation)
   }
 }

@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
       ("alice", "acceptAndNotify"), ("bob", "acceptNotNotify"), ("carol", "discard"),
     ] {
       try client.subscribe(user, to: "@TOA#_news")
-      try client.expectOK("setSubscriptionOptions") {
+      try client.expectOK(.setSubscriptionOptions) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", user)
         $0.add("msgFlag", flag)
@@ -59,7 +60,7 @@ import Testing
       let second = try client.broadcast("@TOA#_news", payload: "2")
       #expect((second["sendTimeMs"] as? Int ?? 0) >= (first["sendTimeMs"] as? Int ?? 0))
       #expect(first["msgKey"] as? String != second["msgKey"] as? String)
-      let info = try client.expectOK("getOfficialAccountsInfo") {
+      let info = try client.expectOK(.getOfficialAccountsInfo) {
         $0.add("officialAccountIDList", rawJSON: Array("[\"@TOA#_news\"]".utf8))
       }
       let account =
@@ -76,7 +77,7 @@ import Testing
       try client.subscribe("alice", to: "@TOA#_news")
       let consumer = try daemon.consumer(users: ["alice"])
       func send(_ payload: String) throws -> ChannelCastClient.Reply {
-        try client.call("sendMessage") {
+        try client.call(.sendMessage) {
           $0.add("officialAccountID", "@TOA#_news")
           $0.add("clientMsgID", "publisher-1")
           $0.add("payload", rawJSON: Array(payload.utf8))
@@ -91,7 +92,7 @@ import Testing
       #expect(try consumer.receive(1).count == 1)
       try consumer.expectSilence()
       let conflicting = try send("{\"a\":2}")
-      #expect(conflicting.errorCode == "duplicate")
+      #expect(conflicting.errorCode == .duplicate)
       let details = try JSON.object(conflicting.raw)["error"] as? [String: Any]
       let firstKey = (try JSON.object(first.raw)["result"] as? [String: Any])?["msgKey"] as? String
       #expect((details?["details"] as? [String: Any])?["msgKey"] as? String == firstKey)
@@ -103,7 +104,7 @@ import Testing
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
       let payload = "\"" + String(repeating: "x", count: 99) + "\""  // 101 bytes
-      let error = try client.expectError("invalid_argument", "sendMessage") {
+      let error = try client.expectError(.invalidArgument, .sendMessage) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("payload", rawJSON: Array(payload.utf8))
       }
@@ -111,7 +112,7 @@ import Testing
       #expect(details["field"] as? String == "payload")
       #expect(details["limit"] as? Int == 100)
       #expect(details["size"] as? Int == 101)
-      try client.expectError("invalid_argument", "sendMessage") {
+      try client.expectError(.invalidArgument, .sendMessage) {
         $0.add("officialAccountID", "@TOA#_news")
       }
     }
@@ -123,7 +124,7 @@ import Testing
       try client.createChannel("@TOA#_shop", owner: "shopkeeper")
       try client.subscribe("alice", to: "@TOA#_shop")
       let consumer = try daemon.consumer(users: ["shopkeeper", "alice"])
-      let sent = try client.expectOK("sendMessageToOfficialAccount") {
+      let sent = try client.expectOK(.sendMessageToOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_shop")
         $0.add("userID", "alice")
         $0.add("payload", rawJSON: Array("{\"q\":\"open?\"}".utf8))
@@ -135,7 +136,7 @@ import Testing
       #expect(delivery.1["msgKey"] as? String == sent["msgKey"] as? String)
       #expect((delivery.1["payload"] as? [String: Any])?["q"] as? String == "open?")
       try consumer.expectSilence()
-      try client.expectError("permission_denied", "sendMessageToOfficialAccount") {
+      try client.expectError(.permissionDenied, .sendMessageToOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_shop")
         $0.add("userID", "mallory")
         $0.add("payload", rawJSON: Array("1".utf8))
@@ -150,7 +151,7 @@ import Testing
       let sent = try client.broadcast("@TOA#_news", payload: "{\"oops\":true}")
       let msgKey = try #require(sent["msgKey"] as? String)
       let consumer = try daemon.consumer(users: ["alice", "bob", "carol"])
-      let reply = try client.expectOK("recallMessages") {
+      let reply = try client.expectOK(.recallMessages) {
         $0.add("officialAccountID", "@TOA#_news")
         var keys = JSONArrayWriter()
         keys.append(msgKey)
@@ -170,14 +171,14 @@ import Testing
       }
       try consumer.expectSilence()
 
-      let again = try client.expectOK("recallMessages") {
+      let again = try client.expectOK(.recallMessages) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("msgKeys", rawJSON: Array("[\"\(msgKey)\"]".utf8))
       }
       #expect((again["results"] as? [[String: Any]])?.first?["resultCode"] as? String == "ok")
       try consumer.expectSilence()
 
-      let history = try client.expectOK("getHistory") { $0.add("officialAccountID", "@TOA#_news") }
+      let history = try client.expectOK(.getHistory) { $0.add("officialAccountID", "@TOA#_news") }
       let messages = try #require(history["messages"] as? [[String: Any]])
       #expect(messages.count == 2)  // the tombstone and one messageRecalled entry
       #expect(messages[0]["type"] as? String == "message")
@@ -193,7 +194,7 @@ import Testing
     try withDaemon { daemon in
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
-      try client.expectError("invalid_argument", "recallMessages") {
+      try client.expectError(.invalidArgument, .recallMessages) {
         $0.add("officialAccountID", "@TOA#_news")
         var keys = JSONArrayWriter()
         for number in 0...10 { keys.append("k\(number)") }
@@ -209,11 +210,11 @@ import Testing
       try client.subscribe("alice", to: "@TOA#_news")
       // alice's gateway saw seq 1, then was away for seq 2...7.
       for number in 1...7 { try client.broadcast("@TOA#_news", payload: "\(number)") }
-      try client.expectOK("setOfficialAccountInfo") {
+      try client.expectOK(.setOfficialAccountInfo) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("introduction", "now with more news")
       }
-      let history = try client.expectOK("getHistory") {
+      let history = try client.expectOK(.getHistory) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("afterSeq", 1)
         $0.add("userID", "alice")
@@ -228,13 +229,13 @@ import Testing
       #expect(messages.dropLast().compactMap { $0["payload"] as? Int } == [4, 5, 6, 7])
       #expect(messages.last?["type"] as? String == "officialAccountInfoChanged")
 
-      let page = try client.expectOK("getHistory") {
+      let page = try client.expectOK(.getHistory) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("afterSeq", 5)
         $0.add("limit", 2)
       }
       #expect((page["messages"] as? [[String: Any]])?.compactMap { $0["seq"] as? Int } == [6, 7])
-      try client.expectError("permission_denied", "getHistory") {
+      try client.expectError(.permissionDenied, .getHistory) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "mallory")
       }
@@ -249,7 +250,7 @@ import Testing
         try client.broadcast(
           "@TOA#_news", payload: "\"" + String(repeating: "y", count: 100) + "\"")
       }
-      let history = try client.expectOK("getHistory") { $0.add("officialAccountID", "@TOA#_news") }
+      let history = try client.expectOK(.getHistory) { $0.add("officialAccountID", "@TOA#_news") }
       let kept = (history["messages"] as? [Any])?.count ?? 0
       #expect(kept >= 1 && kept < 10)
       #expect(history["oldestSeq"] as? Int == 11 - kept)

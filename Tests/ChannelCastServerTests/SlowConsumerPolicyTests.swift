@@ -31,7 +31,7 @@ import Testing
       if received == users.count * broadcasts { break }
     }
     #expect(received == users.count * broadcasts)
-    let stats = try client.expectOK("stats")
+    let stats = try client.expectOK(.stats)
     #expect(stats["deliveriesDropped"] as? Int == 0)
     #expect(try Self.consumersCutOff(daemon) == 0)
   }
@@ -70,7 +70,7 @@ import Testing
     // One wait of the grace for the stalled consumer, not one per delivery or per broadcast.
     #expect(elapsed < .milliseconds(grace * 10), "the healthy consumer waited \(elapsed)")
 
-    let stats = try client.expectOK("stats")
+    let stats = try client.expectOK(.stats)
     #expect((stats["deliveriesDropped"] as? Int ?? 0) > 0)
     #expect((stats["shardQueueDepths"] as? [Int])?.allSatisfy { $0 == 0 } == true)
     #expect(try Self.consumersCutOff(daemon) >= 1)
@@ -92,7 +92,7 @@ import Testing
     #expect((seen[reader]?.count ?? 0) < broadcasts)
     var afterSeq = 0
     while afterSeq < broadcasts {
-      let page = try client.expectOK("getHistory") {
+      let page = try client.expectOK(.getHistory) {
         $0.add("officialAccountID", "@TOA#_grace")
         $0.add("userID", reader)
         $0.add("afterSeq", afterSeq)
@@ -132,7 +132,7 @@ import Testing
     // With the old grace of a minute the shard would still be waiting.
     var depths: [Int] = []
     for _ in 0..<300 {
-      depths = try client.expectOK("stats")["shardQueueDepths"] as? [Int] ?? []
+      depths = try client.expectOK(.stats)["shardQueueDepths"] as? [Int] ?? []
       if depths.allSatisfy({ $0 == 0 }) { break }
       usleep(10_000)
     }

@@ -30,7 +30,7 @@ import Testing
     // The subscribed events of a million users take the shards a while; the daemon must be
     // idle when the gateways connect, with nothing sending that would apply subscriptions.
     for _ in 0..<6000 {
-      let depths = try client.expectOK("stats")["shardQueueDepths"] as? [Int] ?? []
+      let depths = try client.expectOK(.stats)["shardQueueDepths"] as? [Int] ?? []
       if depths.allSatisfy({ $0 == 0 }) { break }
       usleep(10_000)
     }

@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import Testing
 
 /// subscribeOfficialAccount (single and batch), unsubscribeOfficialAccount,
@@ -11,7 +12,7 @@ import Testing
       try client.createChannel("@TOA#_news")
       try client.broadcast("@TOA#_news", payload: "\"before\"")
       let consumer = try daemon.consumer(users: ["alice"])
-      let info = try client.expectOK("subscribeOfficialAccount") {
+      let info = try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "alice")
       }
@@ -31,12 +32,12 @@ import Testing
       let client = try daemon.client()
       try client.createChannel("@TOA#_tiny", maxSubscriberCount: 1)
       let consumer = try daemon.consumer(users: ["alice"])
-      let first = try client.expectOK("subscribeOfficialAccount") {
+      let first = try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_tiny")
         $0.add("userID", "alice")
       }
       #expect(try consumer.receive(1).count == 1)
-      let again = try client.expectOK("subscribeOfficialAccount") {
+      let again = try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_tiny")
         $0.add("userID", "alice")
       }
@@ -52,7 +53,7 @@ import Testing
       try client.createChannel("@TOA#_tiny", maxSubscriberCount: 2)
       try client.subscribe("a", to: "@TOA#_tiny")
       try client.subscribe("b", to: "@TOA#_tiny")
-      let error = try client.expectError("limit_exceeded", "subscribeOfficialAccount") {
+      let error = try client.expectError(.limitExceeded, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_tiny")
         $0.add("userID", "c")
       }
@@ -62,7 +63,7 @@ import Testing
 
   @Test func subscribeToAnUnknownChannelIsNotFound() throws {
     try withDaemon { daemon in
-      try daemon.client().expectError("not_found", "subscribeOfficialAccount") {
+      try daemon.client().expectError(.notFound, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_ghost")
         $0.add("userID", "alice")
       }
@@ -75,7 +76,7 @@ import Testing
       try client.createChannel("@TOA#_news", maxSubscriberCount: 3)
       try client.subscribe("carol", to: "@TOA#_news")
       let consumer = try daemon.consumer(users: ["alice", "bob", "carol", "dave"])
-      let reply = try client.expectOK("subscribeOfficialAccount") {
+      let reply = try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add(
           "userIDList",
@@ -99,15 +100,15 @@ import Testing
     try withDaemon { daemon in
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
-      try client.expectError("invalid_argument", "subscribeOfficialAccount") {
+      try client.expectError(.invalidArgument, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
       }
-      try client.expectError("invalid_argument", "subscribeOfficialAccount") {
+      try client.expectError(.invalidArgument, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "a")
         $0.add("userIDList", rawJSON: Array("[\"b\"]".utf8))
       }
-      let tooMany = try client.expectError("invalid_argument", "subscribeOfficialAccount") {
+      let tooMany = try client.expectError(.invalidArgument, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         var users = JSONArrayWriter()
         for number in 0...1000 { users.append("u\(number)") }
@@ -123,7 +124,7 @@ import Testing
       try client.createChannel("@TOA#_news")
       try client.subscribe("alice", to: "@TOA#_news")
       let consumer = try daemon.consumer(users: ["alice"])
-      try client.expectOK("unsubscribeOfficialAccount") {
+      try client.expectOK(.unsubscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "alice")
       }
@@ -133,7 +134,7 @@ import Testing
       let sent = try client.broadcast("@TOA#_news", payload: "1")
       #expect(sent["recipientCount"] as? Int == 0)
       try consumer.expectSilence()
-      try client.expectError("not_found", "unsubscribeOfficialAccount") {
+      try client.expectError(.notFound, .unsubscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "alice")
       }
@@ -145,7 +146,7 @@ import Testing
       let client = try daemon.client()
       try client.createChannel("@TOA#_news")
       try client.subscribe("alice", to: "@TOA#_news")
-      let subscription = try client.expectOK("setSubscriptionOptions") {
+      let subscription = try client.expectOK(.setSubscriptionOptions) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "alice")
         $0.add("msgFlag", "acceptNotNotify")
@@ -156,12 +157,12 @@ import Testing
       #expect(subscription["msgFlag"] as? String == "acceptNotNotify")
       #expect(subscription["customData"] as? String == "vip")
       #expect(subscription["subscribeTime"] as? Int != nil)
-      try client.expectError("invalid_argument", "setSubscriptionOptions") {
+      try client.expectError(.invalidArgument, .setSubscriptionOptions) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "alice")
         $0.add("msgFlag", "loud")
       }
-      try client.expectError("not_found", "setSubscriptionOptions") {
+      try client.expectError(.notFound, .setSubscriptionOptions) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "bob")
         $0.add("msgFlag", "discard")
@@ -180,7 +181,7 @@ import Testing
       var cursor: String?
       var page = 0
       repeat {
-        let reply = try client.expectOK("getSubscribers") {
+        let reply = try client.expectOK(.getSubscribers) {
           $0.add("officialAccountID", "@TOA#_news")
           $0.add("limit", 25)
           if let cursor { $0.add("cursor", cursor) }
@@ -193,7 +194,7 @@ import Testing
         }
         cursor = reply["nextCursor"] as? String
         // Churn between pages: some leave, newcomers join.
-        try client.expectOK("unsubscribeOfficialAccount") {
+        try client.expectOK(.unsubscribeOfficialAccount) {
           $0.add("officialAccountID", "@TOA#_news")
           $0.add("userID", "leaving-\(page)")
         }

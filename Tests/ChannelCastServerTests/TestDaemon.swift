@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import ChannelCastServer
 import Foundation
 import Logging
@@ -61,7 +62,7 @@ final class TestDaemon {
       users: users.map { $0 + [probeUser] }, receiveHighWaterMark: receiveHighWaterMark)
     let client = try client()
     let probeChannel = "@TOA#_probe-\(UUID().uuidString.prefix(12))"
-    try client.expectOK("createOfficialAccount") {
+    try client.expectOK(.createOfficialAccount) {
       $0.add("officialAccountID", probeChannel)
       $0.add("ownerUserID", "probe-owner")
       $0.add("officialAccountName", "probe")
@@ -69,18 +70,18 @@ final class TestDaemon {
     // Subscriptions travel to the XPUB socket asynchronously: subscribe the probe user until
     // its event arrives, which proves every earlier subscription of this consumer is active.
     for _ in 0..<100 {
-      try client.expectOK("subscribeOfficialAccount") {
+      try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", probeChannel)
         $0.add("userID", probeUser)
       }
       while let delivery = try consumer.receive(timeoutMilliseconds: 50) {
         if delivery.userID == Array(probeUser.utf8) {
-          try client.expectOK("deleteOfficialAccount") { $0.add("officialAccountID", probeChannel) }
+          try client.expectOK(.deleteOfficialAccount) { $0.add("officialAccountID", probeChannel) }
           try drainEarlierDeliveries(consumer, client: client)
           return consumer
         }
       }
-      try client.expectOK("unsubscribeOfficialAccount") {
+      try client.expectOK(.unsubscribeOfficialAccount) {
         $0.add("officialAccountID", probeChannel)
         $0.add("userID", probeUser)
       }
@@ -95,7 +96,7 @@ final class TestDaemon {
     throws
   {
     for _ in 0..<500 {
-      let stats = try client.expectOK("stats")
+      let stats = try client.expectOK(.stats)
       if (stats["shardQueueDepths"] as? [Int] ?? []).allSatisfy({ $0 == 0 }) { break }
       usleep(10_000)
     }
@@ -127,7 +128,7 @@ extension ChannelCastClient {
   /// is not ok.
   @discardableResult
   func expectOK(
-    _ op: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ op: RequestOp, sourceLocation: SourceLocation = #_sourceLocation,
     _ fill: (inout JSONObjectWriter) -> Void = { _ in }
   ) throws -> [String: Any] {
     let reply = try call(op, fill)
@@ -141,7 +142,7 @@ extension ChannelCastClient {
   /// `code`.
   @discardableResult
   func expectError(
-    _ code: String, _ op: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ code: ErrorCode, _ op: RequestOp, sourceLocation: SourceLocation = #_sourceLocation,
     _ fill: (inout JSONObjectWriter) -> Void = { _ in }
   ) throws -> [String: Any] {
     let reply = try call(op, fill)
@@ -157,7 +158,7 @@ extension ChannelCastClient {
   func createChannel(_ id: String, owner: String = "owner", maxSubscriberCount: Int? = nil) throws
     -> [String: Any]
   {
-    try expectOK("createOfficialAccount") {
+    try expectOK(.createOfficialAccount) {
       $0.add("officialAccountID", id)
       $0.add("ownerUserID", owner)
       $0.add("officialAccountName", "Channel \(id)")
@@ -168,7 +169,7 @@ extension ChannelCastClient {
   /// Subscribes `users` to `id`, a thousand per request.
   func subscribe(_ users: [String], to id: String) throws {
     for start in stride(from: 0, to: users.count, by: 1000) {
-      let reply = try expectOK("subscribeOfficialAccount") {
+      let reply = try expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", id)
         var list = JSONArrayWriter()
         for user in users[start..<min(start + 1000, users.count)] { list.append(user) }
@@ -180,7 +181,7 @@ extension ChannelCastClient {
   }
 
   func subscribe(_ user: String, to id: String) throws {
-    try expectOK("subscribeOfficialAccount") {
+    try expectOK(.subscribeOfficialAccount) {
       $0.add("officialAccountID", id)
       $0.add("userID", user)
     }
@@ -188,7 +189,7 @@ extension ChannelCastClient {
 
   @discardableResult
   func broadcast(_ id: String, payload: String) throws -> [String: Any] {
-    try expectOK("sendMessage") {
+    try expectOK(.sendMessage) {
       $0.add("officialAccountID", id)
       $0.add("payload", rawJSON: Array(payload.utf8))
     }

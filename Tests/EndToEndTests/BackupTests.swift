@@ -1,3 +1,4 @@
+import ChannelCastProtocol
 import Foundation
 import Testing
 

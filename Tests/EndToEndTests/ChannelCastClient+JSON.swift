@@ -1,4 +1,5 @@
 import ChannelCastClient
+import ChannelCastProtocol
 import Foundation
 import ZeroMQ
 

@@ -1,3 +1,4 @@
+import ChannelCastProtocol
 import Foundation
 
 /// What the daemon holds for the crash test's channels, as the test's own replay of its requests

@@ -1,4 +1,5 @@
 import ChannelCastClient
+import ChannelCastProtocol
 import Foundation
 
 /// The crash test's publisher: pipelines a seeded random mix of mutations against a few

@@ -1,4 +1,5 @@
 import ChannelCastClient
+import ChannelCastProtocol
 import Foundation
 
 /// Everything a publisher can read back about some channels through the protocol: their info

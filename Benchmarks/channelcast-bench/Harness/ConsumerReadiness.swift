@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 
 /// ZeroMQ delivers to a SUB only what is published after its subscription reached the
@@ -16,13 +16,13 @@ enum ConsumerReadiness {
     while counter.count == 0 {
       try deadline.check()
       attempt += 1
-      try population.call("subscribeOfficialAccount") {
+      try population.call(.subscribeOfficialAccount) {
         $0.add("officialAccountID", probe)
         $0.add("userID", "bench-probe-\(attempt)")
       }
       usleep(20_000)
     }
-    try population.call("deleteOfficialAccount") { $0.add("officialAccountID", probe) }
+    try population.call(.deleteOfficialAccount) { $0.add("officialAccountID", probe) }
     try counter.waitForQuiet(deadline: deadline)
     counter.reset()
   }
@@ -75,7 +75,7 @@ enum ConsumerReadiness {
       if now - lastBroadcast >= 20_000_000 {
         broadcasts += 1
         // A different payload each time, should the daemon refuse duplicates.
-        try population.call("sendMessage") {
+        try population.call(.sendMessage) {
           $0.add("officialAccountID", probe)
           $0.add("payload", rawJSON: Array(String(broadcasts).utf8))
         }
@@ -83,7 +83,7 @@ enum ConsumerReadiness {
       }
       usleep(1000)
     }
-    try population.call("deleteOfficialAccount") { $0.add("officialAccountID", probe) }
+    try population.call(.deleteOfficialAccount) { $0.add("officialAccountID", probe) }
     try DaemonStats.waitUntilIdle(population: population, deadline: deadline)
     try consumers.waitForQuiet(deadline: deadline)
     return seen.map { $0! }

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 
 /// The figures of the daemon's `stats` reply that scenarios compare before and after a run.
@@ -12,7 +12,7 @@ struct DaemonStats {
   let uptimeSeconds: Int
 
   init(population: Population) throws {
-    let result = try population.call("stats").result?.objectMembers
+    let result = try population.call(.stats).result?.objectMembers
     func number(_ key: String) throws -> Int {
       guard let value = result?[key]?.int64Value else {
         throw BenchmarkError("the stats reply has no number \(key)")

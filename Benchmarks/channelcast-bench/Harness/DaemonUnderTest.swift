@@ -160,7 +160,7 @@ final class DaemonUnderTest {
       // Pings are not lost once connected; sending one every 200 ms covers a connection
       // that libzmq had to retry.
       if MonotonicClock.nanoseconds() - lastPing > 200_000_000 {
-        try client.send(client.request("ping"))
+        try client.send(client.request(.ping))
         lastPing = MonotonicClock.nanoseconds()
       }
       if (try? client.receiveReply())?.ok == true { return }

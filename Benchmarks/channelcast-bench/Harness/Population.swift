@@ -1,5 +1,5 @@
 import ChannelCastClient
-import ChannelCastCore
+import ChannelCastProtocol
 import ZeroMQ
 
 /// Fills a daemon with channels and subscribers quickly: batch subscribes (1000 users per
@@ -23,19 +23,19 @@ struct Population {
 
   /// Calls one op and throws unless it succeeded.
   @discardableResult
-  func call(_ op: String, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws
+  func call(_ op: RequestOp, _ fill: (inout JSONObjectWriter) -> Void = { _ in }) throws
     -> ChannelCastClient.Reply
   {
     let reply = try client.call(op, fill)
     guard reply.ok else {
       throw BenchmarkError(
-        "\(op) failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
+        "\(op) failed: \(reply.errorCodeName ?? "?"): \(reply.errorMessage ?? "")")
     }
     return reply
   }
 
   func createChannel(_ id: String, maxSubscriberCount: Int) throws {
-    try call("createOfficialAccount") {
+    try call(.createOfficialAccount) {
       $0.add("officialAccountID", id)
       $0.add("ownerUserID", "bench-owner")
       $0.add("officialAccountName", "bench \(id)")
@@ -49,7 +49,7 @@ struct Population {
       var batch = JSONArrayWriter(reservingCapacity: 12_000)
       while batch.count < 1000, let user = users.next() { batch.append(user) }
       guard batch.count > 0 else { return nil }
-      return client.request("subscribeOfficialAccount") {
+      return client.request(.subscribeOfficialAccount) {
         $0.add("officialAccountID", channel)
         $0.add("userIDList", array: batch)
       }
@@ -66,7 +66,7 @@ struct Population {
       inFlight -= 1
       guard reply.ok else {
         throw BenchmarkError(
-          "\(what) failed: \(reply.errorCode ?? "?"): \(reply.errorMessage ?? "")")
+          "\(what) failed: \(reply.errorCodeName ?? "?"): \(reply.errorMessage ?? "")")
       }
     }
     for request in requests {

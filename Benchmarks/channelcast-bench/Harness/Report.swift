@@ -1,3 +1,4 @@
+import ChannelCastProtocol
 import Foundation
 
 /// A scenario's result: its figures, the settings it ran with, further tables and notes;

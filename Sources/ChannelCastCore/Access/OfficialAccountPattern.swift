@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// The official accounts a publisher key may act on, as written in the clients file: an exact
 /// officialAccountID (`@TOA#_news`), or a prefix ending in `*` (`@TOA#_shop*`).
 public struct OfficialAccountPattern: Sendable, Equatable, CustomStringConvertible {

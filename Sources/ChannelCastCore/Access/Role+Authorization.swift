@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 extension Role {
   /// The ops a publisher may call, each for the official accounts its patterns cover.
   static let publisherOps: Set<RequestOp> = [

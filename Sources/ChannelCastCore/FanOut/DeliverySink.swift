@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// One delivery: the recipient's topic (user ID and NUL) and the shared envelope.
 public struct Delivery {
   public let topic: UnsafeRawBufferPointer

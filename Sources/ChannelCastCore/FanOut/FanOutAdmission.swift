@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Decides whether the fan-out can take another request that fans out to a channel's
 /// subscribers: the bound on the work between the command thread and the shards.
 ///

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Reads the fields of one journal or snapshot record, in the order `BinaryWriting` appended
 /// them. Every read checks the bounds: a record that ends early or holds an impossible value is
 /// a `RecordDecodingError`, never a crash.

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Appending the fields of journal and snapshot records: little-endian integers, LEB128
 /// varints, and length-prefixed byte strings.
 extension [UInt8] {

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// One mutation of the service's state, as the journal keeps it: enough to redo the change on
 /// recovery without the request that caused it. Records name channels and users by their IDs,
 /// never by the in-memory numbers, so that the format does not depend on how the index numbers

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Checks identifiers and text fields against the data model's rules.
 ///
 /// Every failure is an `invalid_argument` error naming the field, its size and the limit.

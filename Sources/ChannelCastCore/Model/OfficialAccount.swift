@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// An official channel ("official account") as the daemon keeps it.
 public struct OfficialAccount: Sendable, Equatable {
   public let officialAccountID: ByteString

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 extension JSONObjectWriter {
   /// The members of a channel's info that change only with `setOfficialAccountInfo`, encoded
   /// once and spliced into every view of the channel.

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 extension JSONObjectWriter {
   /// The outcome of one entry of a batch (`resultCode` and `resultInfo`): `ok` with an
   /// optional note, or the error's code and message.

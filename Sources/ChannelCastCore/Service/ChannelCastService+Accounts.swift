@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Channel operations: create, list, change, delete, read.
 extension ChannelCastService {
   /// The fields `setOfficialAccountInfo` may not change.

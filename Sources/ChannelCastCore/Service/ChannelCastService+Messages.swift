@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Message operations: broadcast, subscriber-to-channel messages, recall, history.
 extension ChannelCastService {
   func sendMessage(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {

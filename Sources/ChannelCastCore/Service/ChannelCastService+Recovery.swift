@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Recovery: snapshots of the state, and redoing journal records without sending anything.
 extension ChannelCastService {
   /// The state as it is now, to write out on another thread (see `ServiceSnapshot`).

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Subscription operations: subscribe (single and batch), unsubscribe, options, subscriber pages.
 extension ChannelCastService {
   func subscribeOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {

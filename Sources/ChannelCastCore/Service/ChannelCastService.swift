@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// The protocol's state machine: takes a request frame, changes the in-memory state, submits the
 /// deliveries it causes, and returns the reply frame.
 ///

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Everything the service keeps for one channel besides its subscribers.
 struct ChannelState {
   var account: OfficialAccount {

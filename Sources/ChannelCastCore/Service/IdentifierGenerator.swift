@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Makes message keys and channel IDs.
 ///
 /// A message key is a per-process random prefix (60 bits) and a counter: unique across restarts

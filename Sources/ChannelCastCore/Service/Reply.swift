@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// Encodes replies: `{"id": ..., "ok": true, "result": {...}}` or
 /// `{"id": ..., "ok": false, "error": {"code", "message", "details"?}}`.
 enum Reply {

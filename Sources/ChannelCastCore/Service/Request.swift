@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// A decoded request: its fields, with typed accessors whose errors name the field.
 ///
 /// An absent field and a field set to `null` are the same: not given.

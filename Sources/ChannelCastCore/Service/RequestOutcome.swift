@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// What the last request was and how it ended, for the daemon's metrics.
 public struct RequestOutcome: Sendable, Hashable {
   /// What a request's `op` field held.

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// A token bucket per channel for `sendMessage`: `burst` tokens, refilled at `ratePerSecond`.
 /// Kept in memory only: after a restart every bucket starts full.
 struct SendRateLimiter {

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// The `sendMessage` replies of one channel by `clientMsgID`, remembered for a while so that a
 /// publisher retrying after a timeout gets the first reply instead of a second broadcast.
 struct SentMessageLog {

@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// What the service passes on to the daemon for the operations on its files (the service knows
 /// nothing of disks).
 ///

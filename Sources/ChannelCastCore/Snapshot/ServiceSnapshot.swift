@@ -1,3 +1,5 @@
+import ChannelCastProtocol
+
 /// The service's whole state at one moment, taken on the command thread in a few milliseconds
 /// and written out on another thread while the service goes on changing.
 ///

@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 
 /// Copies a fresh snapshot and the journal after it into a backup directory, each file synced

@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 import CoreMetrics
 import Foundation
 import Prometheus

@@ -1,4 +1,5 @@
 import ChannelCastCore
+import ChannelCastProtocol
 import Logging
 import Synchronization
 import ZeroMQ

@@ -1,5 +1,6 @@
 import ChannelCastClient
 import ChannelCastCore
+import ChannelCastProtocol
 import ChannelCastServer
 import Foundation
 import Testing
@@ -11,13 +12,13 @@ import Testing
       let address = try #require(daemon.daemon.metricsAddress)
       let client = try daemon.client()
       let consumer = try daemon.consumer()
-      try client.expectOK("createOfficialAccount") {
+      try client.expectOK(.createOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_metrics")
         $0.add("ownerUserID", "owner")
         $0.add("officialAccountName", "Metrics")
       }
       let users = (0..<250).map { "metrics-user-\($0)" }
-      try client.expectOK("subscribeOfficialAccount") {
+      try client.expectOK(.subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_metrics")
         var list = JSONArrayWriter()
         for user in users { list.append(user) }
@@ -26,7 +27,7 @@ import Testing
       for _ in users { _ = try #require(try consumer.receive(timeoutMilliseconds: 5000)) }
       let before = try Self.deliveriesSent(address)
 
-      try client.expectOK("sendMessage") {
+      try client.expectOK(.sendMessage) {
         $0.add("officialAccountID", "@TOA#_metrics")
         $0.add("payload", rawJSON: Array("1".utf8))
       }

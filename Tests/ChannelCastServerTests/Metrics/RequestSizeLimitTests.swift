@@ -28,7 +28,7 @@ import ZeroMQ
         usleep(20_000)
       }
       #expect(disconnections >= 1)
-      #expect(try daemon.client().expectOK("ping")["protocolVersion"] as? Int == 1)
+      #expect(try daemon.client().expectOK(.ping)["protocolVersion"] as? Int == 1)
     }
   }
 }

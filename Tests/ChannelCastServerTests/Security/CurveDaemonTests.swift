@@ -112,11 +112,11 @@ struct CurveDaemonTests {
 
       let gateway = try daemon.client(daemon.gateway)
       try gateway.subscribe("alice", to: "@TOA#_news")
-      try gateway.expectError("permission_denied", "sendMessage") {
+      try gateway.expectError(.permissionDenied, .sendMessage) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("payload", rawJSON: Array("1".utf8))
       }
-      try gateway.expectError("permission_denied", "createOfficialAccount") {
+      try gateway.expectError(.permissionDenied, .createOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_mine")
         $0.add("ownerUserID", "o")
         $0.add("officialAccountName", "Mine")
@@ -125,22 +125,22 @@ struct CurveDaemonTests {
       let publisher = try daemon.client(daemon.publisher)
       try publisher.broadcast("@TOA#_news", payload: #"{"t":"hello"}"#)
       try publisher.broadcast("@TOA#_shop-1", payload: #"{"t":"sale"}"#)
-      let denied = try publisher.expectError("permission_denied", "sendMessage") {
+      let denied = try publisher.expectError(.permissionDenied, .sendMessage) {
         $0.add("officialAccountID", "@TOA#_other")
         $0.add("payload", rawJSON: Array("1".utf8))
       }
       #expect((denied["message"] as? String)?.contains("@TOA#_news, @TOA#_shop*") == true)
-      try publisher.expectError("permission_denied", "subscribeOfficialAccount") {
+      try publisher.expectError(.permissionDenied, .subscribeOfficialAccount) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("userID", "mallory")
       }
-      try publisher.expectError("permission_denied", "stats")
-      try publisher.expectOK("ping")
+      try publisher.expectError(.permissionDenied, .stats)
+      try publisher.expectOK(.ping)
 
       // The history shows only what the allowed calls did.
-      let history = try admin.expectOK("getHistory") { $0.add("officialAccountID", "@TOA#_other") }
+      let history = try admin.expectOK(.getHistory) { $0.add("officialAccountID", "@TOA#_other") }
       #expect((history["messages"] as? [Any])?.isEmpty == true)
-      let subscribers = try admin.expectOK("getSubscribers") {
+      let subscribers = try admin.expectOK(.getSubscribers) {
         $0.add("officialAccountID", "@TOA#_news")
       }
       #expect((subscribers["subscribers"] as? [Any])?.count == 1)
@@ -150,16 +150,16 @@ struct CurveDaemonTests {
   @Test func anUnknownKeyOrAPlainClientGetsNoAnswer() throws {
     try withSecuredDaemon { daemon in
       let stranger = try daemon.client(daemon.stranger, timeoutMilliseconds: 5000)
-      #expect(throws: ClientError.keyRefused(status: 400)) { try stranger.call("ping") }
+      #expect(throws: ClientError.keyRefused(status: 400)) { try stranger.call(.ping) }
       let plain = try daemon.client(nil, timeoutMilliseconds: 500)
-      #expect(throws: ClientError.self) { try plain.call("ping") }
+      #expect(throws: ClientError.self) { try plain.call(.ping) }
       // A client that trusts another server key never completes the handshake either.
       let impostor = try ChannelCastClient(
         endpoint: daemon.server.configuration.commandEndpoint, context: daemon.server.context,
         timeoutMilliseconds: 500,
         curve: CurveClientCredentials(
           serverPublicKey: try CurveKeyPair.generate().publicKey, keys: daemon.admin))
-      #expect(throws: ClientError.self) { try impostor.call("ping") }
+      #expect(throws: ClientError.self) { try impostor.call(.ping) }
       // The refusal is counted.
       let metrics = try scrape(daemon.server)
       #expect(
@@ -167,7 +167,7 @@ struct CurveDaemonTests {
           || metrics.contains(
             #"channelcast_authentications_total{result="refused",socket="command"} 1"#),
         "\(metrics.split(separator: "\n").filter { $0.contains("authentications") })")
-      try daemon.client(daemon.admin).expectOK("ping")
+      try daemon.client(daemon.admin).expectOK(.ping)
     }
   }
 
@@ -210,7 +210,7 @@ struct CurveDaemonTests {
       try SecuredDaemon.writeClients(
         [(daemon.admin, "admin", nil), (newcomer, "gateway", nil)], to: daemon.clientsFile)
       try daemon.server.daemon.reload(daemon.server.configuration)
-      let denied = try publisher.expectError("permission_denied", "sendMessage") {
+      let denied = try publisher.expectError(.permissionDenied, .sendMessage) {
         $0.add("officialAccountID", "@TOA#_news")
         $0.add("payload", rawJSON: Array("2".utf8))
       }
@@ -258,7 +258,7 @@ struct CurveDaemonTests {
       for gateway in [healthy, stalled] {
         while try gateway.receive(timeoutMilliseconds: 200) != nil {}
       }
-      let droppedBefore = try admin.expectOK("stats")["deliveriesDropped"] as? Int ?? -1
+      let droppedBefore = try admin.expectOK(.stats)["deliveriesDropped"] as? Int ?? -1
 
       // Large enough that the stalled gateway's kernel buffers fill too.
       let filler = String(repeating: "x", count: 2000)
@@ -270,7 +270,7 @@ struct CurveDaemonTests {
         healthyUsers.count * broadcasts, silenceMilliseconds: 10_000)
       #expect(received.count == healthyUsers.count * broadcasts)
 
-      let stats = try admin.expectOK("stats")
+      let stats = try admin.expectOK(.stats)
       let dropped = (stats["deliveriesDropped"] as? Int ?? -1) - droppedBefore
       #expect(dropped > 0)
       var reachedStalled = 0

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The message shape every system in `compare` carries: topic `u<n>` and NUL, then the envelope
 /// channelcastd would send for a megacast with the same payload. Built once, before any clock

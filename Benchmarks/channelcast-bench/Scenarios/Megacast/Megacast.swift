@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import ZeroMQ
 
@@ -80,7 +80,7 @@ struct Megacast {
       recipients.reset()
       let droppedBefore = try DaemonStats(population: population).deliveriesDropped
       let requested = MonotonicClock.nanoseconds()
-      let reply = try population.call("sendMessage") {
+      let reply = try population.call(.sendMessage) {
         $0.add("officialAccountID", channel)
         $0.add("payload", rawJSON: payload)
       }

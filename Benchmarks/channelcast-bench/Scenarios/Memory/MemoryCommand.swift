@@ -57,7 +57,7 @@ struct MemoryCommand: ParsableCommand {
     defer { daemon.stop() }
     let context = try ZMQContext()
     let population = try Population(commandEndpoint: daemon.commandEndpoint, context: context)
-    try population.call("ping")
+    try population.call(.ping)
     let empty = try daemon.residentBytes()
     let setup = Deadline("loading \(size) subscriptions", seconds: daemonOptions.timeoutSeconds * 4)
     try plan.createChannels(in: population, deadline: setup)

@@ -1,5 +1,5 @@
 import ChannelCastClient
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import ZeroMQ
 
@@ -53,7 +53,7 @@ struct MixedBroadcaster {
       if broadcasts.count < total, now >= due {
         let channel = Int.random(in: 0..<channelIDs.count, using: &generator)
         let sendTime = wallStart + Int64(Double(broadcasts.count) * interval / 1000)
-        let request = client.request("sendMessage") {
+        let request = client.request(.sendMessage) {
           $0.add("officialAccountID", channelIDs[channel])
           $0.add("payload", rawJSON: Array(#"{"t":\#(sendTime),"c":\#(channel)}"#.utf8))
         }
@@ -73,7 +73,7 @@ struct MixedBroadcaster {
           let recipientCount = result["recipientCount"]?.int64Value
         else {
           throw BenchmarkError(
-            "sendMessage failed: \(reply.errorCode ?? "unexpected reply"): "
+            "sendMessage failed: \(reply.errorCodeName ?? "unexpected reply"): "
               + "\(reply.errorMessage ?? String(decoding: reply.raw, as: UTF8.self))")
         }
         broadcasts[index].replied = MonotonicClock.nanoseconds()

@@ -88,7 +88,7 @@ struct SequentialSubscriber {
     var now = origin
     while now < end {
       if roundTrips.count % 1024 == 0 { try deadline.check() }
-      let request = connection.request("subscribeOfficialAccount") {
+      let request = connection.request(.subscribeOfficialAccount) {
         $0.add("userID", userPrefix + String(nextUser))
         $0.add("officialAccountID", channelIDs[nextUser % channelIDs.count])
       }

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The bad requests that are valid JSON objects with a readable `id`, which the reply must
 /// echo: fields of the wrong type or missing, numbers out of range, control characters in

@@ -1,5 +1,3 @@
-import ChannelCastCore
-
 /// Bad requests, picked with a seed: frames that are not JSON, not an object, cut short, badly
 /// encoded, too deep, too large, of the wrong types, out of range, for unknown ops, or framed
 /// wrongly. Each must get exactly one error reply: `invalid_argument` (with `"id": null` when

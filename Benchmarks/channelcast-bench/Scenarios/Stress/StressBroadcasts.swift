@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The publisher of the stress load: `sendMessage` to stable channels picked uniformly, some
 /// with a `clientMsgID`, some of those retried (the first reply again, nothing broadcast) or

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// Channels that come and go: a fixed pool of IDs, each created, given subscribers, messages and
 /// info changes, then deleted, over and over (so the IDs the daemon remembers stay the same).

@@ -24,7 +24,7 @@ struct StressEnding {
     let context = try ZMQContext()
     let client = try ChannelCastClient(
       endpoint: daemon.commandEndpoint, context: context, timeoutMilliseconds: 5000)
-    answersPing = exit == nil && (try? client.call("ping"))?.ok == true
+    answersPing = exit == nil && (try? client.call(.ping))?.ok == true
     if !answersPing { problems.append("channelcastd did not answer ping within 5 s") }
 
     var stats: DaemonStats?

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 
 /// What every stream of the stress load knows about the daemon's contents: the stable channels
@@ -51,7 +51,7 @@ struct StressPopulation: Sendable {
     try population.createChannel(badRequestChannelID, maxSubscriberCount: 1)
     var generator = SeededGenerator(seed: 3)
     let messages = (0..<channelCount * historySize).lazy.map { number in
-      population.client.request("sendMessage") {
+      population.client.request(.sendMessage) {
         $0.add("officialAccountID", plan.channelID(number % channelCount))
         $0.add("payload", rawJSON: StressPayload.make(number: number, using: &generator))
       }

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The readers of the stress load: `getHistory`, `getSubscribers`, `getOfficialAccountsInfo`
 /// (list and paged forms), `listOfficialAccounts` and `stats`, mostly of stable channels (`ok`),

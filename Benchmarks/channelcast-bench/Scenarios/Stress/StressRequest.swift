@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// One request of the stress scenario, good or bad, with the reply the protocol promises for it.
 struct StressRequest: Sendable {

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The gateways of the stress load: users of the stable channels unsubscribe and subscribe
 /// again, change their options and write to the channel's owner.

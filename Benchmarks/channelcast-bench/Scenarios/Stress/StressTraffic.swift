@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Synchronization
 
 /// One stream of the stress load, sent by one `StressWorker` over its own connection: it makes

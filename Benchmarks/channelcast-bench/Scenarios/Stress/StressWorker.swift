@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Foundation
 import Synchronization
 import ZeroMQ

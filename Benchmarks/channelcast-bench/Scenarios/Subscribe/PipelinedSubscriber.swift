@@ -1,4 +1,5 @@
 import ChannelCastClient
+import ChannelCastProtocol
 import Foundation
 import Synchronization
 import ZeroMQ
@@ -25,7 +26,7 @@ final class PipelinedSubscriber: Sendable {
   /// Starts the thread that will send `op` for users `c<client>-u<number>` with numbers in
   /// `users`, user number n to channel `channelIDs[n % channelIDs.count]`.
   init(
-    client: Int, op: String, users: Range<Int>, channelIDs: [String], window: Int,
+    client: Int, op: RequestOp, users: Range<Int>, channelIDs: [String], window: Int,
     endpoint: String, context: ZMQContext, deadline: Deadline
   ) {
     let thread = Thread { [self] in
@@ -81,7 +82,7 @@ final class PipelinedSubscriber: Sendable {
   }
 
   private static func perform(
-    _ op: String, client: Int, users: Range<Int>, channelIDs: [String], window: Int,
+    _ op: RequestOp, client: Int, users: Range<Int>, channelIDs: [String], window: Int,
     over connection: ChannelCastClient, deadline: Deadline
   ) throws -> Outcome {
     var next = users.lowerBound

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelCastProtocol
 import Foundation
 import ZeroMQ
 
@@ -81,8 +82,8 @@ struct SubscribeCommand: ParsableCommand {
         var rates: [String: [FsyncPolicy: Double]] = [:]
         for daemon in run % 2 == 0 ? daemons : daemons.reversed() {
           for (op, name) in [
-            ("subscribeOfficialAccount", "subscribe"),
-            ("unsubscribeOfficialAccount", "unsubscribe"),
+            (RequestOp.subscribeOfficialAccount, "subscribe"),
+            (RequestOp.unsubscribeOfficialAccount, "unsubscribe"),
           ] {
             try daemon.waitUntilIdle()
             let perSecond = try measure(
@@ -125,7 +126,7 @@ struct SubscribeCommand: ParsableCommand {
 
   /// Runs one phase on `clients` threads and returns operations per second.
   private func measure(
-    _ op: String, clients: Int, perClient: Int, on daemon: SubscribeDaemon
+    _ op: RequestOp, clients: Int, perClient: Int, on daemon: SubscribeDaemon
   ) throws -> Double {
     let deadline = Deadline(
       "\(op) from \(clients) client(s)", seconds: daemonOptions.timeoutSeconds)

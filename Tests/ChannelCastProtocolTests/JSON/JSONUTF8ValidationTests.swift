@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Testing
 
 @Suite("UTF-8 validation")

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Testing
 
 @Suite("Duplicate keys and byte-exact key lookup")

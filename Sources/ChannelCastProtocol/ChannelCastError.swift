@@ -28,7 +28,7 @@ public struct ChannelCastError: Error, Sendable, Equatable, CustomStringConverti
       self.retryAfterMs = retryAfterMs
     }
 
-    var isEmpty: Bool {
+    public var isEmpty: Bool {
       field == nil && limit == nil && size == nil && msgKey == nil && pendingDeliveries == nil
         && retryAfterMs == nil
     }
@@ -46,23 +46,17 @@ public struct ChannelCastError: Error, Sendable, Equatable, CustomStringConverti
 
   public var description: String { "\(code.rawValue): \(message)" }
 
-  static func invalid(_ field: String, _ message: String) -> ChannelCastError {
+  public static func invalid(_ field: String, _ message: String) -> ChannelCastError {
     ChannelCastError(.invalidArgument, message, details: Details(field: field))
   }
 
-  static func tooLong(_ field: String, size: Int, limit: Int) -> ChannelCastError {
+  public static func tooLong(_ field: String, size: Int, limit: Int) -> ChannelCastError {
     ChannelCastError(
       .invalidArgument, "\(field) is \(size) bytes; the limit is \(limit)",
       details: Details(field: field, limit: limit, size: size))
   }
 
-  static func missing(_ field: String) -> ChannelCastError {
+  public static func missing(_ field: String) -> ChannelCastError {
     invalid(field, "\(field) is required")
-  }
-
-  static func accountNotFound(_ id: ByteString) -> ChannelCastError {
-    ChannelCastError(
-      .notFound, "official account \(id) does not exist",
-      details: Details(field: "officialAccountID"))
   }
 }

@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 import Testing
 
 @Suite("Rejecting malformed documents")

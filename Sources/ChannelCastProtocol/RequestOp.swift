@@ -20,7 +20,7 @@ public enum RequestOp: String, CaseIterable, Sendable {
   /// The op whose name is the UTF-8 bytes `name`, or nil if the protocol has none by that name.
   /// It compares bytes, so that telling a request's op makes no string: the command thread does
   /// it for every request.
-  init?(name: UnsafeBufferPointer<UInt8>) {
+  public init?(name: UnsafeBufferPointer<UInt8>) {
     guard
       let entry = Self.names.first(where: { entry in
         entry.utf8.withUnsafeBufferPointer { JSONBytes.equal($0, name) }

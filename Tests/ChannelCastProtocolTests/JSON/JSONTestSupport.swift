@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// The UTF-8 bytes of `text`, for writing documents as string literals.
 func jsonBytes(_ text: String) -> [UInt8] {
