@@ -34,6 +34,9 @@ final class LockedDeliveryEndpoint: @unchecked Sendable {
   private let lock = NSLock()
   private var endpoint: Endpoint?
   private let topicCount = Atomic<Int>(0)
+  /// When `withEndpoint` last released the lock (monotonic nanoseconds): fan-out's sends make
+  /// libzmq apply subscriptions themselves.
+  private let lastUseNanoseconds = Atomic<Int64>(0)
 
   init(_ endpoint: consuming sending Endpoint) {
     self.endpoint = endpoint
@@ -44,7 +47,17 @@ final class LockedDeliveryEndpoint: @unchecked Sendable {
 
   /// Runs `body` with the endpoint while holding the lock; nil after `close()`.
   func withEndpoint<Result>(_ body: (inout Endpoint?) -> Result) -> Result {
-    lock.withLock { publishingTopicCount(body) }
+    defer { lastUseNanoseconds.store(Self.now(), ordering: .relaxed) }
+    return lock.withLock { publishingTopicCount(body) }
+  }
+
+  /// Whether `withEndpoint` ran within the last `milliseconds`.
+  func wasUsed(withinMilliseconds milliseconds: Int64) -> Bool {
+    Self.now() - lastUseNanoseconds.load(ordering: .relaxed) < milliseconds * 1_000_000
+  }
+
+  private static func now() -> Int64 {
+    Int64(DispatchTime.now().uptimeNanoseconds)
   }
 
   /// Runs `body` with the endpoint if no one else holds the lock; nil without running it if

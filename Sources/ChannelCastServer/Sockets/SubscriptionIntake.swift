@@ -14,11 +14,13 @@ import Synchronization
 /// This thread (`cc-subscribe`) watches the socket's signal descriptor (`ZMQ_FD`) and, whenever
 /// it fires, has the endpoint take its subscriptions in.
 ///
-/// Ownership: the endpoint is touched only under its lock. When a shard holds the lock, the
-/// shard's own sends apply the pending subscriptions, so the thread does not queue up behind
-/// it: it looks again a millisecond later.
+/// Ownership: the endpoint is touched only under its lock. While fan-out is sending, its own
+/// sends apply the pending subscriptions, so the thread stays out of its way: it takes the lock
+/// only when no batch went out in the last 10 ms and no one holds it.
 final class SubscriptionIntake: Sendable {
   private static let idlePollMilliseconds: Int32 = 100
+  /// How recently fan-out must have sent for the thread to leave the socket to it.
+  private static let busyMilliseconds: Int64 = 10
   private let stopRequested = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
 
@@ -31,6 +33,10 @@ final class SubscriptionIntake: Sendable {
           var watched = pollfd(fd: signal, events: Int16(POLLIN), revents: 0)
           // A timeout, an interruption or a signal: in each case see what libzmq has pending.
           _ = poll(&watched, 1, Self.idlePollMilliseconds)
+          if endpoint.wasUsed(withinMilliseconds: Self.busyMilliseconds) {
+            usleep(UInt32(Self.busyMilliseconds) * 1000)
+            continue
+          }
           let taken = endpoint.withEndpointIfFree { endpoint in
             endpoint?.takeSubscriptionsIn()
             return true
