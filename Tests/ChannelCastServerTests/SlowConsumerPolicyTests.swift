@@ -41,7 +41,9 @@ import Testing
   /// delivery; the stalled one's drops are counted and it recovers its messages from the
   /// history.
   @Test func aStalledConsumerIsCutOffAfterTheGraceAndAHealthyOneGetsEverything() throws {
-    let grace = 300
+    // Long enough that the healthy consumer, read by this test on a busy machine, is never full
+    // that long.
+    let grace = 2000
     let daemon = try TestDaemon {
       $0.slowConsumerPolicy = .drop
       $0.slowConsumerGraceMilliseconds = grace
@@ -58,22 +60,21 @@ import Testing
     let healthy = try daemon.consumer(users: healthyUsers, receiveHighWaterMark: 50)
 
     let broadcasts = 100
-    let start = ContinuousClock.now
     for number in 1...broadcasts { try client.broadcast("@TOA#_grace", payload: "\(number)") }
     var seqsByUser: [String: [Int]] = [:]
     for (user, envelope) in try healthy.receive(healthyUsers.count * broadcasts) {
       seqsByUser[user, default: []].append(envelope["seq"] as? Int ?? -1)
     }
-    let elapsed = ContinuousClock.now - start
     #expect(seqsByUser.count == healthyUsers.count)
     for (_, seqs) in seqsByUser { #expect(seqs == Array(1...broadcasts)) }
-    // One wait of the grace for the stalled consumer, not one per delivery or per broadcast.
-    #expect(elapsed < .milliseconds(grace * 10), "the healthy consumer waited \(elapsed)")
 
     let stats = try client.expectOK(.stats)
     #expect((stats["deliveriesDropped"] as? Int ?? 0) > 0)
     #expect((stats["shardQueueDepths"] as? [Int])?.allSatisfy { $0 == 0 } == true)
-    #expect(try Self.consumersCutOff(daemon) >= 1)
+    // Fan-out waited the grace once per cut-off: once, or a few times if libzmq's notice that
+    // the stalled consumer had read was still on its way; not once per delivery or broadcast.
+    let cutOffs = try Self.consumersCutOff(daemon)
+    #expect(cutOffs >= 1 && cutOffs <= 3)
 
     // The stalled consumer, reading again, sees gaps and fills them from the history.
     var seen: [String: Set<Int>] = [:]

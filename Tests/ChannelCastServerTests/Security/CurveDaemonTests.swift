@@ -231,7 +231,7 @@ struct CurveDaemonTests {
   @Test func underDropAStalledGatewayIsCutOffAndAHealthyOneReceivesEverything() throws {
     try withSecuredDaemon(configure: {
       $0.slowConsumerPolicy = .drop
-      $0.slowConsumerGraceMilliseconds = 300
+      $0.slowConsumerGraceMilliseconds = 2000
       $0.deliveryHighWaterMark = 50
       $0.deliverySendBufferBytes = 65_536
     }) { daemon in
