@@ -64,6 +64,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ]
     ),
     .executableTarget(
@@ -106,7 +107,11 @@ let package = Package(
     .testTarget(name: "ChannelCastStorageTests", dependencies: ["ChannelCastStorage"]),
     .testTarget(
       name: "ChannelCastServerTests",
-      dependencies: ["ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore"]
+      dependencies: [
+        "ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
     ),
     .testTarget(name: "EndToEndTests", dependencies: ["ChannelCastClient", "ZeroMQ"]),
   ],
