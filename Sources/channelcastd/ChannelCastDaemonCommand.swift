@@ -3,6 +3,7 @@ import ChannelCastServer
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 @main
 struct ChannelCastDaemonCommand: AsyncParsableCommand {
@@ -144,6 +145,8 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         throw ExitCode(1)
       }
     }
+    // Trapped before the daemon reports READY=1, so that a SIGHUP from then on reloads.
+    let hangups = await UnixSignalsSequence(trapping: .sighup)
     let daemon: ChannelCastDaemon
     do {
       daemon = try ChannelCastDaemon(
@@ -152,32 +155,27 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
       logger.critical("cannot start: \(error)")
       throw ExitCode(1)
     }
-    let reloads = reloadOnSIGHUP(daemon, logger: logger)
-    defer { reloads.cancel() }
-    let group = ServiceGroup(
-      services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-    try await group.run()
-  }
-
-  /// Re-reads the configuration (the file, then the flags) on each SIGHUP and applies it; a
-  /// configuration that does not load is rejected with its reason, and the running one stays.
-  private func reloadOnSIGHUP(_ daemon: ChannelCastDaemon, logger: Logger)
-    -> any DispatchSourceSignal
-  {
-    signal(SIGHUP, SIG_IGN)  // the dispatch source receives it instead
-    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-    source.setEventHandler { [self] in
-      logger.notice("SIGHUP: reloading the configuration")
-      do {
-        try daemon.reload(try loadConfiguration())
-      } catch {
-        logger.error(
-          "reload rejected; the running configuration stays in force",
-          metadata: ["reason": "\(error)"])
-      }
+    let reload = ConfigurationReload(signals: hangups, logger: logger) { [self] in
+      try daemon.reload(try loadConfiguration())
     }
-    source.resume()
-    return source
+    // In dependency order; the group stops them in the reverse order, the reload first. A part
+    // that fails shuts the group down the same way.
+    let services = (daemon.services + [reload]).map {
+      ServiceGroupConfiguration.ServiceConfiguration(
+        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+        failureTerminationBehavior: .gracefullyShutdownGroup)
+    }
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    do {
+      try await group.run()
+    } catch {
+      daemon.shutdown()
+      logger.critical("stopped: \(error)")
+      throw ExitCode(1)
+    }
+    daemon.shutdown()
   }
 
   private func loadConfiguration() throws -> DaemonConfiguration {

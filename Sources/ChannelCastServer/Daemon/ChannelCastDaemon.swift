@@ -7,10 +7,14 @@ import Synchronization
 import ZeroMQ
 
 /// The running daemon: the data directory, the delivery socket, the fan-out shards, the
-/// command server and the metrics listener, wired together. Start it with `init`; stop it with
-/// `shutdown()`, or run it as a `Service` in a `ServiceGroup`, which stops it on SIGTERM or
-/// SIGINT.
-public final class ChannelCastDaemon: Service {
+/// command server, the ZAP handler, the metrics listener and the monitor, wired together.
+///
+/// `init` builds and starts the parts in dependency order, so that an address that cannot be
+/// bound or data that cannot be recovered fail the start at once. `services` are the parts as
+/// `Service`s in that order, for one `ServiceGroup`, which stops them in the reverse order on
+/// SIGTERM or SIGINT, or when one of them fails; `shutdown()` stops them in the same order
+/// without a group (the tests' way, and what is left after the group's run).
+public final class ChannelCastDaemon: Sendable {
   private let currentConfiguration: Mutex<DaemonConfiguration>
   private let logLevel: LogLevelControl?
   private let logger: Logger
@@ -20,11 +24,9 @@ public final class ChannelCastDaemon: Service {
   private let deliverySocket: DeliverySocket
   private let fanOut: FanOut
   private let commandServer: CommandServer
-  private let metrics: DaemonMetrics
   private let metricsServer: MetricsHTTPServer?
-  private let readiness: Readiness
-  private let notifier: SystemdNotifier
-  private let monitor: DaemonMonitor
+  /// The parts, in the order they start: each stops after the ones that follow it.
+  private let parts: [DaemonPartService]
   private let stopped = Atomic<Bool>(false)
 
   /// The configuration in force (the one it started with, or the last reload's).
@@ -42,11 +44,21 @@ public final class ChannelCastDaemon: Service {
   /// The metrics listener's address with its actual port, nil when it is off.
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
+  /// The daemon's parts as services, in dependency order: the ZAP handler (with CURVE), the
+  /// delivery socket, the metrics listener (when on), the command server, the monitor. A
+  /// `ServiceGroup` stops them in the reverse order: the monitor (`STOPPING=1`, `/readyz`
+  /// 503), the command server (no new commands, fan-outs finished or timed out, journal
+  /// closed, snapshot written), the metrics listener, the delivery socket, the ZAP handler.
+  /// Each part's run throws if the part fails by itself (the journal refuses a write, a socket
+  /// fails): run them with `failureTerminationBehavior: .gracefullyShutdownGroup`.
+  public var services: [any Service] { parts }
+
   /// Checks the security settings, locks the data directory, loads the keys and starts the ZAP
   /// handler (with CURVE), binds the delivery socket and the metrics listener (whose `/readyz`
   /// answers 503 meanwhile), recovers the state, binds the command socket and starts serving.
   /// Throws if an exposed endpoint lacks CURVE, a key file or the clients file is wrong, the
-  /// directory is in use or damaged, or an address cannot be bound.
+  /// directory is in use or damaged, or an address cannot be bound; the parts started by then
+  /// are stopped again, in order.
   public init(
     configuration: DaemonConfiguration, logger: Logger,
     notifier: SystemdNotifier = SystemdNotifier(), logLevel: LogLevelControl? = nil
@@ -54,50 +66,50 @@ public final class ChannelCastDaemon: Service {
     currentConfiguration = Mutex(configuration)
     self.logLevel = logLevel
     self.logger = logger
-    self.notifier = notifier
     try configuration.validateSecurity()
     let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
-    context = try ZMQContext()
+    let context = try ZMQContext()
+    self.context = context
     let metrics = DaemonMetrics()
-    self.metrics = metrics
-    let security =
-      configuration.requiresCurve
-      ? try CurveSecurity(
-        configuration: configuration, context: context, logger: logger, metrics: metrics)
-      : nil
-    self.security = security
-    if security == nil, !configuration.exposedEndpoints.isEmpty {
-      logger.warning(
-        """
-        serving without CURVE on endpoints other machines can reach (allowInsecure = true): \
-        anyone who reaches them can broadcast or read deliveries
-        """,
-        metadata: ["endpoints": "\(configuration.exposedEndpoints)"])
-    }
+    let readiness = Readiness()
+    var parts: [DaemonPartService] = []
     do {
-      deliverySocket = try DeliverySocket(
+      let security =
+        configuration.requiresCurve
+        ? try CurveSecurity(
+          configuration: configuration, context: context, logger: logger, metrics: metrics)
+        : nil
+      self.security = security
+      if let security {
+        parts.append(DaemonPartService("ZAP handler", thread: security.authenticationThread))
+      } else if !configuration.exposedEndpoints.isEmpty {
+        logger.warning(
+          """
+          serving without CURVE on endpoints other machines can reach (allowInsecure = true): \
+          anyone who reaches them can broadcast or read deliveries
+          """,
+          metadata: ["endpoints": "\(configuration.exposedEndpoints)"])
+      }
+      let deliverySocket = try DeliverySocket(
         context: context, endpoint: configuration.deliveryEndpoint,
         highWaterMark: configuration.deliveryHighWaterMark,
         sendBufferBytes: configuration.deliverySendBufferBytes,
         policy: configuration.slowConsumerPolicy,
         graceMilliseconds: configuration.slowConsumerGraceMilliseconds, security: security,
         logger: logger)
-    } catch {
-      security?.stop()
-      throw error
-    }
-    let userDirectory = UserDirectory()
-    let fanOut = FanOut(
-      shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
-      broadcastFinished: { metrics.recordFanOut($0) })
-    self.fanOut = fanOut
-    let readiness = Readiness()
-    self.readiness = readiness
-    let deliverySocket = deliverySocket
-    do {
-      metricsServer =
+      self.deliverySocket = deliverySocket
+      parts.append(
+        DaemonPartService(
+          "delivery socket", thread: deliverySocket.thread,
+          beforeStop: deliverySocket.requestClose))
+      let userDirectory = UserDirectory()
+      let fanOut = FanOut(
+        shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
+        broadcastFinished: { metrics.recordFanOut($0) })
+      self.fanOut = fanOut
+      let metricsServer =
         configuration.metricsAddress.isEmpty
         ? nil
         : try MetricsHTTPServer(address: configuration.metricsAddress, logger: logger) {
@@ -105,14 +117,12 @@ public final class ChannelCastDaemon: Service {
             to: $0, metrics: metrics, fanOut: fanOut, deliverySocket: deliverySocket,
             readiness: readiness)
         }
-    } catch {
-      deliverySocket.close()
-      security?.stop()
-      throw error
-    }
-    notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
-    do {
-      commandServer = try CommandServer(
+      self.metricsServer = metricsServer
+      if let metricsServer {
+        parts.append(DaemonPartService("metrics listener", thread: metricsServer.thread))
+      }
+      notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
+      let commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint,
         maxRequestBytes: configuration.maxRequestBytes, security: security, logger: logger
       ) { [configuration] in
@@ -122,24 +132,34 @@ public final class ChannelCastDaemon: Service {
           directory: directory, settings: configuration.persistence, fanOut: fanOut,
           shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
           resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
-          logger: logger, metrics: metrics)
+          logger: logger, metrics: metrics, withholdDeliveries: deliverySocket.withholdEverything)
       }
+      self.commandServer = commandServer
+      parts.append(DaemonPartService("command server", thread: commandServer.thread))
+      let monitor = try DaemonMonitor.start(
+        notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
+        liveness: Liveness(
+          fanOut: fanOut, commandLoopTurns: { commandServer.loopTurns },
+          backPressureWaits: { deliverySocket.backPressureWaits }),
+        fanOut: fanOut, broadcasts: { metrics.broadcastsSoFar }, logger: logger)
+      // The first part to stop announces the stop: to systemd, to `/readyz` and in the log.
+      let announcedStopping = Atomic<Bool>(false)
+      parts.append(
+        DaemonPartService("monitor", thread: monitor) {
+          guard !announcedStopping.exchange(true, ordering: .relaxed) else { return }
+          logger.info("stopping: no new commands; finishing fan-outs in flight")
+          notifier.notify("STOPPING=1\nSTATUS=stopping: finishing fan-outs, writing a snapshot")
+          readiness.isReady = false
+          metrics.setReady(false)
+        })
     } catch {
-      metricsServer?.stop()
-      deliverySocket.close()
-      security?.stop()
+      for part in parts.reversed() { part.stop() }
       throw error
     }
+    self.parts = parts
     readiness.isReady = true
     metrics.setReady(true)
     notifier.notify("READY=1\nSTATUS=serving")
-    let commandServer = commandServer
-    monitor = DaemonMonitor(
-      notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
-      liveness: Liveness(
-        fanOut: fanOut, commandLoopTurns: { commandServer.loopTurns },
-        backPressureWaits: { deliverySocket.backPressureWaits }),
-      fanOut: fanOut, broadcasts: { metrics.broadcastsSoFar }, logger: logger)
     logger.info(
       "channelcastd \(ChannelCastService.version) serving",
       metadata: [
@@ -191,28 +211,17 @@ public final class ChannelCastDaemon: Service {
     return (applied.map(\.name), needRestart.map(\.name))
   }
 
-  /// Runs until a graceful shutdown is requested, then stops cleanly.
-  public func run() async throws {
-    try await gracefulShutdown()
-    shutdown()
-  }
-
-  /// Stops taking commands, lets the fan-outs in flight finish (up to `shutdownTimeoutSeconds`),
-  /// writes a snapshot, then closes the sockets. Safe to call more than once.
+  /// Stops the parts that still run, in the reverse of their order (see `services`), waiting
+  /// for each: the monitor (`STOPPING=1`), the command server (no new commands; the fan-outs in
+  /// flight finish, up to `shutdownTimeoutSeconds`; a snapshot is written), the metrics
+  /// listener, the delivery socket, the ZAP handler. Then logs what the fan-out sent and
+  /// dropped. Safe to call more than once, and after a `ServiceGroup` has run the parts.
   public func shutdown() {
     guard
       stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
         .exchanged
     else { return }
-    logger.info("stopping: no new commands; finishing fan-outs in flight")
-    notifier.notify("STOPPING=1\nSTATUS=stopping: finishing fan-outs, writing a snapshot")
-    monitor.stop()
-    readiness.isReady = false
-    metrics.setReady(false)
-    commandServer.stop()
-    deliverySocket.close()
-    security?.stop()
-    metricsServer?.stop()
+    for part in parts.reversed() { part.stop() }
     _ = fanOut.waitUntilDrained()
     logger.info(
       "stopped",

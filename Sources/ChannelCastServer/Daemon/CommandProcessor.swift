@@ -22,10 +22,11 @@ final class CommandProcessor: ServiceAdministration {
   ///
   /// The messages whose fan-out a crash cut short are sent again `resumeFanOutDelay` after
   /// that, so that consumers, which reconnect on their own every 100 ms or so, are back first.
+  /// `withholdDeliveries` is called if the journal refuses a write (see `JournalMutationLog`).
   init(
     service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
     fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger,
-    metrics: DaemonMetrics? = nil
+    metrics: DaemonMetrics? = nil, withholdDeliveries: @escaping @Sendable () -> Void = {}
   ) throws {
     self.service = service
     self.fanOut = fanOut
@@ -34,7 +35,8 @@ final class CommandProcessor: ServiceAdministration {
     self.metrics = metrics
     persistence = try Persistence(
       directory: directory, settings: settings, service: service, logger: logger,
-      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init))
+      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init),
+      withholdDeliveries: withholdDeliveries)
     service.administration = self
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
@@ -46,6 +48,10 @@ final class CommandProcessor: ServiceAdministration {
     metrics.recordCommand(service.lastOutcome, duration: ContinuousClock.now - started)
     return reply
   }
+
+  /// The write the journal refused: the command thread stops without sending the replies in
+  /// hand.
+  var journalFailure: StorageError? { persistence.journalFailure }
 
   /// A client's connection to the command socket ended.
   func clientDisconnected() {
@@ -74,8 +80,14 @@ final class CommandProcessor: ServiceAdministration {
 
   /// After the last request: lets the fan-outs in flight finish (up to the shutdown timeout),
   /// journals which did, and writes a snapshot, so that the next start loads quickly and
-  /// sends again only what this one could not.
+  /// sends again only what this one could not. After a journal failure it only closes the
+  /// journal: the state in memory holds changes the journal does not, and the next start
+  /// recovers from what it does.
   func stop() {
+    guard journalFailure == nil else {
+      try? persistence.close()
+      return
+    }
     if !fanOut.waitUntilDrained(timeout: .seconds(shutdownTimeoutSeconds)) {
       logger.warning(
         "fan-out did not finish within \(shutdownTimeoutSeconds) s; the next start sends the unfinished messages again",

@@ -2,24 +2,28 @@ import ChannelCastCore
 import ChannelCastStorage
 import Logging
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The service's mutation log, kept in the data directory's journal.
 ///
 /// A journal that cannot be written stops the daemon: the replies and deliveries of the
 /// records it could not write have not gone out yet, so stopping loses nothing acknowledged,
-/// whereas going on would acknowledge changes a restart forgets.
+/// whereas going on would acknowledge changes a restart forgets. The first failed commit is
+/// kept as `failure`, `withholdDeliveries` is called before `commit()` returns (so that the
+/// deliveries the service hands to the fan-out next never leave the process), and nothing is
+/// committed afterwards; the command thread sees `failure` at the end of the run and stops
+/// without sending the run's replies.
 ///
 /// Ownership: the command thread (like the service that calls it).
 final class JournalMutationLog: MutationLog {
   let journal: Journal
   private let logger: Logger
+  private let withholdDeliveries: @Sendable () -> Void
+  /// The write the journal refused; nil while it writes.
+  private(set) var failure: StorageError?
 
-  init(journal: Journal, logger: Logger) {
+  init(journal: Journal, logger: Logger, withholdDeliveries: @escaping @Sendable () -> Void) {
     self.journal = journal
     self.logger = logger
+    self.withholdDeliveries = withholdDeliveries
   }
 
   func append(_ record: JournalRecord) {
@@ -27,14 +31,15 @@ final class JournalMutationLog: MutationLog {
   }
 
   func commit() {
-    guard journal.hasUncommittedRecords else { return }
+    guard failure == nil, journal.hasUncommittedRecords else { return }
     do {
       try journal.commit()
     } catch {
+      failure = error
+      withholdDeliveries()
       logger.critical(
         "cannot write the journal; stopping without acknowledging what it does not hold",
         metadata: ["error": "\(error)"])
-      exit(EXIT_FAILURE)
     }
   }
 }

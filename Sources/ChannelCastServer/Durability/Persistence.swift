@@ -25,10 +25,12 @@ final class Persistence {
   private var lastSnapshotAt = ContinuousClock.now
 
   /// Rebuilds `service` from the (locked) data directory and attaches the journal to it. The
-  /// fan-outs a crash cut short wait for `resumeInterruptedFanOuts(_:)`.
+  /// fan-outs a crash cut short wait for `resumeInterruptedFanOuts(_:)`. `withholdDeliveries`
+  /// is called if the journal refuses a write (see `JournalMutationLog`).
   init(
     directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
-    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil
+    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil,
+    withholdDeliveries: @escaping @Sendable () -> Void = {}
   ) throws {
     self.directory = directory
     self.settings = settings
@@ -43,7 +45,8 @@ final class Persistence {
       directory: directory, generation: report.nextGeneration,
       formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
       syncObserver: syncObserver)
-    log = JournalMutationLog(journal: journal, logger: logger)
+    log = JournalMutationLog(
+      journal: journal, logger: logger, withholdDeliveries: withholdDeliveries)
     service.mutationLog = log
     Self.logRecovery(report, service: service, directory: directory, logger)
   }
@@ -65,7 +68,7 @@ final class Persistence {
     let dueByTime =
       settings.snapshotIntervalSeconds > 0 && journalBytes > RecordFileFormat.headerLength
       && ContinuousClock.now - lastSnapshotAt >= .seconds(settings.snapshotIntervalSeconds)
-    guard dueByBytes || dueByTime, !snapshots.isWriting else { return }
+    guard dueByBytes || dueByTime, !snapshots.isWriting, journalFailure == nil else { return }
     do {
       let (generation, snapshot) = try startSnapshot(service)
       snapshots.writeInBackground(snapshot, generation: generation)
@@ -83,6 +86,9 @@ final class Persistence {
     try snapshots.write(snapshot, generation: generation)
     return generation
   }
+
+  /// The write the journal refused, after which nothing more is journaled or acknowledged.
+  var journalFailure: StorageError? { log.failure }
 
   /// Bytes the journal has written since the daemon started.
   var journalBytesWritten: UInt64 { log.journal.statistics.bytesWritten }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -20,11 +19,11 @@ final class MetricsHTTPServer: Sendable {
 
   private static let requestLimit = 8192
   private static let receiveTimeoutSeconds = 2
-  private let listener: Int32
-  private let stopRequested = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
   /// The address it listens on, with the port it got (for port 0).
   let boundAddress: String
+  /// The `cc-metrics` thread, which owns the listening socket; the metrics listener's
+  /// `DaemonPartService` owns and ends it.
+  let thread: DedicatedThread
 
   /// Binds `address` ("host:port", "[v6 host]:port") and starts serving; throws if it cannot.
   init(
@@ -32,25 +31,26 @@ final class MetricsHTTPServer: Sendable {
     respond: @escaping @Sendable (_ path: String) -> Response
   ) throws {
     let (host, port) = try Self.split(address)
-    listener = try Self.listen(host: host, port: port)
+    let listener = try Self.listen(host: host, port: port)
     boundAddress = "\(host.contains(":") ? "[\(host)]" : host):\(Self.port(of: listener))"
-    let thread = Thread { [self] in
-      Thread.current.name = "cc-metrics"
-      serve(respond: respond, logger: logger)
+    do {
+      // Asked to stop, it finishes the connection in hand and stops listening.
+      thread = try DedicatedThread.start(
+        name: "cc-metrics", setUp: {},
+        serve: { _, thread in
+          defer { close(listener) }
+          Self.serve(listener, until: thread, respond: respond)
+        })
+    } catch {
       close(listener)
-      finished.signal()
+      throw error
     }
-    thread.start()
   }
 
-  /// Stops listening and waits for the thread (a connection in hand is finished first).
-  func stop() {
-    guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
-    finished.wait()
-  }
-
-  private func serve(respond: (String) -> Response, logger: Logger) {
-    while !stopRequested.load(ordering: .relaxed) {
+  private static func serve(
+    _ listener: Int32, until thread: DedicatedThread, respond: (String) -> Response
+  ) {
+    while !thread.isStopRequested {
       var descriptor = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
       guard poll(&descriptor, 1, 100) > 0 else { continue }
       let connection = accept(listener, nil, nil)
@@ -60,7 +60,7 @@ final class MetricsHTTPServer: Sendable {
     }
   }
 
-  private func answer(_ connection: Int32, respond: (String) -> Response) {
+  private static func answer(_ connection: Int32, respond: (String) -> Response) {
     var timeout = timeval(tv_sec: Self.receiveTimeoutSeconds, tv_usec: 0)
     setsockopt(
       connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -82,7 +82,7 @@ final class MetricsHTTPServer: Sendable {
 
   /// The request line and headers, up to the blank line; nil if the client sends too much,
   /// too slowly, or closes.
-  private func readHead(_ connection: Int32) -> String? {
+  private static func readHead(_ connection: Int32) -> String? {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1024)
     while bytes.count < Self.requestLimit {
@@ -98,7 +98,7 @@ final class MetricsHTTPServer: Sendable {
     return nil
   }
 
-  private func send(_ response: Response, to connection: Int32) {
+  private static func send(_ response: Response, to connection: Int32) {
     let reason =
       [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"][
         response.status] ?? "Service Unavailable"

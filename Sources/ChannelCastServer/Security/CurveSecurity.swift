@@ -48,8 +48,7 @@ final class CurveSecurity: Sendable {
     return clients.count
   }
 
-  /// Stops the ZAP handler, once the sockets it serves are closed.
-  func stop() {
-    authenticator.stop()
-  }
+  /// The ZAP handler's thread (`cc-zap`), which its `DaemonPartService` ends once the sockets
+  /// it serves are closed.
+  var authenticationThread: DedicatedThread { authenticator.thread }
 }

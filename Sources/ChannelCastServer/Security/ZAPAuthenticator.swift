@@ -1,17 +1,18 @@
 import Foundation
 import Logging
-import Synchronization
 import ZeroMQ
 
 /// The daemon's ZAP handler: a thread that answers libzmq's authentication requests for the
 /// command and delivery sockets from the `ClientRegistry`, and logs each refusal.
 ///
 /// Ownership: the REP socket is made, bound, used and closed by the `cc-zap` thread alone.
-/// It is bound before `init` returns, so before any socket that needs it.
+/// It is bound before `init` returns, so before any socket that needs it, and closed only when
+/// the thread is asked to stop, after the sockets that use it (the ZAP handler's
+/// `DaemonPartService` comes first in the daemon's group, which stops it last).
 final class ZAPAuthenticator: Sendable {
   private static let idlePollMilliseconds = 100
-  private let stopRequested = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
+  /// The `cc-zap` thread.
+  let thread: DedicatedThread
 
   /// Binds the handler in `context` and starts answering; `outcome` hears of every decision
   /// (its domain and whether the client was let in).
@@ -19,32 +20,29 @@ final class ZAPAuthenticator: Sendable {
     context: ZMQContext, registry: ClientRegistry, logger: Logger,
     outcome: @escaping @Sendable (_ domain: String, _ allowed: Bool) -> Void
   ) throws {
-    try SocketThread.start(
-      name: "cc-zap", finished: finished,
+    thread = try DedicatedThread.start(
+      name: "cc-zap",
       setUp: {
         let socket = try Socket(context: context, type: .rep)
         try socket.setOption(.linger, 0)
         try socket.bind(ZAP.endpoint)
         return socket
       },
-      serve: { [self] socket in
-        serve(socket, registry: registry, logger: logger, outcome: outcome)
-        socket.close()
+      serve: { socket, thread in
+        defer { socket.close() }
+        Self.serve(socket, until: thread, registry: registry, logger: logger, outcome: outcome)
       })
   }
 
-  /// Stops answering (call after the sockets that use it are closed) and waits for the thread.
-  func stop() {
-    stopRequested.store(true, ordering: .relaxed)
-    finished.wait()
-    finished.signal()
-  }
-
-  private func serve(
-    _ socket: Socket, registry: ClientRegistry, logger: Logger,
+  /// Answers until `thread` is asked to stop. If the socket fails, the thread reports the
+  /// failure (which stops the daemon) and keeps the socket bound but unanswered until it is
+  /// asked to stop: with no handler bound libzmq would let every client in, whereas with one
+  /// that does not answer it admits no one.
+  private static func serve(
+    _ socket: Socket, until thread: DedicatedThread, registry: ClientRegistry, logger: Logger,
     outcome: (_ domain: String, _ allowed: Bool) -> Void
   ) {
-    while !stopRequested.load(ordering: .relaxed) {
+    while !thread.isStopRequested {
       do {
         let ready = try Poller.poll(
           [(socket, .readable)], timeoutMilliseconds: Self.idlePollMilliseconds)
@@ -74,10 +72,11 @@ final class ZAPAuthenticator: Sendable {
       } catch  where error.isTerminated {
         return
       } catch {
-        // Without a handler bound libzmq would let every client in: stop the daemon instead.
         logger.critical(
           "the ZAP handler failed; stopping rather than serving unauthenticated: \(error)")
-        exit(1)
+        thread.reportFailure(DaemonPartError.authenticationFailed(error))
+        while !thread.isStopRequested { usleep(100_000) }
+        return
       }
     }
   }

@@ -32,8 +32,12 @@ final class DeliverySocket: DeliverySink {
   static let subscriptionHighWaterMark: Int32 = 100_000
 
   private let endpoint: LockedDeliveryEndpoint
-  private let intake: SubscriptionIntake
+  /// The `cc-subscribe` thread (see `SubscriptionIntake`), which closes the socket when asked to
+  /// stop; the delivery socket's `DaemonPartService` owns and ends it.
+  let thread: DedicatedThread
   private let closing = Atomic<Bool>(false)
+  /// Set when the journal refuses a write: nothing is sent from then on.
+  private let withheld = Atomic<Bool>(false)
   private let logger: Logger
   private let backPressureWaitCount = Atomic<UInt64>(0)
   private let cutOffCount = Atomic<UInt64>(0)
@@ -75,14 +79,15 @@ final class DeliverySocket: DeliverySink {
     let signal = try socket.option(.fileDescriptor)
     let locked = LockedDeliveryEndpoint(.init(socket: socket))
     self.endpoint = locked
-    self.intake = try SubscriptionIntake(endpoint: locked, signal: signal)
+    self.thread = try SubscriptionIntake.start(endpoint: locked, signal: signal)
     self.logger = logger
     self.policy = policy
     self.graceMilliseconds = Atomic(graceMilliseconds)
   }
 
   func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int {
-    endpoint.withEndpoint { endpoint in
+    guard !withheld.load(ordering: .acquiring) else { return 0 }
+    return endpoint.withEndpoint { endpoint in
       guard endpoint != nil else { return 0 }
       return deliver(deliveries, to: &endpoint!)
     }
@@ -185,11 +190,17 @@ final class DeliverySocket: DeliverySink {
       ])
   }
 
-  /// Stops waiting for slow consumers and closes the socket; later deliveries count as dropped.
-  func close() {
+  /// Stops waiting for slow consumers and has the `cc-subscribe` thread close the socket;
+  /// returns at once. Later deliveries count as dropped.
+  func requestClose() {
     closing.store(true, ordering: .relaxed)
-    intake.stop()
-    endpoint.close()
+    thread.requestStop()
+  }
+
+  /// Sends nothing more, from the next batch a shard hands over: what the journal could not
+  /// keep must not leave the process. Those deliveries count as dropped.
+  func withholdEverything() {
+    withheld.store(true, ordering: .releasing)
   }
 
   /// Makes one blocking send, again while the consumers' queues are full. False once closing.

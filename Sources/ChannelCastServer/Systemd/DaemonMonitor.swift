@@ -1,29 +1,24 @@
 import ChannelCastCore
 import Foundation
 import Logging
-import Synchronization
 
 /// A thread that watches the serving daemon: it pings the systemd watchdog (`WATCHDOG=1`) at
 /// half the unit's `WatchdogSec=` while every thread makes progress (`Liveness`), and every
 /// 10 seconds logs the throughput (when anything moved) and reports it as the unit's `STATUS=`.
-final class DaemonMonitor: Sendable {
+/// Its thread, `cc-monitor`, is owned and ended by the monitor's `DaemonPartService`.
+enum DaemonMonitor {
   private static let throughputPeriod = Duration.seconds(10)
-  private static let tick = Duration.milliseconds(100)
 
-  private let stopRequested = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
-
-  init(
+  static func start(
     notifier: SystemdNotifier, watchdogInterval: Duration?, liveness: Liveness, fanOut: FanOut,
     broadcasts: @escaping @Sendable () -> UInt64, logger: Logger
-  ) {
-    Thread { [self] in
-      Thread.current.name = "cc-monitor"
+  ) throws -> DedicatedThread {
+    try DedicatedThread.start(name: "cc-monitor", setUp: {}) { _, thread in
       var throughput = ThroughputWindow(fanOut: fanOut, broadcasts: broadcasts)
       let pingPeriod = watchdogInterval.map { $0 / 2 }
       var nextPing = ContinuousClock.now
       var nextReport = ContinuousClock.now + Self.throughputPeriod
-      while !stopRequested.load(ordering: .relaxed) {
+      while !thread.isStopRequested {
         let now = ContinuousClock.now
         if let pingPeriod, now >= nextPing {
           if liveness.madeProgress() {
@@ -49,13 +44,6 @@ final class DaemonMonitor: Sendable {
         }
         Thread.sleep(forTimeInterval: 0.1)
       }
-      finished.signal()
-    }.start()
-  }
-
-  /// Stops the thread and waits for it.
-  func stop() {
-    guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
-    finished.wait()
+    }
   }
 }

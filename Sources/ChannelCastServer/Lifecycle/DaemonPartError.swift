@@ -1,0 +1,30 @@
+import ChannelCastStorage
+import ZeroMQ
+
+/// Why a part of the daemon stopped serving without being asked to: what `channelcastd` logs
+/// before it exits 1, once the other parts have stopped.
+enum DaemonPartError: Error, CustomStringConvertible {
+  /// The journal refused a write: the replies and deliveries of what it could not keep were not
+  /// sent.
+  case journalNotWritten(StorageError)
+  /// The command socket failed.
+  case commandSocketFailed(ZMQError)
+  /// The ZAP handler's socket failed; it stays bound and unanswered, so that libzmq admits no
+  /// one, until the daemon has stopped.
+  case authenticationFailed(ZMQError)
+  /// A part's thread ended although nothing failed and no one asked it to stop.
+  case endedUnexpectedly(String)
+
+  var description: String {
+    switch self {
+    case .journalNotWritten(let error):
+      "cannot write the journal (\(error)); stopped without acknowledging what it does not hold"
+    case .commandSocketFailed(let error):
+      "the command socket failed: \(error)"
+    case .authenticationFailed(let error):
+      "the ZAP handler failed (\(error)); stopped rather than serve unauthenticated clients"
+    case .endedUnexpectedly(let part):
+      "the \(part) stopped by itself"
+    }
+  }
+}
