@@ -107,12 +107,26 @@ public final class UserDirectory: @unchecked Sendable {
 
   /// Orders two users by their ID bytes.
   public func precedes(_ lhs: UInt32, _ rhs: UInt32) -> Bool {
-    idBytes(lhs).lexicographicallyPrecedes(idBytes(rhs))
+    Self.compare(idBytes(lhs), idBytes(rhs)) < 0
   }
 
   /// Whether the user's ID sorts after `bytes`.
   public func sortsAfter(_ user: UInt32, _ bytes: [UInt8]) -> Bool {
-    bytes.lexicographicallyPrecedes(idBytes(user))
+    bytes.withUnsafeBytes { Self.compare($0, idBytes(user)) < 0 }
+  }
+
+  /// The order of `lexicographicallyPrecedes` over unsigned bytes (a prefix first), with one
+  /// `memcmp` instead of a loop per byte: every subscribe compares a few dozen IDs to keep its
+  /// channel's `SubscriberOrder`.
+  private static func compare(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer)
+    -> Int32
+  {
+    let common = min(lhs.count, rhs.count)
+    if common > 0 {
+      let order = memcmp(lhs.baseAddress!, rhs.baseAddress!, common)
+      if order != 0 { return order }
+    }
+    return lhs.count < rhs.count ? -1 : (lhs.count > rhs.count ? 1 : 0)
   }
 
   private func idBytes(_ user: UInt32) -> UnsafeRawBufferPointer {
