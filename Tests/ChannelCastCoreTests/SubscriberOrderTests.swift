@@ -96,7 +96,9 @@ import Testing
   @Test func matchesASortedReferenceUnderRandomOperations() {
     var order = SubscriberOrder()
     var randomness = SplitMix64(seed: 2)
-    let pool = users((0..<6000).map { "r\($0 * 7919 % 6000)" })
+    // Half the IDs share their first eight bytes, so that blocks are also found by full IDs.
+    let pool = users(
+      (0..<6000).map { $0 % 2 == 0 ? "r\($0 * 7919 % 6000)" : "shared-prefix-\($0 * 7919 % 6000)" })
     var reference: [UInt32] = []
     var isMember = Set<UInt32>()
     for step in 0..<24_000 {
@@ -127,6 +129,27 @@ import Testing
       }
     }
     #expect(order.count == reference.count)
+  }
+
+  @Test func anOrderBuiltAtOnceIsTheOrderThatInsertsBuildAndTakesChangesAfter() {
+    var randomness = SplitMix64(seed: 4)
+    let names = (0..<3000).map { $0 % 3 == 0 ? "b\($0)" : "same-eight-bytes-\($0)" }
+    let all = users(names.shuffled(using: &randomness))
+    var built = SubscriberOrder(ordering: all, by: directory)
+    var inserted = SubscriberOrder()
+    for user in all { inserted.insert(user, by: directory) }
+    #expect(built.count == 3000)
+    #expect(walk(built, limit: 1000).users == walk(inserted, limit: 1000).users)
+    #expect(self.names(walk(built, limit: 333).users) == byteOrder(names))
+    #expect(built.neighbouringBlocksHoldMoreThanHalfABlock)
+    let newcomers = users((0..<2000).map { "newcomer-\($0)" })
+    for user in newcomers { built.insert(user, by: directory) }
+    for user in all.prefix(1500) { built.remove(user, by: directory) }
+    let expected = byteOrder(self.names(Array(all.dropFirst(1500)) + newcomers))
+    #expect(self.names(walk(built, limit: 1000).users) == expected)
+    #expect(
+      SubscriberOrder(ordering: [], by: directory).users(after: nil, limit: 5, by: directory)
+        .users.isEmpty)
   }
 
   @Test func blocksStayMoreThanAQuarterFullAfterMostUsersLeave() {

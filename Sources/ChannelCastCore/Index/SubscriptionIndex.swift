@@ -6,7 +6,8 @@
 /// unsubscribe is O(subscriptions of the user), never O(subscribers of the channel). Each channel
 /// also keeps its subscribers in user ID order (`SubscriberOrder`), kept up to date by every
 /// subscribe and unsubscribe in O(log n), so that a page of them costs O(log n + limit). That
-/// order is rebuilt by the subscribes that load a snapshot, never stored.
+/// order is never stored: loading a snapshot subscribes without it (`keepingOrder: false`) and
+/// then sorts each channel once (`rebuildSubscriberOrders`).
 ///
 /// Ownership: not thread-safe; one owner (the command thread) reads and writes it. Fan-out only
 /// sees `ChannelMembers` values and the `UserDirectory`, which are safe to share.
@@ -118,9 +119,11 @@ public struct SubscriptionIndex {
     return Int(shardByUser[Int(user)])
   }
 
+  /// Subscribes a user. With `keepingOrder` false, the channel's `SubscriberOrder` is left
+  /// behind until `rebuildSubscriberOrders()`, which must come before the next page or change.
   public mutating func subscribe(
     user: UInt32, channel: UInt32, subscribeTime: UInt32, maxSubscriberCount: Int,
-    maxSubscriptionsPerUser: Int = .max
+    maxSubscriptionsPerUser: Int = .max, keepingOrder: Bool = true
   ) -> SubscribeOutcome {
     ensureUser(user)
     if let existing = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel }) {
@@ -134,7 +137,7 @@ public struct SubscriptionIndex {
     let slot = UInt32(members[Int(channel)]!.shards[shard].count)
     members[Int(channel)]!.shards[shard].append(MemberEntry(user: user, flag: .acceptAndNotify))
     members[Int(channel)]!.count += 1
-    subscriberOrders[Int(channel)].insert(user, by: directory)
+    if keepingOrder { subscriberOrders[Int(channel)].insert(user, by: directory) }
     subscriptionsByUser[Int(user)].append(
       UserSubscription(channel: channel, slot: slot, subscribeTime: subscribeTime))
     subscriptionCount += 1
@@ -228,7 +231,18 @@ public struct SubscriptionIndex {
   public func subscriberPage(of channel: UInt32, after cursor: [UInt8]?, limit: Int)
     -> (users: [UInt32], hasMore: Bool)
   {
-    subscriberOrders[Int(channel)].users(after: cursor, limit: limit, by: directory)
+    assert(subscriberOrders[Int(channel)].count == members[Int(channel)]!.count)
+    return subscriberOrders[Int(channel)].users(after: cursor, limit: limit, by: directory)
+  }
+
+  /// Builds every channel's `SubscriberOrder` from its members, after subscribes that did not
+  /// keep it: one sort per channel, seconds faster than ten million inserts.
+  public mutating func rebuildSubscriberOrders() {
+    for channel in 0..<members.count {
+      guard let channelMembers = members[channel] else { continue }
+      subscriberOrders[channel] = SubscriberOrder(
+        ordering: channelMembers.shards.lazy.joined().map(\.user), by: directory)
+    }
   }
 
   /// The shard of a user that has subscribed at least once (so it is cached).

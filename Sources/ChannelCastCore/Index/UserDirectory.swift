@@ -115,6 +115,25 @@ public final class UserDirectory: @unchecked Sendable {
     bytes.withUnsafeBytes { Self.compare($0, idBytes(user)) < 0 }
   }
 
+  /// The first eight bytes of the user's ID as a big-endian number, zeros after a shorter ID:
+  /// when two users' keys differ, they are in the order of their IDs; when equal, compare IDs.
+  func orderKey(of user: UInt32) -> UInt64 {
+    Self.orderKey(of: idBytes(user))
+  }
+
+  /// `orderKey(of:)` of ID bytes that are not interned, such as a cursor.
+  static func orderKey(of bytes: [UInt8]) -> UInt64 {
+    bytes.withUnsafeBytes { orderKey(of: $0) }
+  }
+
+  private static func orderKey(of bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var key: UInt64 = 0
+    for index in 0..<8 {
+      key = key << 8 | UInt64(index < bytes.count ? bytes[index] : 0)
+    }
+    return key
+  }
+
   /// The order of `lexicographicallyPrecedes` over unsigned bytes (a prefix first), with one
   /// `memcmp` instead of a loop per byte: every subscribe compares a few dozen IDs to keep its
   /// channel's `SubscriberOrder`.
@@ -129,7 +148,8 @@ public final class UserDirectory: @unchecked Sendable {
     return lhs.count < rhs.count ? -1 : (lhs.count > rhs.count ? 1 : 0)
   }
 
-  private func idBytes(_ user: UInt32) -> UnsafeRawBufferPointer {
+  /// The user's ID bytes where the directory keeps them, for reading them without a copy.
+  func idBytes(_ user: UInt32) -> UnsafeRawBufferPointer {
     let topic = topic(of: user)
     return UnsafeRawBufferPointer(rebasing: topic.prefix(topic.count - 1))
   }

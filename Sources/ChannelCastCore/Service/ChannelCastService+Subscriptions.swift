@@ -134,7 +134,7 @@ extension ChannelCastService {
     var subscribers = JSONArrayWriter()
     for user in page.users {
       var subscriber = JSONObjectWriter()
-      subscriber.add("userID", utf8: index.directory.userID(of: user).bytes)
+      subscriber.add("userID", utf8: index.directory.idBytes(user))
       Self.addSubscriptionFields(
         index.subscription(user: user, channel: number)!, to: &subscriber)
       subscribers.append(object: subscriber)
