@@ -32,16 +32,17 @@ struct SubscriberOrder {
   init() {}
 
   /// The order of `users` (distinct, in any order) built at once, for loading a snapshot: one
-  /// sort by `UserDirectory.orderKey` (IDs compared only where keys tie) instead of an insert
-  /// per user, each a few dozen cache misses. Blocks are three quarters full, so that the
-  /// inserts that follow do not split them all at once.
-  init(ordering users: some Sequence<UInt32>, by directory: UserDirectory) {
-    var keyed = users.map { (key: directory.orderKey(of: $0), user: $0) }
+  /// sort by `UserDirectory.orderKey`, read from `orderKeys` (by user number; IDs compared only
+  /// where keys tie), instead of an insert per user, each a few dozen cache misses. Blocks are
+  /// three quarters full, so that the inserts that follow do not split them all at once; a
+  /// channel of one block gets no spare room, since most channels are small.
+  init(ordering users: some Sequence<UInt32>, orderKeys: [UInt64], by directory: UserDirectory) {
+    var keyed = users.map { (key: orderKeys[Int($0)], user: $0) }
     keyed.sort { $0.key != $1.key ? $0.key < $1.key : directory.precedes($0.user, $1.user) }
     let fill = Self.blockCapacity * 3 / 4
     for start in stride(from: 0, to: keyed.count, by: fill) {
       var block = ContiguousArray<UInt32>()
-      block.reserveCapacity(Self.blockCapacity)
+      block.reserveCapacity(keyed.count > fill ? Self.blockCapacity : keyed.count)
       block += keyed[start..<min(start + fill, keyed.count)].lazy.map(\.user)
       blocks.append(block)
       lastKeys.append(keyed[start + block.count - 1].key)

@@ -236,12 +236,16 @@ public struct SubscriptionIndex {
   }
 
   /// Builds every channel's `SubscriberOrder` from its members, after subscribes that did not
-  /// keep it: one sort per channel, seconds faster than ten million inserts.
+  /// keep it: one sort per channel. Each user's order key is read from the directory once, in
+  /// user order, into a table (8 bytes a user while it runs), rather than once per
+  /// subscription at a random place in the directory.
   public mutating func rebuildSubscriberOrders() {
+    let orderKeys = (0..<directory.count).map { directory.orderKey(of: UInt32($0)) }
     for channel in 0..<members.count {
       guard let channelMembers = members[channel] else { continue }
       subscriberOrders[channel] = SubscriberOrder(
-        ordering: channelMembers.shards.lazy.joined().map(\.user), by: directory)
+        ordering: channelMembers.shards.lazy.joined().map(\.user), orderKeys: orderKeys,
+        by: directory)
     }
   }
 
