@@ -96,6 +96,9 @@ import Testing
       #expect(seen == model[channel, default: [:]])
       #expect(members.count == seen.count)
       #expect(members.discardCount == seen.values.filter { $0 == .discard }.count)
+      #expect(
+        index.subscriberPage(of: channel, after: nil, limit: 1000).users
+          == seen.keys.sorted { index.directory.precedes($0, $1) })
     }
   }
 
@@ -130,6 +133,7 @@ import Testing
     #expect(index.subscriptionCount == 1)
     #expect(index.addChannel() == news)  // the number is reused
     #expect(index.members(of: news).count == 0)
+    #expect(index.subscriberPage(of: news, after: nil, limit: 10).users.isEmpty)
   }
 
   @Test func aMembersSnapshotIsUnaffectedByLaterChanges() {

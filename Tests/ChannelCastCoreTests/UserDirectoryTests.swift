@@ -24,6 +24,18 @@ import Testing
     #expect(directory.count == 50_000)
   }
 
+  @Test func usersCompareByUnsignedIDBytesWithAPrefixFirst() {
+    let directory = UserDirectory()
+    let ids: [[UInt8]] = [[], [0x61], [0x61, 0x00], [0x61, 0x62], [0x62], [0x7F], [0x80], [0xFF]]
+    let users = ids.map { directory.intern(ByteString($0)) }
+    for (left, leftID) in zip(users, ids) {
+      for (right, rightID) in zip(users, ids) {
+        #expect(directory.precedes(left, right) == leftID.lexicographicallyPrecedes(rightID))
+        #expect(directory.sortsAfter(left, rightID) == rightID.lexicographicallyPrecedes(leftID))
+      }
+    }
+  }
+
   @Test func topicsHoldTheIDAndANul() {
     let directory = UserDirectory()
     let user = directory.intern(ByteString("alice"))

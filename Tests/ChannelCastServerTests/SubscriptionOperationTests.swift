@@ -206,4 +206,49 @@ import Testing
       #expect(Set(steady).isSubset(of: Set(seen)))
     }
   }
+
+  /// A channel of several thousand: pages of 700 while, between pages, the user named by the
+  /// cursor leaves (the next page starts after it all the same), a user ahead leaves and a batch
+  /// of newcomers joins.
+  @Test func getSubscribersPagesABigChannelOnceWhileUsersOnBothSidesOfTheCursorChange() throws {
+    try withDaemon { daemon in
+      let client = try daemon.client()
+      try client.createChannel("@TOA#_big")
+      let steady = (0..<4000).map { "steady-\($0)" }
+      let leaving = (0..<40).map { "leaving-\($0)" }
+      try client.subscribe(steady + leaving, to: "@TOA#_big")
+      var seen: [String] = []
+      var cursor: String?
+      var page = 0
+      repeat {
+        let reply = try client.expectOK("getSubscribers") {
+          $0.add("officialAccountID", "@TOA#_big")
+          $0.add("limit", 700)
+          if let cursor { $0.add("cursor", cursor) }
+        }
+        let users = (reply["subscribers"] as? [[String: Any]] ?? []).map {
+          $0["userID"] as? String ?? "?"
+        }
+        seen += users
+        cursor = reply["nextCursor"] as? String
+        #expect(users.count == 700 || cursor == nil)
+        if let cursor, cursor.hasPrefix("steady-") {
+          try client.expectOK("unsubscribeOfficialAccount") {
+            $0.add("officialAccountID", "@TOA#_big")
+            $0.add("userID", cursor)
+          }
+        }
+        try client.expectOK("unsubscribeOfficialAccount") {
+          $0.add("officialAccountID", "@TOA#_big")
+          $0.add("userID", "leaving-\(39 - page)")
+        }
+        try client.subscribe((0..<300).map { "joining-\(page)-\($0)" }, to: "@TOA#_big")
+        page += 1
+      } while cursor != nil
+      #expect(seen == seen.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+      #expect(Set(seen).count == seen.count)
+      #expect(Set(steady).isSubset(of: Set(seen)))
+      #expect(page >= 6)
+    }
+  }
 }

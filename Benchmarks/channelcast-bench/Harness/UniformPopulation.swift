@@ -16,6 +16,11 @@ struct UniformPopulation {
       seed: 1, channelPrefix: "@TOA#_memory-")
   }
 
+  /// The ID of the first channel and the subscribers every channel holds.
+  var firstChannel: (id: String, subscribers: Int) {
+    (plan.channelID(0), plan.channelSizes[0])
+  }
+
   func createChannels(in population: Population, deadline: Deadline) throws {
     try plan.createChannels(in: population, deadline: deadline)
   }

@@ -133,12 +133,15 @@ extension ChannelCastService {
     let limit = try request.pageLimit()
     let page = index.subscriberPage(
       of: number, after: try Self.pageCursor(request), limit: limit)
+    // Gathered in short loops before the encoding: in a big channel each user's entries are
+    // cache misses, and a short loop lets the processor wait for several of them at once.
+    let userIDs = page.users.map { index.directory.idBytes($0) }
+    let subscriptions = page.users.map { index.subscription(user: $0, channel: number)! }
     var subscribers = JSONArrayWriter()
-    for user in page.users {
+    for (userID, subscription) in zip(userIDs, subscriptions) {
       var subscriber = JSONObjectWriter()
-      subscriber.add("userID", utf8: index.directory.userID(of: user).bytes)
-      Self.addSubscriptionFields(
-        index.subscription(user: user, channel: number)!, to: &subscriber)
+      subscriber.add("userID", utf8: userID)
+      Self.addSubscriptionFields(subscription, to: &subscriber)
       subscribers.append(object: subscriber)
     }
     var result = JSONObjectWriter()

@@ -113,6 +113,7 @@ public struct SnapshotLoader {
       guard try reader.readCount() == recordCount else {
         throw .invalid("an end record whose count does not match the records before it")
       }
+      service.index.rebuildSubscriberOrders()
       finished = true
     }
   }
@@ -176,8 +177,8 @@ public struct SnapshotLoader {
       }
       guard
         service.index.subscribe(
-          user: user, channel: channel, subscribeTime: subscribeTime, maxSubscriberCount: .max)
-          == .subscribed
+          user: user, channel: channel, subscribeTime: subscribeTime, maxSubscriberCount: .max,
+          keepingOrder: false) == .subscribed
       else { throw .invalid("user \(userID) subscribed twice to one channel") }
       if flag != .acceptAndNotify {
         _ = service.index.setOptions(user: user, channel: channel, flag: flag, customData: nil)

@@ -21,10 +21,17 @@ struct MemoryCommand: ParsableCommand {
       subscription. It is started again on the same data directory: the recovery time is from \
       launching the process to its first answered ping, next to the milliseconds the daemon \
       logs for loading, and `stats` must show the same subscriptions and users.
+
+      With --page-first-channel, before the stop, the first channel is paged end to end with \
+      getSubscribers (limit 1000, one request at a time): subscribers per second and the page \
+      round trips (median, p99, max). `--channels 1 --subscriptions-per-user 1` makes that one \
+      channel of every subscription.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
   @OptionGroup var populationOptions: UniformPopulationOptions
+  @Flag(help: "Also page the first channel end to end with getSubscribers once it is loaded.")
+  var pageFirstChannel = false
 
   func validate() throws {
     guard daemonOptions.endpoint == nil else {
@@ -80,6 +87,12 @@ struct MemoryCommand: ParsableCommand {
     recorder.record(
       "\(label): batch subscribes per second while loading", Double(size) / loadSeconds,
       unit: "1/s")
+    if pageFirstChannel {
+      let channel = plan.firstChannel
+      try SubscriberPaging(
+        channel: channel.id, expectedSubscribers: channel.subscribers, population: population
+      ).record(label: label, into: &recorder)
+    }
     let restart = try RestartMeasurement(
       daemon: daemon, subscriptions: size, users: plan.users,
       timeoutSeconds: daemonOptions.timeoutSeconds)
