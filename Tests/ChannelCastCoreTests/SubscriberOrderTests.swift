@@ -1,3 +1,4 @@
+import ChannelCastProtocol
 import Testing
 
 @testable import ChannelCastCore

@@ -221,7 +221,7 @@ import Testing
       var cursor: String?
       var page = 0
       repeat {
-        let reply = try client.expectOK("getSubscribers") {
+        let reply = try client.expectOK(.getSubscribers) {
           $0.add("officialAccountID", "@TOA#_big")
           $0.add("limit", 700)
           if let cursor { $0.add("cursor", cursor) }
@@ -233,12 +233,12 @@ import Testing
         cursor = reply["nextCursor"] as? String
         #expect(users.count == 700 || cursor == nil)
         if let cursor, cursor.hasPrefix("steady-") {
-          try client.expectOK("unsubscribeOfficialAccount") {
+          try client.expectOK(.unsubscribeOfficialAccount) {
             $0.add("officialAccountID", "@TOA#_big")
             $0.add("userID", cursor)
           }
         }
-        try client.expectOK("unsubscribeOfficialAccount") {
+        try client.expectOK(.unsubscribeOfficialAccount) {
           $0.add("officialAccountID", "@TOA#_big")
           $0.add("userID", "leaving-\(39 - page)")
         }

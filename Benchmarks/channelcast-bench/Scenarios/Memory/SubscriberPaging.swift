@@ -1,4 +1,4 @@
-import ChannelCastCore
+import ChannelCastProtocol
 
 /// Pages one channel end to end with `getSubscribers` through the command socket, one request
 /// at a time, as a client listing a channel's subscribers would: what one page costs the
@@ -25,7 +25,7 @@ struct SubscriberPaging {
     times.reserveCapacity(expectedSubscribers / Self.pageLimit + 1)
     var seconds = 0.0
     repeat {
-      let request = population.client.request("getSubscribers") {
+      let request = population.client.request(.getSubscribers) {
         $0.add("officialAccountID", channel)
         $0.add("limit", Self.pageLimit)
         if let cursor { $0.add("cursor", utf8: cursor) }
