@@ -40,18 +40,18 @@ import Testing
   }
 
   @Test func aPartThatEndsByItselfMakesItsServiceThrowWhy() async throws {
-    let thread = try DedicatedThread.start(name: "cc-test", setUp: {}) { _, _ in
-      throw DaemonPartError.endedUnexpectedly("test part")
-    }
+    let thread = try DedicatedThread.start(
+      name: "cc-test", setUp: {},
+      serve: { _, _ in throw DaemonPartError.endedUnexpectedly("test part") })
     let service = DaemonPartService("test part", thread: thread)
 
     await #expect(throws: DaemonPartError.self) { try await service.run() }
   }
 
   @Test func aPartAskedToStopEndsItsThreadAndItsRun() async throws {
-    let thread = try DedicatedThread.start(name: "cc-test", setUp: {}) { _, thread in
-      while !thread.isStopRequested { usleep(1000) }
-    }
+    let thread = try DedicatedThread.start(
+      name: "cc-test", setUp: {},
+      serve: { _, thread in while !thread.isStopRequested { usleep(1000) } })
     let service = DaemonPartService("test part", thread: thread)
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(

@@ -226,15 +226,17 @@ struct CurveDaemonTests {
       try daemon.client(newcomer).subscribe("carol", to: "@TOA#_news")
     }
   }
+
   /// The drop policy over CURVE and tcp, with gateways subscribed per user: one stops reading
   /// and is cut off after the grace, its misses counted; the other receives everything.
   @Test func underDropAStalledGatewayIsCutOffAndAHealthyOneReceivesEverything() throws {
-    try withSecuredDaemon(configure: {
+    let dropPolicy: (inout DaemonConfiguration) -> Void = {
       $0.slowConsumerPolicy = .drop
       $0.slowConsumerGraceMilliseconds = 2000
       $0.deliveryHighWaterMark = 50
       $0.deliverySendBufferBytes = 65_536
-    }) { daemon in
+    }
+    try withSecuredDaemon(configure: dropPolicy) { daemon in
       let admin = try daemon.client(daemon.admin, timeoutMilliseconds: 60_000)
       let stalledUsers = (0..<100).map { "stalled-\($0)" }
       let healthyUsers = (0..<100).map { "healthy-\($0)" }
