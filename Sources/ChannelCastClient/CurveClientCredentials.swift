@@ -19,9 +19,15 @@ public struct CurveClientCredentials: Sendable {
   /// before the socket connects: libzmq reads the keys when it connects, and the first
   /// handshake may fail at once.
   func secure(_ socket: Socket, context: ZMQContext) throws(ZMQError) -> HandshakeWatch {
+    try setKeys(of: socket)
+    return try HandshakeWatch(socket, context: context)
+  }
+
+  /// Makes `socket` a CURVE client with these keys, without watching its handshakes (a refused
+  /// key then shows only as silence). Call it before the socket connects.
+  public func setKeys(of socket: Socket) throws(ZMQError) {
     try socket.setOption(.curveServerKey, serverPublicKey)
     try socket.setOption(.curvePublicKey, keys.publicKey)
     try socket.setOption(.curveSecretKey, keys.secretKey)
-    return try HandshakeWatch(socket, context: context)
   }
 }

@@ -48,11 +48,7 @@ final class DeliveryCounter: DeliveryCounting, Sendable {
         // ZMQ_SNDHWM bounds (1000 by default): at connect, libzmq silently drops those past
         // it, and a gateway's per-user topics would be cut at the 1000th.
         try socket.setOption(.sendHighWaterMark, 0)
-        if let curve {
-          try socket.setOption(.curveServerKey, curve.serverPublicKey)
-          try socket.setOption(.curvePublicKey, curve.keys.publicKey)
-          try socket.setOption(.curveSecretKey, curve.keys.secretKey)
-        }
+        try curve?.setKeys(of: socket)
         for topic in topics { try socket.subscribe(topic) }
         try socket.connect(endpoint)
         connected.store(MonotonicClock.nanoseconds(), ordering: .releasing)

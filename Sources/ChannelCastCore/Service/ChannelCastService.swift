@@ -107,33 +107,31 @@ public final class ChannelCastService {
       guard let name = try request.string("op") else { throw .missing("op") }
       throw ChannelCastError(.unknownOp, "unknown op \"\(name)\"", details: .init(field: "op"))
     }
+    if Self.channelWideOps.contains(op) { try admitFanOut() }
     switch op {
     case .ping: return ping()
     case .createOfficialAccount: return try createOfficialAccount(request)
     case .listOfficialAccounts: return try listOfficialAccounts(request)
-    case .setOfficialAccountInfo:
-      try admitFanOut()
-      return try setOfficialAccountInfo(request)
-    case .deleteOfficialAccount:
-      try admitFanOut()
-      return try deleteOfficialAccount(request)
+    case .setOfficialAccountInfo: return try setOfficialAccountInfo(request)
+    case .deleteOfficialAccount: return try deleteOfficialAccount(request)
     case .getOfficialAccountsInfo: return try getOfficialAccountsInfo(request)
     case .subscribeOfficialAccount: return try subscribeOfficialAccount(request)
     case .unsubscribeOfficialAccount: return try unsubscribeOfficialAccount(request)
     case .setSubscriptionOptions: return try setSubscriptionOptions(request)
     case .getSubscribers: return try getSubscribers(request)
-    case .sendMessage:
-      try admitFanOut()
-      return try sendMessage(request)
+    case .sendMessage: return try sendMessage(request)
     case .sendMessageToOfficialAccount: return try sendMessageToOfficialAccount(request)
-    case .recallMessages:
-      try admitFanOut()
-      return try recallMessages(request)
+    case .recallMessages: return try recallMessages(request)
     case .getHistory: return try getHistory(request)
     case .stats: return stats()
     case .backup: return try backup(request)
     }
   }
+
+  /// The ops that fan out to a channel's subscribers, which `maxPendingDeliveries` bounds.
+  static let channelWideOps: Set<RequestOp> = [
+    .sendMessage, .recallMessages, .setOfficialAccountInfo, .deleteOfficialAccount,
+  ]
 
   /// Refuses, as `overloaded` and before anything changes, a request that fans out to a
   /// channel's subscribers while more deliveries are pending than `maxPendingDeliveries`: those

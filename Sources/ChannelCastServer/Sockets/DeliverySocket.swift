@@ -114,7 +114,7 @@ final class DeliverySocket: DeliverySink {
         else { return handed }
         handed += 1
       case .drop:
-        switch sendingWithinGrace(delivery.topic, envelope, to: &endpoint) {
+        switch sendingWithinGrace(delivery.topic, envelope, to: endpoint) {
         case .sent: handed += 1
         case .dropped: break
         case .stopped: return handed
@@ -138,7 +138,7 @@ final class DeliverySocket: DeliverySink {
   /// Sends one delivery, waiting up to the grace for a full consumer, then cutting it off.
   private func sendingWithinGrace(
     _ topic: UnsafeRawBufferPointer, _ envelope: SharedBytes,
-    to endpoint: inout LockedDeliveryEndpoint.Endpoint
+    to endpoint: LockedDeliveryEndpoint.Endpoint
   ) -> DropPolicyOutcome {
     let socket = endpoint.socket
     do {
