@@ -50,7 +50,7 @@ public enum RecoveryCheck {
         let decoded = try record.body.withUnsafeBytes {
           try JournalRecord.decode(type: record.type, body: $0)
         }
-        try replica.service.apply(decoded)
+        try replica.state.apply(decoded)
       } catch {
         fatalError("journal record \(position) (type \(record.type)) does not replay: \(error)")
       }
@@ -65,12 +65,12 @@ public enum RecoveryCheck {
   {
     var snapshot = RecordedSnapshot()
     do {
-      try instance.service.takeSnapshot().write(to: &snapshot)
+      try instance.state.takeSnapshot(takenAtMs: clock.nowMilliseconds()).write(to: &snapshot)
     } catch {
       fatalError("writing a snapshot to memory failed: \(error)")
     }
     let reloaded = StandaloneService(clock: clock)
-    var loader = SnapshotLoader(into: reloaded.service)
+    var loader = SnapshotLoader(into: reloaded.state)
     do {
       for record in snapshot.records {
         try record.body.withUnsafeBytes { try loader.load(type: record.type, body: $0) }

@@ -17,17 +17,36 @@ public struct StandaloneService {
   public let service: ChannelCastService
   public let fanOut: FanOut
 
-  public init(clock: FuzzClock, limits: ServiceLimits = StandaloneService.limits) {
+  /// A service with an empty state, journaling into `log` when one is given.
+  public init(
+    clock: FuzzClock, limits: ServiceLimits = StandaloneService.limits,
+    log: (any MutationLog)? = nil
+  ) {
     let directory = UserDirectory()
     fanOut = FanOut(shardCount: 2, directory: directory, sink: CheckedDeliverySink())
     service = ChannelCastService(
-      limits: limits, fanOut: fanOut, directory: directory, clock: clock)
+      state: ChannelCastState(
+        shardCount: 2, directory: directory, retention: HistoryRetention(limits)),
+      limits: limits, fanOut: fanOut, log: log, clock: clock)
   }
+
+  /// The state the service decides against and applies to.
+  public var state: ChannelCastState { service.state }
 
   /// Handles one request frame in `role` and checks the reply (see `ReplyCheck`).
   @discardableResult
   public func handle(_ frame: [UInt8], as role: Role = .admin) -> JSONObject {
-    ReplyCheck.check(service.handle(frame, as: role), to: frame)
+    ReplyCheck.check(service.handle(frame, as: role).reply, to: frame)
+  }
+
+  /// Ends a run of requests (see `ChannelCastService.finishRun`); the harness's journals are
+  /// in memory and never refuse a commit.
+  public func finishRun() {
+    do {
+      try service.finishRun()
+    } catch {
+      fatalError("an in-memory journal refused a commit: \(error)")
+    }
   }
 
   /// Waits until every delivery submitted so far has gone through the sink.

@@ -29,14 +29,14 @@ enum JournalFuzzing {
     let recovered = StandaloneService(clock: clock)
     let accepted: Bool
     if input.starts(with: RecordFileKind.journal.magic) {
-      accepted = replayJournalFile(input, into: recovered.service)
+      accepted = replayJournalFile(input, into: recovered.state)
     } else if input.starts(with: RecordFileKind.snapshot.magic) {
-      accepted = loadSnapshotFile(input, into: recovered.service)
+      accepted = loadSnapshotFile(input, into: recovered.state)
     } else if let mode = input.first {
       var records = FramedRecords(input.dropFirst())
       accepted =
-        (mode & 1 == 0 || loadSnapshot(&records, into: recovered.service))
-        && replay(&records, into: recovered.service)
+        (mode & 1 == 0 || loadSnapshot(&records, into: recovered.state))
+        && replay(&records, into: recovered.state)
     } else {
       accepted = false
     }
@@ -49,7 +49,7 @@ enum JournalFuzzing {
   /// Whether the daemon would start from this journal: every record applies, and any damage is
   /// a torn tail (cut off at start).
   private static func replayJournalFile(
-    _ input: UnsafeBufferPointer<UInt8>, into service: ChannelCastService
+    _ input: UnsafeBufferPointer<UInt8>, into state: ChannelCastState
   ) -> Bool {
     guard let reader = ScratchFile.reader(of: input, kind: .journal) else { return false }
     while true {
@@ -61,15 +61,15 @@ enum JournalFuzzing {
         return false
       }
       guard let stored else { return true }
-      guard apply(type: stored.type, body: stored.body, to: service) else { return false }
+      guard apply(type: stored.type, body: stored.body, to: state) else { return false }
     }
   }
 
   private static func loadSnapshotFile(
-    _ input: UnsafeBufferPointer<UInt8>, into service: ChannelCastService
+    _ input: UnsafeBufferPointer<UInt8>, into state: ChannelCastState
   ) -> Bool {
     guard let reader = ScratchFile.reader(of: input, kind: .snapshot) else { return false }
-    var loader = SnapshotLoader(into: service)
+    var loader = SnapshotLoader(into: state)
     do {
       while let stored = try reader.next() {
         try stored.body.withUnsafeBytes { try loader.load(type: stored.type, body: $0) }
@@ -83,9 +83,9 @@ enum JournalFuzzing {
 
   /// Loads snapshot records up to and including the end record; whether the snapshot loaded.
   private static func loadSnapshot(
-    _ records: inout FramedRecords, into service: ChannelCastService
+    _ records: inout FramedRecords, into state: ChannelCastState
   ) -> Bool {
-    var loader = SnapshotLoader(into: service)
+    var loader = SnapshotLoader(into: state)
     do {
       while let record = records.next() {
         try record.body.withUnsafeBytes { try loader.load(type: record.type, body: $0) }
@@ -98,19 +98,19 @@ enum JournalFuzzing {
     }
   }
 
-  private static func replay(_ records: inout FramedRecords, into service: ChannelCastService)
+  private static func replay(_ records: inout FramedRecords, into state: ChannelCastState)
     -> Bool
   {
     while let record = records.next() {
-      guard apply(type: record.type, body: record.body, to: service) else { return false }
+      guard apply(type: record.type, body: record.body, to: state) else { return false }
     }
     return true
   }
 
-  private static func apply(type: UInt8, body: [UInt8], to service: ChannelCastService) -> Bool {
+  private static func apply(type: UInt8, body: [UInt8], to state: ChannelCastState) -> Bool {
     do {
       let record = try body.withUnsafeBytes { try JournalRecord.decode(type: type, body: $0) }
-      try service.apply(record)
+      try state.apply(record)
       return true
     } catch {
       return false
@@ -121,7 +121,7 @@ enum JournalFuzzing {
 
   private static func serve(_ recovered: StandaloneService, clock: FuzzClock) {
     recovered.service.resumeInterruptedFanOuts()
-    recovered.service.finishRun()
+    recovered.finishRun()
     let view = RecoveryCheck.view(of: recovered)
     RecoveryCheck.expectSame(
       view, RecoveryCheck.view(of: RecoveryCheck.reloadSnapshot(of: recovered, clock: clock)),
@@ -145,7 +145,7 @@ enum JournalFuzzing {
       }
       send(recovered, "sendMessage", id) { $0.add("payload", rawJSON: Array("3".utf8)) }
     }
-    recovered.service.finishRun()
+    recovered.finishRun()
   }
 
   /// Writes to a recovered channel: messages (one retried), recalls of what its history keeps,

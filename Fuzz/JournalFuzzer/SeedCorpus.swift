@@ -28,9 +28,8 @@ enum SeedCorpus {
 
   static func write(to directory: String) throws {
     let clock = FuzzClock()
-    let live = StandaloneService(clock: clock)
     let journal = RecordedJournal()
-    live.service.mutationLog = journal
+    let live = StandaloneService(clock: clock, log: journal)
     var middle = RecordedSnapshot()
     var recordsBeforeSnapshot = 0
     var lastMsgKey = ""
@@ -38,7 +37,7 @@ enum SeedCorpus {
       clock.advance(milliseconds: 1500)
       if request == "snapshot" {
         // The message just sent to @TOA#_news is still in flight: no "fanned out" record yet.
-        try live.service.takeSnapshot().write(to: &middle)
+        try live.state.takeSnapshot(takenAtMs: clock.nowMilliseconds()).write(to: &middle)
         recordsBeforeSnapshot = journal.records.count
         continue
       }
@@ -51,13 +50,13 @@ enum SeedCorpus {
       if let msgKey = reply["result"]?.objectMembers?["msgKey"]?.stringValue { lastMsgKey = msgKey }
       if request.contains("deleteOfficialAccount") {
         live.drain()
-        live.service.finishRun()  // journals the fan-outs that finished
+        live.finishRun()  // journals the fan-outs that finished
       }
     }
     live.drain()
-    live.service.finishRun()
+    live.finishRun()
     var end = RecordedSnapshot()
-    try live.service.takeSnapshot().write(to: &end)
+    try live.state.takeSnapshot(takenAtMs: clock.nowMilliseconds()).write(to: &end)
 
     let records = journal.records
     let after = Array(records[recordsBeforeSnapshot...])

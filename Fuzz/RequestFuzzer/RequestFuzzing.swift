@@ -32,9 +32,8 @@ enum RequestFuzzing {
 
   static func testOneInput(_ input: UnsafeBufferPointer<UInt8>) {
     let clock = FuzzClock()
-    let live = StandaloneService(clock: clock)
     let journal = RecordedJournal()
-    live.service.mutationLog = journal
+    let live = StandaloneService(clock: clock, log: journal)
     var lastMsgKey: [UInt8] = []
     var role = Role.admin
     for line in input.split(separator: newline, omittingEmptySubsequences: false)
@@ -43,7 +42,7 @@ enum RequestFuzzing {
       if let milliseconds = pause(line) {
         live.drain()
         clock.advance(milliseconds: milliseconds)
-        live.service.finishRun()
+        live.finishRun()
         continue
       }
       if line.first == UInt8(ascii: "!"), let next = roles[Array(line)] {
@@ -61,10 +60,10 @@ enum RequestFuzzing {
         lastMsgKey = msgKey
       }
     }
-    live.service.finishRun()
+    live.finishRun()
     // The fan-outs finish, and the next run journals that (as the daemon's idle loop does).
     live.drain()
-    live.service.finishRun()
+    live.finishRun()
 
     let view = RecoveryCheck.view(of: live)
     let replica = RecoveryCheck.replay(journal.records, clock: clock)

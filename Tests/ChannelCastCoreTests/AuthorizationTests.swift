@@ -15,7 +15,7 @@ import Testing
   init() {
     let directory = UserDirectory()
     let fanOut = FanOut(shardCount: 2, directory: directory, sink: RecordingSink())
-    service = ChannelCastService(limits: ServiceLimits(), fanOut: fanOut, directory: directory)
+    service = .withEmptyState(fanOut: fanOut, directory: directory)
     for id in ["@TOA#_news", "@TOA#_shop-1", "@TOA#_other"] {
       #expect(
         code(
@@ -29,8 +29,7 @@ import Testing
 
   /// The reply's error code, or "ok".
   private func code(_ request: String, as role: Role = .admin) -> String {
-    let reply = service.handle(Array(request.utf8), as: role)
-    service.finishRun()
+    let reply = service.reply(to: request, as: role)
     let object = (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any] ?? [:]
     if object["ok"] as? Bool == true { return "ok" }
     return (object["error"] as? [String: Any])?["code"] as? String ?? "?"
@@ -106,16 +105,15 @@ import Testing
       code(Self.request("deleteOfficialAccount", "@TOA#_other"), as: publisher)
         == "permission_denied")
     #expect(code(Self.request("sendMessage", "@TOA#_other"), as: .gateway) == "permission_denied")
-    let history = service.handle(Array(Self.request("getHistory", "@TOA#_other").utf8))
+    let history = service.reply(to: Self.request("getHistory", "@TOA#_other"))
     let object = (try? JSONSerialization.jsonObject(with: Data(history))) as? [String: Any] ?? [:]
     let entries = (object["result"] as? [String: Any])?["messages"] as? [Any]
     #expect(entries?.isEmpty == true)
-    #expect(service.counts.officialAccounts == 3)
+    #expect(service.state.counts.officialAccounts == 3)
   }
 
   @Test func theErrorSaysWhatTheRoleMayDo() {
-    let reply = service.handle(
-      Array(Self.request("sendMessage", "@TOA#_other").utf8), as: publisher)
+    let reply = service.reply(to: Self.request("sendMessage", "@TOA#_other"), as: publisher)
     let text = String(decoding: reply, as: UTF8.self)
     #expect(text.contains("@TOA#_news, @TOA#_shop*"))
     #expect(text.contains(#""field":"officialAccountID""#))

@@ -30,7 +30,8 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
     let sink = RecordingSink()
     var index = SubscriptionIndex(shardCount: 4)
     let fanOut = FanOut(shardCount: 4, directory: index.directory, sink: sink)
-    let channel = index.addChannel()
+    let channel: UInt32 = 0
+    index.addChannel(channel)
     let users = (0..<200).map { "user-\($0)" }
     for name in users {
       _ = index.subscribe(
@@ -57,7 +58,8 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
     let sink = RecordingSink()
     var index = SubscriptionIndex(shardCount: 2)
     let fanOut = FanOut(shardCount: 2, directory: index.directory, sink: sink)
-    let channel = index.addChannel()
+    let channel: UInt32 = 0
+    index.addChannel(channel)
     for (name, flag) in [
       ("a", MessageFlag.acceptAndNotify), ("b", .acceptNotNotify), ("c", .discard),
     ] {
@@ -83,7 +85,8 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
     let sink = RecordingSink()
     var index = SubscriptionIndex(shardCount: 3)
     let fanOut = FanOut(shardCount: 3, directory: index.directory, sink: sink)
-    let channel = index.addChannel()
+    let channel: UInt32 = 0
+    index.addChannel(channel)
     let alice = index.directory.intern(ByteString("alice"))
     _ = index.subscribe(user: alice, channel: channel, subscribeTime: 1, maxSubscriberCount: 9)
     var pending = PendingFanOut(shardCount: 3)

@@ -22,16 +22,14 @@ final class ManualClock: TimeSource {
   init() {
     let directory = UserDirectory()
     let fanOut = FanOut(shardCount: 2, directory: directory, sink: RecordingSink())
-    service = ChannelCastService(
-      limits: ServiceLimits(), fanOut: fanOut, directory: directory, clock: clock)
+    service = .withEmptyState(fanOut: fanOut, directory: directory, clock: clock)
     _ = call(
       #"{"op":"createOfficialAccount","officialAccountID":"@TOA#_news","ownerUserID":"o","officialAccountName":"News"}"#
     )
   }
 
   private func call(_ request: String) -> [String: Any] {
-    let reply = service.handle(Array(request.utf8))
-    service.finishRun()
+    let reply = service.reply(to: request)
     return (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any] ?? [:]
   }
 
@@ -68,7 +66,7 @@ final class ManualClock: TimeSource {
     let directory = UserDirectory()
     var limits = ServiceLimits()
     configure(&limits)
-    let service = ChannelCastService(
+    let service = ChannelCastService.withEmptyState(
       limits: limits, fanOut: FanOut(shardCount: 2, directory: directory, sink: RecordingSink()),
       directory: directory, clock: clock)
     _ = call(
@@ -79,8 +77,7 @@ final class ManualClock: TimeSource {
   }
 
   private func call(_ service: ChannelCastService, _ request: String) -> [String: Any] {
-    let reply = service.handle(Array(request.utf8))
-    service.finishRun()
+    let reply = service.reply(to: request)
     return (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any] ?? [:]
   }
 

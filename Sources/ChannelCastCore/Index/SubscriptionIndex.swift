@@ -45,7 +45,6 @@ public struct SubscriptionIndex {
   private var members = ChunkedArray<ChannelMembers?>()
   /// Each channel's subscribers in user ID order, by channel number (empty for a free number).
   private var subscriberOrders = ChunkedArray<SubscriberOrder>()
-  private var freeChannels: [UInt32] = []
   private var subscriptionsByUser = ChunkedArray<ContiguousArray<UserSubscription>>()
   /// Each user's shard, by user number.
   private var shardByUser = ChunkedArray<UInt16>()
@@ -63,15 +62,17 @@ public struct SubscriptionIndex {
 
   // MARK: Channels
 
-  /// Makes room for a new channel and returns its number (numbers of removed channels are reused).
-  public mutating func addChannel() -> UInt32 {
-    if let channel = freeChannels.popLast() {
+  /// Makes room for a new channel under `channel`, a number `ChannelTable` handed out: the next
+  /// one, or one a removed channel freed.
+  public mutating func addChannel(_ channel: UInt32) {
+    if Int(channel) < members.count {
+      precondition(members[Int(channel)] == nil, "channel number \(channel) is in use")
       members[Int(channel)] = ChannelMembers(shardCount: shardCount)
-      return channel
+      return
     }
+    precondition(Int(channel) == members.count, "channel number \(channel) skips numbers")
     members.append(ChannelMembers(shardCount: shardCount))
     subscriberOrders.append(SubscriberOrder())
-    return UInt32(members.count - 1)
   }
 
   /// Removes a channel and every subscription to it; returns its last subscriber set.
@@ -90,7 +91,6 @@ public struct SubscriptionIndex {
     subscriptionCount -= removed.count
     members[Int(channel)] = nil
     subscriberOrders[Int(channel)] = SubscriberOrder()
-    freeChannels.append(channel)
     return removed
   }
 
@@ -200,6 +200,11 @@ public struct SubscriptionIndex {
       customData[Self.key(user, channel)] = newCustomData.isEmpty ? nil : newCustomData
     }
     return subscription(user: user, channel: channel)
+  }
+
+  /// The number of channels a user subscribes to.
+  public func subscriptionCount(of user: UInt32) -> Int {
+    Int(user) < subscriptionsByUser.count ? subscriptionsByUser[Int(user)].count : 0
   }
 
   /// The channels a user subscribes to, with the time of each subscription, in no order.

@@ -14,7 +14,9 @@ extension ChannelCastService {
       id = given
     } else {
       var generated = identifiers.randomOfficialAccountID()
-      while channelNumbers[generated] != nil { generated = identifiers.randomOfficialAccountID() }
+      while state.channels.number(of: generated) != nil {
+        generated = identifiers.randomOfficialAccountID()
+      }
       id = generated
     }
     guard let owner = try request.userID("ownerUserID") else { throw .missing("ownerUserID") }
@@ -26,50 +28,30 @@ extension ChannelCastService {
       officialAccountID: id, officialAccountName: name, ownerUserID: owner,
       createTime: nowSeconds,
       maxSubscriberCount: try Self.maxSubscriberCount(request) ?? limits.maxSubscriberCount,
-      lastSeq: retiredLastSeq[id] ?? 0)
-    try Self.applyTextFields(request, to: &account)
-    guard channelNumbers[id] == nil else {
+      lastSeq: state.channels.retiredLastSeq(of: id) ?? 0)
+    try Self.readTextFields(request, to: &account)
+    guard state.channels.number(of: id) == nil else {
       throw ChannelCastError(
         .alreadyExists, "official account \(id) already exists",
         details: .init(field: "officialAccountID"))
     }
 
-    mutationLog?.append(.channelCreated(account))
-    let number = insertChannel(account)
-    return info(number)
-  }
-
-  /// Adds a channel to the state and returns its number. Shared by create and recovery.
-  @discardableResult
-  func insertChannel(_ account: OfficialAccount) -> UInt32 {
-    let id = account.officialAccountID
-    retiredLastSeq[id] = nil
-    let number = index.addChannel()
-    let state = ChannelState(account: account, history: newHistory())
-    if Int(number) == channels.count {
-      channels.append(state)
-    } else {
-      channels[Int(number)] = state
+    let number = journalAndApply(.channelCreated(account)) { state throws(RecoveryError) in
+      try state.applyChannelCreated(account)
     }
-    channelNumbers[id] = number
-    sortedIDs.insert(id, at: Self.insertionPoint(of: id, in: sortedIDs))
-    return number
+    return state.view(of: number)
   }
 
   func listOfficialAccounts(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
-    let limit = try request.pageLimit()
-    let start =
-      try Self.pageCursor(request).map {
-        Self.insertionPoint(after: ByteString($0), in: sortedIDs)
-      } ?? 0
-    let end = min(start + limit, sortedIDs.count)
+    let page = state.channels.ids(
+      after: try Self.pageCursor(request).map(ByteString.init), limit: try request.pageLimit())
     var accounts = JSONArrayWriter()
-    for id in sortedIDs[start..<end] {
-      accounts.append(object: info(channelNumbers[id]!))
+    for id in page.ids {
+      accounts.append(object: state.view(of: state.channels.number(of: id)!))
     }
     var result = JSONObjectWriter()
     result.add("officialAccounts", array: accounts)
-    Self.addNextCursor(end < sortedIDs.count && end > start ? sortedIDs[end - 1] : nil, to: &result)
+    Self.addNextCursor(page.hasMore ? page.ids.last : nil, to: &result)
     return result
   }
 
@@ -78,85 +60,54 @@ extension ChannelCastService {
     if let field = Self.readOnlyFields.first(where: { request.has($0) }) {
       throw .invalid(field, "\(field) is read-only")
     }
-    var account = self[channel: number].account
+    var account = state.channels[number].account
     if let name = try request.text(
       "officialAccountName", limit: FieldLimits.officialAccountName, minimum: 1)
     {
       account.officialAccountName = name
     }
-    try Self.applyTextFields(request, to: &account)
+    try Self.readTextFields(request, to: &account)
     if let maximum = try Self.maxSubscriberCount(request) {
       account.maxSubscriberCount = maximum
     }
-    guard account != self[channel: number].account else {
+    guard account != state.channels[number].account else {
       throw ChannelCastError(.invalidArgument, "the request changes nothing")
     }
 
     let change = JournalRecord.ChannelChange(
-      officialAccountID: account.officialAccountID, seq: nextSeq(number),
+      officialAccountID: account.officialAccountID, seq: state.nextSeq(number),
       timeMs: clock.nowMilliseconds(), officialAccountName: account.officialAccountName,
       faceUrl: account.faceUrl, organization: account.organization,
       introduction: account.introduction, customData: account.customData,
       maxSubscriberCount: account.maxSubscriberCount)
-    mutationLog?.append(.channelChanged(change))
-    let (view, envelope) = storeChange(change, in: number)
-    broadcast(.officialAccountInfoChanged, number, envelopes: .everyone(SharedBytes(envelope)))
-    return view
-  }
-
-  /// Applies a change to a channel and appends its `officialAccountInfoChanged` entry; returns
-  /// the channel's new view and the entry (the reply and the event carry the same view: it is
-  /// encoded once). Shared by `setOfficialAccountInfo` and recovery.
-  func storeChange(_ change: JournalRecord.ChannelChange, in number: UInt32)
-    -> (view: JSONObjectWriter, envelope: [UInt8])
-  {
-    var account = self[channel: number].account
-    account.officialAccountName = change.officialAccountName
-    account.faceUrl = change.faceUrl
-    account.organization = change.organization
-    account.introduction = change.introduction
-    account.customData = change.customData
-    account.maxSubscriberCount = change.maxSubscriberCount
-    channels[Int(number)]!.account = account
-    advanceSeq(number, to: change.seq)  // before the view, which shows it
-    let view = info(number)
-    let envelope = Envelope.officialAccountInfoChanged(seq: change.seq, officialAccountInfo: view)
-    appendToStream(
-      number, seq: change.seq, timeMs: change.timeMs, kind: .officialAccountInfoChanged,
-      encoded: envelope)
-    return (view, envelope)
+    let changed = journalAndApply(.channelChanged(change)) { state throws(RecoveryError) in
+      try state.applyChannelChanged(change)
+    }
+    broadcast(
+      .officialAccountInfoChanged, number, envelopes: .everyone(SharedBytes(changed.entry)))
+    return changed.view
   }
 
   func deleteOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let id = try request.requiredOfficialAccountID()
-    let number = try channelNumber(id)
-    mutationLog?.append(.channelDeleted(officialAccountID: id))
-    broadcast(
-      .officialAccountDeleted, to: removeChannel(number),
-      envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
-      channel: number)
-    return JSONObjectWriter()
-  }
-
-  /// Removes a channel, its subscriptions and its messages still in flight; returns its last
-  /// members. Shared by `deleteOfficialAccount` and recovery.
-  func removeChannel(_ number: UInt32) -> ChannelMembers {
-    let id = self[channel: number].account.officialAccountID
-    let members = index.removeChannel(number)
-    retiredLastSeq[id] = self[channel: number].account.lastSeq
-    channels[Int(number)] = nil
-    channelNumbers[id] = nil
-    sortedIDs.remove(at: Self.insertionPoint(of: id, in: sortedIDs))
-    inFlightMessages.removeAll { $0.message.officialAccountID == id }
+    _ = try channelNumber(id)
+    let deleted = journalAndApply(.channelDeleted(officialAccountID: id)) {
+      state throws(RecoveryError) in try state.applyChannelDeleted(id)
+    }
     sendRates.forget(id)
-    return members
+    fanOutsInProgress.removeAll { $0.officialAccountID == id }
+    broadcast(
+      .officialAccountDeleted, to: deleted.lastMembers,
+      envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
+      channel: deleted.number)
+    return JSONObjectWriter()
   }
 
   func getOfficialAccountsInfo(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let ids =
       try request.array(
         "officialAccountIDList", limit: FieldLimits.officialAccountIDsPerRequest) ?? []
-    let user = try request.userID().flatMap { index.directory.lookup($0) }
+    let user = try request.userID().flatMap { state.directory.lookup($0) }
     if ids.isEmpty {
       guard request.has("userID") else {
         throw .invalid(
@@ -176,10 +127,11 @@ extension ChannelCastService {
       do throws(ChannelCastError) {
         try FieldValidation.officialAccountID(id)
         let number = try channelNumber(id)
-        let subscribeTime = user.flatMap { index.subscription(user: $0, channel: number) }?
+        let subscribeTime = user.flatMap { state.index.subscription(user: $0, channel: number) }?
           .subscribeTime
         result.addResult()
-        result.add("officialAccountInfo", object: info(number, subscribeTime: subscribeTime))
+        result.add(
+          "officialAccountInfo", object: state.view(of: number, subscribeTime: subscribeTime))
       } catch {
         result.addResult(error)
       }
@@ -194,9 +146,9 @@ extension ChannelCastService {
   {
     let limit = try request.pageLimit()
     let cursor = try Self.pageCursor(request)
-    var subscribed = (user.map { index.subscriptions(of: $0) } ?? []).map {
+    var subscribed = (user.map { state.index.subscriptions(of: $0) } ?? []).map {
       (
-        id: self[channel: $0.channel].account.officialAccountID, channel: $0.channel,
+        id: state.channels.officialAccountID(of: $0.channel), channel: $0.channel,
         time: $0.subscribeTime
       )
     }
@@ -208,7 +160,8 @@ extension ChannelCastService {
       var result = JSONObjectWriter()
       result.add("officialAccountID", utf8: entry.id.bytes)
       result.addResult()
-      result.add("officialAccountInfo", object: info(entry.channel, subscribeTime: entry.time))
+      result.add(
+        "officialAccountInfo", object: state.view(of: entry.channel, subscribeTime: entry.time))
       results.append(object: result)
     }
     var reply = JSONObjectWriter.results(results)
@@ -218,7 +171,7 @@ extension ChannelCastService {
 
   // MARK: Field helpers
 
-  private static func applyTextFields(_ request: Request, to account: inout OfficialAccount)
+  private static func readTextFields(_ request: Request, to account: inout OfficialAccount)
     throws(ChannelCastError)
   {
     if let faceUrl = try request.text("faceUrl", limit: FieldLimits.faceUrl) {
@@ -246,22 +199,5 @@ extension ChannelCastService {
     } else {
       result.addNull("nextCursor")
     }
-  }
-
-  /// The first position whose ID is not below `id`.
-  static func insertionPoint(of id: ByteString, in ids: [ByteString]) -> Int {
-    var low = 0
-    var high = ids.count
-    while low < high {
-      let middle = (low + high) / 2
-      if ids[middle] < id { low = middle + 1 } else { high = middle }
-    }
-    return low
-  }
-
-  /// The first position whose ID sorts after `id`.
-  static func insertionPoint(after id: ByteString, in ids: [ByteString]) -> Int {
-    let position = insertionPoint(of: id, in: ids)
-    return position < ids.count && ids[position] == id ? position + 1 : position
   }
 }

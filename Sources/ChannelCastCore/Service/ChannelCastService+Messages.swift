@@ -11,8 +11,9 @@ extension ChannelCastService {
     let payloadHash = SentMessageLog.hash(payload)
 
     if let clientMsgID,
-      let earlier = channels[Int(number)]!.sentMessages.entry(
-        for: clientMsgID, nowMs: nowMs, retentionMs: limits.clientMsgIDRetentionMs)
+      let earlier = state.earlierMessage(
+        clientMsgID: clientMsgID, in: number, nowMs: nowMs,
+        retentionMs: limits.clientMsgIDRetentionMs)
     {
       guard earlier.payloadHash.matches(payloadHash), earlier.payloadCount == payload.count else {
         throw ChannelCastError(
@@ -25,16 +26,18 @@ extension ChannelCastService {
     try checkSendLimits(
       id, number: number, payload: payloadHash, count: payload.count, nowMs: nowMs)
 
-    let channel = self[channel: number]
     let message = JournalRecord.SentMessage(
-      officialAccountID: id, seq: nextSeq(number), msgKey: identifiers.nextMessageKey(),
-      sendTimeMs: max(channel.account.lastSendTimeMs, nowMs), sentAtMs: nowMs,
-      recipientCount: index.members(of: number).messageRecipientCount, clientMsgID: clientMsgID,
-      payload: Array(payload))
-    mutationLog?.append(.messageSent(message))
-    storeSentMessage(message, in: number, payloadHash: payloadHash)
-    let progress = broadcast(.message, number, envelopes: Self.messageEnvelopes(message))
-    inFlightMessages.append(InFlightMessage(message: message, progress: progress))
+      officialAccountID: id, seq: state.nextSeq(number), msgKey: identifiers.nextMessageKey(),
+      sendTimeMs: max(state.channels.lastSendTimeMs(of: number), nowMs), sentAtMs: nowMs,
+      recipientCount: state.index.members(of: number).messageRecipientCount,
+      clientMsgID: clientMsgID, payload: Array(payload))
+    journalAndApply(.messageSent(message)) { state throws(RecoveryError) in
+      _ = try state.applyMessageSent(message)
+    }
+    fanOutsInProgress.append(
+      MessageFanOut(
+        officialAccountID: id, seq: message.seq,
+        progress: broadcast(.message, number, envelopes: .message(message))))
     return Self.sentResult(message)
   }
 
@@ -45,8 +48,9 @@ extension ChannelCastService {
     nowMs: Int64
   ) throws(ChannelCastError) {
     if limits.duplicateWindowMs > 0,
-      let earlier = channels[Int(number)]!.recentPayloads.earlier(
-        payload, count: count, nowMs: nowMs, windowMs: limits.duplicateWindowMs)
+      let earlier = state.earlierMessage(
+        payload: payload, count: count, in: number, nowMs: nowMs,
+        windowMs: limits.duplicateWindowMs)
     {
       throw ChannelCastError(
         .duplicate,
@@ -67,51 +71,6 @@ extension ChannelCastService {
     }
   }
 
-  /// Adds a sent message to its channel: the stream entry, the send time, the `clientMsgID`.
-  /// Shared by `sendMessage` (which has hashed the payload already) and recovery.
-  func storeSentMessage(
-    _ message: JournalRecord.SentMessage, in number: UInt32,
-    payloadHash: SentMessageLog.PayloadFingerprint? = nil
-  ) {
-    let payloadHash = payloadHash ?? SentMessageLog.hash(message.payload[...])
-    advanceSeq(number, to: message.seq)
-    appendToStream(
-      number, seq: message.seq, timeMs: message.sendTimeMs,
-      kind: .message(msgKey: message.msgKey, sendTimeMs: message.sendTimeMs, recalled: false),
-      encoded: Self.messageEnvelope(message, notify: nil))
-    _ = channels[Int(number)]!.account.nextSendTime(nowMs: message.sendTimeMs)
-    channels[Int(number)]!.account.lastMessageTime = message.sendTimeMs / 1000
-    if limits.duplicateWindowMs > 0 {
-      channels[Int(number)]!.recentPayloads.record(
-        payloadHash, count: message.payload.count, msgKey: message.msgKey,
-        sentAtMs: message.sentAtMs)
-    }
-    if let clientMsgID = message.clientMsgID {
-      channels[Int(number)]!.sentMessages.record(
-        SentMessageLog.Entry(
-          payloadHash: payloadHash,
-          payloadCount: message.payload.count, msgKey: message.msgKey, seq: message.seq,
-          sendTimeMs: message.sendTimeMs, recipientCount: message.recipientCount,
-          sentAtMs: message.sentAtMs),
-        for: clientMsgID)
-    }
-  }
-
-  /// What each message flag receives of a message.
-  static func messageEnvelopes(_ message: JournalRecord.SentMessage) -> BroadcastEnvelopes {
-    BroadcastEnvelopes(
-      acceptAndNotify: SharedBytes(messageEnvelope(message, notify: true)),
-      acceptNotNotify: SharedBytes(messageEnvelope(message, notify: false)), discard: nil)
-  }
-
-  private static func messageEnvelope(_ message: JournalRecord.SentMessage, notify: Bool?)
-    -> [UInt8]
-  {
-    Envelope.message(
-      officialAccountID: message.officialAccountID, msgKey: message.msgKey, seq: message.seq,
-      sendTimeMs: message.sendTimeMs, notify: notify, payload: message.payload[...])
-  }
-
   private static func sentResult(_ message: JournalRecord.SentMessage) -> JSONObjectWriter {
     var result = JSONObjectWriter()
     result.add("msgKey", message.msgKey)
@@ -128,8 +87,8 @@ extension ChannelCastService {
     let userID = try request.requiredUserID()
     let payload = try request.payload(limit: limits.maxPayloadBytes)
     let number = try channelNumber(id)
-    guard let user = index.directory.lookup(userID),
-      index.subscription(user: user, channel: number) != nil
+    guard let user = state.directory.lookup(userID),
+      state.index.subscription(user: user, channel: number) != nil
     else {
       throw ChannelCastError(
         .permissionDenied, "user \(userID) does not subscribe to \(id)",
@@ -137,10 +96,11 @@ extension ChannelCastService {
     }
     let message = JournalRecord.SubscriberMessage(
       officialAccountID: id, fromUserID: userID, msgKey: identifiers.nextMessageKey(),
-      sendTimeMs: channels[Int(number)]!.account.nextSendTime(nowMs: clock.nowMilliseconds()),
+      sendTimeMs: max(state.channels.lastSendTimeMs(of: number), clock.nowMilliseconds()),
       payload: Array(payload))
-    mutationLog?.append(.subscriberMessage(message))
-    let owner = index.directory.intern(self[channel: number].account.ownerUserID)
+    let (_, owner) = journalAndApply(.subscriberMessage(message)) {
+      state throws(RecoveryError) in try state.applySubscriberMessage(message)
+    }
     sendEvent(
       .subscriberMessage,
       Envelope.subscriberMessage(
@@ -173,13 +133,15 @@ extension ChannelCastService {
     for msgKey in msgKeys {
       var result = JSONObjectWriter()
       result.add("msgKey", msgKey)
-      switch self[channel: number].history.lookUpForRecall(msgKey: msgKey) {
+      switch state.channels[number].history.lookUpForRecall(msgKey: msgKey) {
       case .retained(let messageSeq, _):
         let recall = JournalRecord.RecalledMessage(
-          officialAccountID: id, msgKey: msgKey, messageSeq: messageSeq, seq: nextSeq(number),
-          reason: reason, timeMs: clock.nowMilliseconds())
-        mutationLog?.append(.messageRecalled(recall))
-        let shared = SharedBytes(storeRecall(recall, in: number))
+          officialAccountID: id, msgKey: msgKey, messageSeq: messageSeq,
+          seq: state.nextSeq(number), reason: reason, timeMs: clock.nowMilliseconds())
+        let (_, entry) = journalAndApply(.messageRecalled(recall)) {
+          state throws(RecoveryError) in try state.applyMessageRecalled(recall)
+        }
+        let shared = SharedBytes(entry)
         broadcast(
           .messageRecalled, number,
           envelopes: BroadcastEnvelopes(
@@ -196,28 +158,6 @@ extension ChannelCastService {
     return .results(results)
   }
 
-  /// Turns a retained message into its tombstone and appends the `messageRecalled` entry;
-  /// returns that entry. Shared by `recallMessages` and recovery.
-  @discardableResult
-  func storeRecall(_ recall: JournalRecord.RecalledMessage, in number: UInt32) -> [UInt8] {
-    if case .retained(_, let sendTimeMs) = self[channel: number].history.lookUpForRecall(
-      msgKey: recall.msgKey)
-    {
-      channels[Int(number)]!.history.markRecalled(
-        seq: recall.messageSeq,
-        tombstone: Envelope.messageTombstone(
-          officialAccountID: recall.officialAccountID, msgKey: recall.msgKey,
-          seq: recall.messageSeq, sendTimeMs: sendTimeMs))
-    }
-    advanceSeq(number, to: recall.seq)
-    let envelope = Envelope.messageRecalled(
-      seq: recall.seq, officialAccountID: recall.officialAccountID, msgKey: recall.msgKey,
-      reason: recall.reason)
-    appendToStream(
-      number, seq: recall.seq, timeMs: recall.timeMs, kind: .messageRecalled, encoded: envelope)
-    return envelope
-  }
-
   func getHistory(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let id = try request.requiredOfficialAccountID()
     let afterSeq = try request.integer("afterSeq", in: 0...Int.max) ?? 0
@@ -226,16 +166,16 @@ extension ChannelCastService {
     let userID = try request.userID()
     let number = try channelNumber(id)
     if let userID {
-      guard let user = index.directory.lookup(userID),
-        index.subscription(user: user, channel: number) != nil
+      guard let user = state.directory.lookup(userID),
+        state.index.subscription(user: user, channel: number) != nil
       else {
         throw ChannelCastError(
           .permissionDenied, "user \(userID) does not subscribe to \(id)",
           details: .init(field: "userID"))
       }
     }
-    channels[Int(number)]!.history.evictExpired(nowMs: clock.nowMilliseconds())
-    let channel = self[channel: number]
+    state.evictExpiredHistory(of: number, nowMs: clock.nowMilliseconds())
+    let channel = state.channels[number]
     var messages = JSONArrayWriter()
     for entry in channel.history.entries(after: UInt64(afterSeq), limit: limit) {
       messages.append(rawJSON: entry.encoded)

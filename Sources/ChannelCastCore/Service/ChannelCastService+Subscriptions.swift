@@ -20,40 +20,36 @@ extension ChannelCastService {
   private func subscribe(_ userID: ByteString, to number: UInt32) throws(ChannelCastError)
     -> JSONObjectWriter
   {
-    let user = index.directory.intern(userID)
-    let now = UInt32(clamping: nowSeconds)
-    let maximum = self[channel: number].account.maxSubscriberCount
-    switch index.subscribe(
-      user: user, channel: number, subscribeTime: now, maxSubscriberCount: maximum,
-      maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser)
-    {
-    case .alreadySubscribed(let subscribeTime):
-      return info(number, subscribeTime: subscribeTime)
-    case .full:
+    let known = state.directory.lookup(userID)
+    if let known, let existing = state.index.subscription(user: known, channel: number) {
+      return state.view(of: number, subscribeTime: existing.subscribeTime)
+    }
+    let maximum = state.channels.maxSubscriberCount(of: number)
+    let id = state.channels.officialAccountID(of: number)
+    guard state.index.subscriberCount(of: number) < maximum else {
       throw ChannelCastError(
-        .limitExceeded,
-        "official account \(self[channel: number].account.officialAccountID) has reached its "
-          + "maxSubscriberCount of \(maximum)",
+        .limitExceeded, "official account \(id) has reached its maxSubscriberCount of \(maximum)",
         details: .init(field: "maxSubscriberCount", limit: maximum))
-    case .userAtLimit:
+    }
+    if let known, state.index.subscriptionCount(of: known) >= limits.maxSubscriptionsPerUser {
       throw ChannelCastError(
         .limitExceeded,
         "user \(userID) already subscribes to \(limits.maxSubscriptionsPerUser) official "
           + "accounts, the most one user may",
         details: .init(field: "userID", limit: limits.maxSubscriptionsPerUser))
-    case .subscribed:
-      mutationLog?.append(
-        .subscribed(
-          officialAccountID: self[channel: number].account.officialAccountID, userID: userID,
-          subscribeTime: now))
-      // The reply and the event carry the same view: encode it once.
-      let view = info(number, subscribeTime: now)
-      sendEvent(
-        .officialAccountSubscribed,
-        Envelope.officialAccountSubscribed(officialAccountInfo: view), toUser: user,
-        channel: number)
-      return view
     }
+    let now = UInt32(clamping: nowSeconds)
+    let (_, user) = journalAndApply(
+      .subscribed(officialAccountID: id, userID: userID, subscribeTime: now)
+    ) { state throws(RecoveryError) in
+      try state.applySubscribed(id, userID: userID, subscribeTime: now)
+    }
+    // The reply and the event carry the same view: encode it once.
+    let view = state.view(of: number, subscribeTime: now)
+    sendEvent(
+      .officialAccountSubscribed, Envelope.officialAccountSubscribed(officialAccountInfo: view),
+      toUser: user, channel: number)
+    return view
   }
 
   private func subscribeBatch(_ request: Request, to number: UInt32) throws(ChannelCastError)
@@ -88,12 +84,14 @@ extension ChannelCastService {
     let id = try request.requiredOfficialAccountID()
     let number = try channelNumber(id)
     let userID = try request.requiredUserID()
-    guard let user = index.directory.lookup(userID),
-      index.unsubscribe(user: user, channel: number)
+    guard let known = state.directory.lookup(userID),
+      state.index.subscription(user: known, channel: number) != nil
     else { throw notSubscribed(userID, id) }
-    mutationLog?.append(.unsubscribed(officialAccountID: id, userID: userID))
+    let (_, user) = journalAndApply(.unsubscribed(officialAccountID: id, userID: userID)) {
+      state throws(RecoveryError) in try state.applyUnsubscribed(id, userID: userID)
+    }
     sendEvent(
-      .officialAccountUnsubscribed, self[channel: number].unsubscribedEnvelope, toUser: user,
+      .officialAccountUnsubscribed, state.channels.unsubscribedEnvelope(of: number), toUser: user,
       channel: number)
     return JSONObjectWriter()
   }
@@ -112,14 +110,15 @@ extension ChannelCastService {
       return flag
     }
     let customData = try request.text("customData", limit: FieldLimits.customData)
-    guard let user = index.directory.lookup(userID),
-      let subscription = index.setOptions(
-        user: user, channel: number, flag: flag, customData: customData)
+    guard let user = state.directory.lookup(userID),
+      var subscription = state.index.subscription(user: user, channel: number)
     else { throw notSubscribed(userID, id) }
     if flag != nil || customData != nil {
-      mutationLog?.append(
-        .subscriptionOptionsChanged(
-          .init(officialAccountID: id, userID: userID, flag: flag, customData: customData)))
+      let change = JournalRecord.SubscriptionOptionsChange(
+        officialAccountID: id, userID: userID, flag: flag, customData: customData)
+      subscription = journalAndApply(.subscriptionOptionsChanged(change)) {
+        state throws(RecoveryError) in try state.applySubscriptionOptionsChanged(change)
+      }
     }
     var result = JSONObjectWriter()
     result.add("userID", utf8: userID.bytes)
@@ -131,12 +130,12 @@ extension ChannelCastService {
   func getSubscribers(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let number = try channelNumber(try request.requiredOfficialAccountID())
     let limit = try request.pageLimit()
-    let page = index.subscriberPage(
+    let page = state.index.subscriberPage(
       of: number, after: try Self.pageCursor(request), limit: limit)
     // Gathered in short loops before the encoding: in a big channel each user's entries are
     // cache misses, and a short loop lets the processor wait for several of them at once.
-    let userIDs = page.users.map { index.directory.idBytes($0) }
-    let subscriptions = page.users.map { index.subscription(user: $0, channel: number)! }
+    let userIDs = page.users.map { state.directory.idBytes($0) }
+    let subscriptions = page.users.map { state.index.subscription(user: $0, channel: number)! }
     var subscribers = JSONArrayWriter()
     for (userID, subscription) in zip(userIDs, subscriptions) {
       var subscriber = JSONObjectWriter()
@@ -147,8 +146,8 @@ extension ChannelCastService {
     var result = JSONObjectWriter()
     result.add("subscribers", array: subscribers)
     Self.addNextCursor(
-      page.hasMore ? page.users.last.map { index.directory.userID(of: $0) } : nil, to: &result)
-    result.add("subscriberCount", index.subscriberCount(of: number))
+      page.hasMore ? page.users.last.map { state.directory.userID(of: $0) } : nil, to: &result)
+    result.add("subscriberCount", state.index.subscriberCount(of: number))
     return result
   }
 

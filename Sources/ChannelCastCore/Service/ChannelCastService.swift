@@ -1,55 +1,80 @@
 import ChannelCastProtocol
 
-/// The protocol's state machine: takes a request frame, changes the in-memory state, submits the
-/// deliveries it causes, and returns the reply frame.
+/// The protocol's request handling: decides what each request changes, journals it, applies
+/// it, and hands out what it causes.
 ///
-/// Ownership: not thread-safe. Exactly one thread (the daemon's command thread) calls `handle`;
-/// it owns the channels, the index and the histories. The fan-out it submits to is thread-safe.
+/// A request that changes something goes through three steps:
+/// 1. **decide**: the request is checked against the state (`ChannelCastState`, read only) and
+///    yields either an error reply or the journal records it causes, with everything that is
+///    not deterministic fixed inside them: times, msgKeys, seqs, subscribe times, generated IDs.
+/// 2. the records are appended to the `MutationLog` (committed, with the rest of the run's,
+///    before any of their effects leaves the process), and **applied** to the state;
+/// 3. what the state answers for each record (numbers, encoded stream entries) becomes the
+///    reply's result and the deliveries handed to the fan-out.
+/// A request that yields several records (a batch subscribe, a recall of several messages)
+/// decides and applies them one at a time, so that each is decided against the state its
+/// predecessors left. Reads are decided against the state and change nothing.
+///
+/// Besides the state, the service keeps what only deciding needs (the msgKey generator, the
+/// send-rate buckets, the fan-out admission: none of it is journaled or replicated) and what
+/// the effects need (deliveries gathered for the shards, fan-out progress, counters).
+///
+/// Ownership: not thread-safe. Exactly one thread (the daemon's command thread) calls `handle`
+/// and owns the state. The fan-out it submits to is thread-safe.
 public final class ChannelCastService {
   public static let version = "0.1.0"
   public static let protocolVersion = 1
 
+  /// What requests are decided against and records applied to.
+  public let state: ChannelCastState
   private(set) var limits: ServiceLimits
   let fanOut: FanOut
   let clock: any TimeSource
-  var index: SubscriptionIndex
-  /// Channel state by channel number (the index's numbering); nil for a free number. Chunked
-  /// for snapshots (see `ChunkedArray`).
-  var channels = ChunkedArray<ChannelState?>()
-  var channelNumbers: [ByteString: UInt32] = [:]
-  /// All channel IDs in byte order, for listing.
-  var sortedIDs: [ByteString] = []
-  /// The last seq of deleted channels, so that a channel re-created under the same ID continues it.
-  var retiredLastSeq: [ByteString: UInt64] = [:]
+  /// Where every record is written before its effects show; nil in tests that keep nothing.
+  private let log: (any MutationLog)?
+  /// The daemon's file operations (`backup`); nil where there are no files.
+  let administration: (any ServiceAdministration)?
+
+  // Deciding's own state: not journaled, not in snapshots; a restart starts it afresh.
   var identifiers = IdentifierGenerator()
-  /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
-  var pendingFanOut: PendingFanOut
   /// Each channel's `sendMessage` token bucket (when a rate is set).
   var sendRates = SendRateLimiter()
   /// Refuses requests that fan out to a channel while too many deliveries are pending.
   private var admission = FanOutAdmission()
-  /// Sent messages whose fan-out has not finished, oldest first: what recovery fans out again.
-  var inFlightMessages: [InFlightMessage] = []
-  /// Where every mutation is written before it shows; nil while recovering (and in tests that
-  /// keep nothing).
-  public var mutationLog: (any MutationLog)?
-  /// The daemon's file operations (`backup`); weak because the daemon's side owns the service.
-  public weak var administration: (any ServiceAdministration)?
+
+  // The effects'.
+  /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
+  var pendingFanOut: PendingFanOut
+  /// The fan-outs this process started of the state's unfinished messages, oldest first.
+  var fanOutsInProgress: [MessageFanOut] = []
   var broadcastCount: UInt64 = 0
   /// Events sent, by `EventType` (a broadcast counts once, whatever its recipients).
   private var eventCounts = [UInt64](repeating: 0, count: EventType.allCases.count)
-  /// The op and result of the request handled last.
-  public private(set) var lastOutcome = RequestOutcome(op: .none, error: nil)
+  /// The first commit the log refused: from then on nothing is applied, delivered or
+  /// acknowledged, and `finishRun()` throws it.
+  public private(set) var journalFailure: (any Error)?
   let startedAtMs: Int64
 
+  /// A message's fan-out under way, and which unfinished message of the state it is.
+  struct MessageFanOut {
+    let officialAccountID: ByteString
+    let seq: UInt64
+    let progress: BroadcastProgress
+  }
+
+  /// A service deciding against `state`, which recovery may have filled, and applying to it.
   public init(
-    limits: ServiceLimits, fanOut: FanOut, directory: UserDirectory,
+    state: ChannelCastState, limits: ServiceLimits, fanOut: FanOut,
+    log: (any MutationLog)? = nil, administration: (any ServiceAdministration)? = nil,
     clock: any TimeSource = SystemTimeSource()
   ) {
+    precondition(state.index.shardCount == fanOut.shardCount, "one shard count for both")
+    self.state = state
     self.limits = limits
     self.fanOut = fanOut
+    self.log = log
+    self.administration = administration
     self.clock = clock
-    self.index = SubscriptionIndex(shardCount: fanOut.shardCount, directory: directory)
     self.pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
     self.startedAtMs = clock.nowMilliseconds()
   }
@@ -64,22 +89,23 @@ public final class ChannelCastService {
   /// The per-user events a request causes are gathered, in order, until `finishRun()`, which
   /// the caller calls after each run of requests and before sending their replies; a
   /// broadcast, and anything gathered before it, is submitted at once.
-  public func handle(_ frame: [UInt8], as role: Role = .admin) -> [UInt8] {
+  public func handle(_ frame: [UInt8], as role: Role = .admin) -> HandledRequest {
     handle(frame[...], as: role)
   }
 
   /// Handles one request frame given as a slice, such as a view into a receive buffer: the
   /// frame's bytes are only read, never kept. A request outside `role` gets
   /// `permission_denied` and changes nothing.
-  public func handle(_ frame: ArraySlice<UInt8>, as role: Role = .admin) -> [UInt8] {
+  public func handle(_ frame: ArraySlice<UInt8>, as role: Role = .admin) -> HandledRequest {
     let fields: JSONObject
     do {
       fields = try JSONParser.parseObject(frame)
     } catch {
-      lastOutcome = RequestOutcome(op: .none, error: .invalidArgument)
-      return Reply.failure(
-        id: Reply.nullID,
-        error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)"))
+      return HandledRequest(
+        reply: Reply.failure(
+          id: Reply.nullID,
+          error: ChannelCastError(.invalidArgument, "the request is not valid JSON: \(error)")),
+        outcome: RequestOutcome(op: .none, error: .invalidArgument))
     }
     let id = fields["id"]?.bytes ?? Reply.nullID
     defer {
@@ -90,11 +116,12 @@ public final class ChannelCastService {
     do throws(ChannelCastError) {
       if case .known(let op) = op { try role.authorize(op, request) }
       let result = try perform(op, request)
-      lastOutcome = RequestOutcome(op: op, error: nil)
-      return Reply.success(id: id, result: result)
+      return HandledRequest(
+        reply: Reply.success(id: id, result: result), outcome: RequestOutcome(op: op, error: nil))
     } catch {
-      lastOutcome = RequestOutcome(op: op, error: error.code)
-      return Reply.failure(id: id, error: error)
+      return HandledRequest(
+        reply: Reply.failure(id: id, error: error),
+        outcome: RequestOutcome(op: op, error: error.code))
     }
   }
 
@@ -106,6 +133,10 @@ public final class ChannelCastService {
       // the protocol does not have.
       guard let name = try request.string("op") else { throw .missing("op") }
       throw ChannelCastError(.unknownOp, "unknown op \"\(name)\"", details: .init(field: "op"))
+    }
+    if let journalFailure {
+      throw ChannelCastError(
+        .internal, "the journal cannot be written (\(journalFailure)); the daemon is stopping")
     }
     if Self.channelWideOps.contains(op) { try admitFanOut() }
     switch op {
@@ -144,58 +175,73 @@ public final class ChannelCastService {
       nowMs: clock.nowMilliseconds())
   }
 
-  // MARK: Shared helpers
+  // MARK: Records
+
+  /// Journals a record `decide` produced and applies it; returns what the state answers. The
+  /// record was decided against this state, so the state cannot refuse it: if it did, decide
+  /// and apply would disagree, which is a bug, not a condition to handle.
+  func journalAndApply<Answer>(
+    _ record: JournalRecord,
+    _ apply: (ChannelCastState) throws(RecoveryError) -> Answer
+  ) -> Answer {
+    log?.append(record)
+    do {
+      return try apply(state)
+    } catch {
+      preconditionFailure("a decided record does not apply: \(error)")
+    }
+  }
+
+  // MARK: Effects
 
   var nowSeconds: Int64 { clock.nowMilliseconds() / 1000 }
 
   /// The number of an existing channel, or `not_found`.
   func channelNumber(_ id: ByteString) throws(ChannelCastError) -> UInt32 {
-    guard let number = channelNumbers[id] else { throw .accountNotFound(id) }
+    guard let number = state.channels.number(of: id) else { throw .accountNotFound(id) }
     return number
-  }
-
-  /// An existing channel's state, read in place. Reading through `channels[Int(number)]!` would
-  /// copy the whole state, retaining and releasing every string and array in it, to read one
-  /// field; matching the optional borrows it instead.
-  subscript(channel number: UInt32) -> ChannelState {
-    _read {
-      guard case .some(let state) = channels[Int(number)] else {
-        preconditionFailure("no channel number \(number)")
-      }
-      yield state
-    }
-  }
-
-  /// A channel's info as the protocol shows it, optionally in one subscriber's view.
-  func info(_ number: UInt32, subscribeTime: UInt32? = nil) -> JSONObjectWriter {
-    .officialAccountInfo(
-      self[channel: number].account, staticInfo: self[channel: number].staticInfo,
-      subscriberCount: index.subscriberCount(of: number), subscribeTime: subscribeTime)
   }
 
   /// Ends a run of requests: journals the fan-outs that have finished, commits the journal,
   /// and hands the gathered deliveries to the shards. Call it before sending the run's replies,
-  /// and now and then when idle.
-  public func finishRun() {
+  /// and now and then when idle. Throws the journal's failure, after which the run's replies
+  /// must not be sent (what they acknowledge is not in the journal).
+  public func finishRun() throws {
     journalFinishedFanOuts()
     submitPendingDeliveries()
+    if let journalFailure { throw journalFailure }
   }
 
   /// Commits the journal, then hands the deliveries gathered since the last call to the
-  /// fan-out shards: nothing leaves the process before its record is in the journal.
+  /// fan-out shards: nothing leaves the process before its record is in the journal. If the
+  /// commit fails, the deliveries are dropped and nothing is handed to the shards again.
   func submitPendingDeliveries() {
-    mutationLog?.commit()
+    guard journalFailure == nil else {
+      pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
+      return
+    }
+    do {
+      try log?.commit()
+    } catch {
+      journalFailure = error
+      pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
+      return
+    }
     if !pendingFanOut.isEmpty { fanOut.submit(&pendingFanOut) }
   }
 
-  /// Forgets the in-flight messages whose fan-out has finished, with a journal record each.
+  /// Journals the fan-outs that have finished (`messageFannedOut`), which the state then
+  /// forgets.
   private func journalFinishedFanOuts() {
-    guard inFlightMessages.contains(where: { $0.progress?.isFinished == true }) else { return }
-    inFlightMessages.removeAll { inFlight in
-      guard inFlight.progress?.isFinished == true else { return false }
-      mutationLog?.append(
-        .messageFannedOut(
-          officialAccountID: inFlight.message.officialAccountID, seq: inFlight.message.seq))
+    guard journalFailure == nil, fanOutsInProgress.contains(where: \.progress.isFinished) else {
+      return
+    }
+    fanOutsInProgress.removeAll { fanOut in
+      guard fanOut.progress.isFinished else { return false }
+      let (id, seq) = (fanOut.officialAccountID, fanOut.seq)
+      journalAndApply(.messageFannedOut(officialAccountID: id, seq: seq)) {
+        $0.applyMessageFannedOut(id, seq: seq)
+      }
       return true
     }
   }
@@ -218,23 +264,7 @@ public final class ChannelCastService {
     _ type: EventType, _ envelope: SharedBytes, toUser user: UInt32, channel: UInt32
   ) {
     eventCounts[type.rawValue] += 1
-    pendingFanOut.addEvent(envelope, toUser: user, shard: index.shard(of: user), channel: channel)
-  }
-
-  /// Takes the next seq of a channel's stream (recovery passes the seq the journal recorded,
-  /// which it has checked is the next one).
-  func advanceSeq(_ number: UInt32, to seq: UInt64) {
-    precondition(seq == nextSeq(number), "a gap in a channel's seq")
-    channels[Int(number)]!.account.lastSeq = seq
-  }
-
-  /// Retains the channel's entry of the seq just taken.
-  func appendToStream(
-    _ number: UInt32, seq: UInt64, timeMs: Int64, kind: HistoryEntry.Kind, encoded: [UInt8]
-  ) {
-    precondition(seq == self[channel: number].account.lastSeq, "an entry without its seq")
-    channels[Int(number)]!.history.append(
-      HistoryEntry(seq: seq, timeMs: timeMs, kind: kind, encoded: encoded))
+    pendingFanOut.addEvent(envelope, toUser: user, shard: state.shard(of: user), channel: channel)
   }
 
   /// Sends a channel-wide entry to the channel's members, at once and behind the events
@@ -243,7 +273,7 @@ public final class ChannelCastService {
   func broadcast(_ type: EventType, _ number: UInt32, envelopes: BroadcastEnvelopes)
     -> BroadcastProgress
   {
-    broadcast(type, to: index.members(of: number), envelopes: envelopes, channel: number)
+    broadcast(type, to: state.index.members(of: number), envelopes: envelopes, channel: number)
   }
 
   /// Sends an entry to `members` (a deleted channel's last members, or its current ones).
@@ -258,17 +288,6 @@ public final class ChannelCastService {
     broadcastCount += 1
     eventCounts[type.rawValue] += 1
     return progress
-  }
-
-  /// The seq the channel's next stream entry gets.
-  func nextSeq(_ number: UInt32) -> UInt64 {
-    self[channel: number].account.lastSeq + 1
-  }
-
-  func newHistory() -> ChannelHistory {
-    ChannelHistory(
-      maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes,
-      maxAgeMs: limits.historyMaxAgeMs)
   }
 
   static func pageCursor(_ request: Request) throws(ChannelCastError) -> [UInt8]? {
@@ -286,33 +305,19 @@ extension ChannelCastService {
 
   /// Applies new limits: to new requests, and the history retention to every channel now.
   public func updateLimits(_ newLimits: ServiceLimits) {
-    let retentionChanged =
-      newLimits.historySize != limits.historySize
-      || newLimits.historyMaxBytes != limits.historyMaxBytes
-      || newLimits.historyMaxAgeMs != limits.historyMaxAgeMs
     limits = newLimits
-    guard retentionChanged else { return }
-    let nowMs = clock.nowMilliseconds()
-    for number in channels.indices where channels[number] != nil {
-      channels[number]!.history.setRetention(
-        maxEntries: limits.historySize, maxBytes: limits.historyMaxBytes,
-        maxAgeMs: limits.historyMaxAgeMs, nowMs: nowMs)
-    }
+    state.setRetention(HistoryRetention(newLimits), nowMs: clock.nowMilliseconds())
   }
 
   /// Stream entries sequenced and channel deletions broadcast.
   public var broadcasts: UInt64 { broadcastCount }
 
-  /// How much the service holds, for logs.
-  public var counts: (officialAccounts: Int, users: Int, subscriptions: Int) {
-    (channelNumbers.count, index.directory.count, index.subscriptionCount)
-  }
-
   func stats() -> JSONObjectWriter {
+    let counts = state.counts
     var result = JSONObjectWriter()
-    result.add("officialAccounts", channelNumbers.count)
-    result.add("subscriptions", index.subscriptionCount)
-    result.add("users", index.directory.count)
+    result.add("officialAccounts", counts.officialAccounts)
+    result.add("subscriptions", counts.subscriptions)
+    result.add("users", counts.users)
     result.add("broadcasts", broadcastCount)
     result.add("deliveriesSent", fanOut.deliveriesSent)
     result.add("deliveriesDropped", fanOut.deliveriesDropped)

@@ -1,6 +1,6 @@
 import ChannelCastProtocol
 
-/// What the last request was and how it ended, for the daemon's metrics.
+/// What a request was and how it ended, for the daemon's metrics.
 public struct RequestOutcome: Sendable, Hashable {
   /// What a request's `op` field held.
   public enum Op: Sendable, Hashable {

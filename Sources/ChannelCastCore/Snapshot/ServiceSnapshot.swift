@@ -16,7 +16,9 @@ public struct ServiceSnapshot: @unchecked Sendable {
   /// History entries and custom data entries per record.
   static let entriesPerRecord = 256
 
-  let channels: ChunkedArray<ChannelState?>
+  /// Channels by number, with placeholders under `vacantNumbers`.
+  let channels: ChunkedArray<ChannelState>
+  let vacantNumbers: Set<UInt32>
   let index: SubscriptionIndex
   let userCount: Int
   let retiredLastSeq: [ByteString: UInt64]
@@ -33,15 +35,14 @@ public struct ServiceSnapshot: @unchecked Sendable {
     try append(.header) { body in
       body.appendSignedVarint(takenAtMs)
       body.appendVarint(userCount)
-      body.appendVarint(channels.count { $0 != nil })
+      body.appendVarint(channels.count - vacantNumbers.count)
       body.appendVarint(index.subscriptionCount)
     }
     // Snapshot ordinals by channel number (-1 for a free number): channels are numbered in the
     // order they are written.
     var ordinals = [Int](repeating: -1, count: channels.count)
     var written = 0
-    for (number, channel) in channels.enumerated() {
-      guard let channel else { continue }
+    for (number, channel) in channels.enumerated() where !vacantNumbers.contains(UInt32(number)) {
       ordinals[number] = written
       written += 1
       try append(.channel) { body in Self.encodeChannel(channel, into: &body) }

@@ -1,8 +1,9 @@
-/// Rebuilds a service's state from a snapshot's records, read in the order they were written.
+/// Rebuilds a state from a snapshot's records, read in the order they were written, through the
+/// state's `restore…` methods.
 ///
-/// Ownership: used on the thread that owns the service, before it takes requests.
+/// Ownership: used on the thread that owns the state, before anything else uses it.
 public struct SnapshotLoader {
-  private let service: ChannelCastService
+  private let state: ChannelCastState
   private var recordCount = 0
   private var sawHeader = false
   private var finished = false
@@ -13,10 +14,10 @@ public struct SnapshotLoader {
   private var expectedUsers = 0
   private var expectedSubscriptions = 0
 
-  /// Loads into `service`, which must be empty.
-  public init(into service: ChannelCastService) {
-    precondition(service.channelNumbers.isEmpty && service.index.directory.count == 0)
-    self.service = service
+  /// Loads into `state`, which must be empty.
+  public init(into state: ChannelCastState) {
+    precondition(state.isEmpty, "a snapshot loads into an empty state")
+    self.state = state
   }
 
   /// The snapshot's time, once its header is loaded.
@@ -44,21 +45,13 @@ public struct SnapshotLoader {
   /// Checks that the snapshot was whole: its end record was loaded and the counts agree.
   public func finish() throws(RecoveryError) {
     guard finished else { throw RecoveryError("the snapshot has no end record: it was cut short") }
-    for number in channelNumbers {
-      let channel = service.channels[Int(number)]!
-      if let newest = Self.newestSeq(of: channel), newest != channel.account.lastSeq {
-        throw RecoveryError(
-          "the history of \(channel.account.officialAccountID) ends at seq \(newest); "
-            + "the channel is at seq \(channel.account.lastSeq)")
-      }
-    }
-    guard Int(nextUser) == expectedUsers,
-      service.index.subscriptionCount == expectedSubscriptions
-    else {
+    let subscriptions = state.counts.subscriptions
+    guard Int(nextUser) == expectedUsers, subscriptions == expectedSubscriptions else {
       throw RecoveryError(
         "the header promises \(expectedUsers) users and \(expectedSubscriptions) subscriptions; "
-          + "the records hold \(nextUser) and \(service.index.subscriptionCount)")
+          + "the records hold \(nextUser) and \(subscriptions)")
     }
+    try state.finishRestoring()
   }
 
   private mutating func load(_ kind: SnapshotRecordType, _ reader: inout BinaryReader)
@@ -77,20 +70,11 @@ public struct SnapshotLoader {
     case .history:
       guard let number = channelNumbers.last else { throw .invalid("history before any channel") }
       for _ in 0..<(try reader.readCount()) {
-        let entry = try Self.decodeHistoryEntry(&reader)
-        let channel = service.channels[Int(number)]!
-        // A stream is consecutive up to the channel's last seq (the end is checked by finish).
-        if let newest = Self.newestSeq(of: channel), entry.seq != newest + 1 {
-          throw .invalid("history entry \(entry.seq) after entry \(newest)")
-        }
-        guard entry.seq <= channel.account.lastSeq else {
-          throw .invalid(
-            "history entry \(entry.seq) of a channel at seq \(channel.account.lastSeq)")
-        }
-        service.channels[Int(number)]!.history.append(entry)
+        try state.restoreHistoryEntry(try Self.decodeHistoryEntry(&reader), in: number)
       }
     case .retiredSeq:
-      service.retiredLastSeq[try reader.readOfficialAccountID()] = try reader.readSeq()
+      let id = try reader.readOfficialAccountID()
+      state.restoreRetiredLastSeq(try reader.readSeq(), of: id)
     case .users:
       for _ in 0..<(try reader.readCount()) { try loadUser(&reader) }
     case .customData:
@@ -99,31 +83,25 @@ public struct SnapshotLoader {
         guard user < nextUser else { throw .invalid("custom data of unknown user \(user)") }
         let channel = try channelNumber(try reader.readCount())
         let customData = try reader.readString()
-        guard
-          service.index.setOptions(user: user, channel: channel, flag: nil, customData: customData)
-            != nil
-        else { throw .invalid("custom data of a subscription that does not exist") }
+        guard state.restoreCustomData(customData, user: user, channel: channel) else {
+          throw .invalid("custom data of a subscription that does not exist")
+        }
       }
     case .inFlightMessage:
       guard case .messageSent(let message) = try JournalRecord.decode(type: 7, &reader) else {
         throw .invalid("an in-flight message that is not a message")
       }
-      service.inFlightMessages.append(InFlightMessage(message: message, progress: nil))
+      state.restoreUnfinishedMessage(message)
     case .end:
       guard try reader.readCount() == recordCount else {
         throw .invalid("an end record whose count does not match the records before it")
       }
-      service.index.rebuildSubscriberOrders()
       finished = true
     }
   }
 
   private mutating func loadChannel(_ reader: inout BinaryReader) throws(RecordDecodingError) {
-    let account = try OfficialAccount.decode(&reader)
-    guard service.channelNumbers[account.officialAccountID] == nil else {
-      throw .invalid("channel \(account.officialAccountID) twice")
-    }
-    let number = service.insertChannel(account)
+    let number = try state.restoreChannel(try OfficialAccount.decode(&reader))
     channelNumbers.append(number)
     for _ in 0..<(try reader.readCount()) {
       let clientMsgID = try reader.readString()
@@ -132,15 +110,8 @@ public struct SnapshotLoader {
         payloadCount: try reader.readCount(), msgKey: try reader.readString(),
         seq: try reader.readSeq(), sendTimeMs: try reader.readTime(),
         recipientCount: try reader.readCount(), sentAtMs: try reader.readTime())
-      service.channels[Int(number)]!.sentMessages.record(entry, for: clientMsgID)
+      state.restoreSentMessage(entry, for: clientMsgID, in: number)
     }
-  }
-
-  /// The seq of the newest entry a channel's history keeps, nil when it keeps none.
-  private static func newestSeq(of channel: ChannelState) -> UInt64? {
-    let history = channel.history
-    guard history.count > 0 else { return nil }
-    return history.oldestSeq(lastSeq: 0) + UInt64(history.count) - 1
   }
 
   private static func decodeHistoryEntry(_ reader: inout BinaryReader)
@@ -164,7 +135,7 @@ public struct SnapshotLoader {
 
   private mutating func loadUser(_ reader: inout BinaryReader) throws(RecordDecodingError) {
     let userID = try reader.readUserID()
-    guard service.index.directory.intern(userID) == nextUser else {
+    guard state.directory.intern(userID) == nextUser else {
       throw .invalid("user \(userID) twice")
     }
     let user = nextUser
@@ -176,13 +147,9 @@ public struct SnapshotLoader {
         throw .invalid("an unknown message flag")
       }
       guard
-        service.index.subscribe(
-          user: user, channel: channel, subscribeTime: subscribeTime, maxSubscriberCount: .max,
-          keepingOrder: false) == .subscribed
+        state.restoreSubscription(
+          user: user, channel: channel, subscribeTime: subscribeTime, flag: flag)
       else { throw .invalid("user \(userID) subscribed twice to one channel") }
-      if flag != .acceptAndNotify {
-        _ = service.index.setOptions(user: user, channel: channel, flag: flag, customData: nil)
-      }
     }
   }
 

@@ -127,12 +127,11 @@ public final class ChannelCastDaemon: Sendable {
         maxRequestBytes: configuration.maxRequestBytes, security: security, logger: logger
       ) { [configuration] in
         try CommandProcessor(
-          service: ChannelCastService(
-            limits: configuration.limits, fanOut: fanOut, directory: userDirectory),
-          directory: directory, settings: configuration.persistence, fanOut: fanOut,
+          limits: configuration.limits, users: userDirectory, directory: directory,
+          settings: configuration.persistence, fanOut: fanOut,
           shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
           resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
-          logger: logger, metrics: metrics, withholdDeliveries: deliverySocket.withholdEverything)
+          logger: logger, metrics: metrics)
       }
       self.commandServer = commandServer
       parts.append(DaemonPartService("command server", thread: commandServer.thread))

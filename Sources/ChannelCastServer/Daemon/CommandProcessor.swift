@@ -4,11 +4,11 @@ import ChannelCastStorage
 import Dispatch
 import Logging
 
-/// What the command thread works with: the service, the journal and snapshots that keep it,
-/// and the fan-out it feeds.
+/// What the command thread works with: the state, the service deciding requests against it,
+/// the journal and snapshots that keep it, and the fan-out it feeds.
 ///
 /// Ownership: made on the command thread, used only there.
-final class CommandProcessor: ServiceAdministration {
+final class CommandProcessor {
   private let service: ChannelCastService
   private let persistence: Persistence
   private let fanOut: FanOut
@@ -18,54 +18,66 @@ final class CommandProcessor: ServiceAdministration {
   /// When the fan-outs a crash cut short are sent again; nil once they have been.
   private var resumeFanOutsAt: ContinuousClock.Instant?
 
-  /// Recovers the service's state from the data directory; throws if it cannot.
+  /// Recovers the state from the data directory (throws if it cannot) and makes the service
+  /// that journals into it.
   ///
   /// The messages whose fan-out a crash cut short are sent again `resumeFanOutDelay` after
   /// that, so that consumers, which reconnect on their own every 100 ms or so, are back first.
-  /// `withholdDeliveries` is called if the journal refuses a write (see `JournalMutationLog`).
   init(
-    service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
-    fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger,
-    metrics: DaemonMetrics? = nil, withholdDeliveries: @escaping @Sendable () -> Void = {}
+    limits: ServiceLimits, users: UserDirectory, directory: DataDirectory,
+    settings: Persistence.Settings, fanOut: FanOut, shutdownTimeoutSeconds: Int,
+    resumeFanOutDelay: Duration, logger: Logger, metrics: DaemonMetrics? = nil
   ) throws {
-    self.service = service
     self.fanOut = fanOut
     self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
     self.logger = logger
     self.metrics = metrics
-    persistence = try Persistence(
-      directory: directory, settings: settings, service: service, logger: logger,
-      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init),
-      withholdDeliveries: withholdDeliveries)
-    service.administration = self
+    let persistence = try Persistence(
+      directory: directory, settings: settings,
+      state: ChannelCastState(
+        shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits)),
+      logger: logger, metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init))
+    self.persistence = persistence
+    service = ChannelCastService(
+      state: persistence.state, limits: limits, fanOut: fanOut, log: persistence.mutationLog,
+      administration: persistence)
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }
   }
 
   func handle(_ frame: ArraySlice<UInt8>, as role: Role = .admin) -> [UInt8] {
-    guard let metrics else { return service.handle(frame, as: role) }
+    guard let metrics else { return service.handle(frame, as: role).reply }
     let started = ContinuousClock.now
-    let reply = service.handle(frame, as: role)
-    metrics.recordCommand(service.lastOutcome, duration: ContinuousClock.now - started)
-    return reply
+    let handled = service.handle(frame, as: role)
+    metrics.recordCommand(handled.outcome, duration: ContinuousClock.now - started)
+    return handled.reply
   }
-
-  /// The write the journal refused: the command thread stops without sending the replies in
-  /// hand.
-  var journalFailure: StorageError? { persistence.journalFailure }
 
   /// A client's connection to the command socket ended.
   func clientDisconnected() {
     metrics?.recordDisconnection()
   }
 
-  /// Ends a run of requests (before its replies go out), and now and then when idle.
-  func finishRun() {
+  /// Ends a run of requests (before its replies go out), and now and then when idle. Throws
+  /// `journalNotWritten` once the journal has refused a write: the run's replies must not go
+  /// out.
+  func finishRun() throws(DaemonPartError) {
     if let resumeFanOutsAt, ContinuousClock.now >= resumeFanOutsAt {
-      persistence.resumeInterruptedFanOuts(service)
+      let resumed = service.resumeInterruptedFanOuts()
+      if resumed > 0 {
+        logger.info(
+          "fanning out again the messages a crash cut short",
+          metadata: ["messages": "\(resumed)"])
+      }
       self.resumeFanOutsAt = nil
     }
-    service.finishRun()
-    persistence.snapshotIfDue(service)
+    do {
+      try service.finishRun()
+    } catch let error as StorageError {
+      throw .journalNotWritten(error)
+    } catch {
+      throw .endedUnexpectedly("command server (\(error))")
+    }
+    persistence.snapshotIfDue()
     metrics?.publish(service, journalBytesWritten: persistence.journalBytesWritten)
   }
 
@@ -84,7 +96,7 @@ final class CommandProcessor: ServiceAdministration {
   /// journal: the state in memory holds changes the journal does not, and the next start
   /// recovers from what it does.
   func stop() {
-    guard journalFailure == nil else {
+    guard persistence.journalFailure == nil else {
       try? persistence.close()
       return
     }
@@ -93,33 +105,14 @@ final class CommandProcessor: ServiceAdministration {
         "fan-out did not finish within \(shutdownTimeoutSeconds) s; the next start sends the unfinished messages again",
         metadata: ["undelivered": "\(fanOut.queueDepths.reduce(0, +))"])
     }
-    service.finishRun()
     do {
-      try persistence.snapshotNow(service)
+      try service.finishRun()
+      try persistence.snapshotNow()
       try persistence.close()
     } catch {
       logger.error(
         "could not write the final snapshot; the journal holds everything",
         metadata: ["error": "\(error)"])
     }
-  }
-
-  func backup(to directory: String) throws(ChannelCastError) -> BackupReport {
-    let copy = BackupCopy(destination: directory)
-    try copy.prepare()
-    let generation: UInt64
-    do {
-      generation = try persistence.snapshotNow(service)
-    } catch {
-      throw ChannelCastError(.internal, "the snapshot for the backup failed: \(error)")
-    }
-    let data = persistence.directory
-    let (names, bytes) = try copy.copy([
-      data.snapshotPath(generation), data.journalPath(generation),
-    ])
-    logger.info(
-      "backup written",
-      metadata: ["directory": "\(directory)", "generation": "\(generation)", "bytes": "\(bytes)"])
-    return BackupReport(directory: directory, files: names, generation: generation, bytes: bytes)
   }
 }

@@ -7,39 +7,36 @@ import Logging
 /// A journal that cannot be written stops the daemon: the replies and deliveries of the
 /// records it could not write have not gone out yet, so stopping loses nothing acknowledged,
 /// whereas going on would acknowledge changes a restart forgets. The first failed commit is
-/// kept as `failure`, `withholdDeliveries` is called before `commit()` returns (so that the
-/// deliveries the service hands to the fan-out next never leave the process), and nothing is
-/// committed afterwards; the command thread sees `failure` at the end of the run and stops
-/// without sending the run's replies.
+/// kept as `failure` and thrown to the service, which from then on lets nothing out; the
+/// journal itself refuses every later commit.
 ///
 /// Ownership: the command thread (like the service that calls it).
 final class JournalMutationLog: MutationLog {
   let journal: Journal
   private let logger: Logger
-  private let withholdDeliveries: @Sendable () -> Void
   /// The write the journal refused; nil while it writes.
   private(set) var failure: StorageError?
 
-  init(journal: Journal, logger: Logger, withholdDeliveries: @escaping @Sendable () -> Void) {
+  init(journal: Journal, logger: Logger) {
     self.journal = journal
     self.logger = logger
-    self.withholdDeliveries = withholdDeliveries
   }
 
   func append(_ record: JournalRecord) {
     journal.append(type: record.type) { record.encode(into: &$0) }
   }
 
-  func commit() {
-    guard failure == nil, journal.hasUncommittedRecords else { return }
+  func commit() throws {
+    if let failure { throw failure }
+    guard journal.hasUncommittedRecords else { return }
     do {
       try journal.commit()
     } catch {
       failure = error
-      withholdDeliveries()
       logger.critical(
         "cannot write the journal; stopping without acknowledging what it does not hold",
         metadata: ["error": "\(error)"])
+      throw error
     }
   }
 }

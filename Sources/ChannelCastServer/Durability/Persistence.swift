@@ -1,13 +1,15 @@
 import ChannelCastCore
+import ChannelCastProtocol
 import ChannelCastStorage
 import Logging
 
-/// Keeps the service's state on disk: recovers it at start, journals every change, writes
-/// snapshots in the background and when the daemon stops.
+/// Keeps the daemon's state on disk: recovers it at start, journals every record, writes
+/// snapshots in the background and when the daemon stops, and backs the data up (the
+/// service's `ServiceAdministration`).
 ///
-/// Ownership: made and used on the command thread, which owns the service; only the snapshot
+/// Ownership: made and used on the command thread, which owns the state; only the snapshot
 /// writing runs elsewhere (`SnapshotWriter`), on a `ServiceSnapshot` that nothing else touches.
-final class Persistence {
+final class Persistence: ServiceAdministration {
   struct Settings: Sendable {
     var fsync: FsyncPolicy
     /// Journal bytes after which a snapshot is written (and the journal before it dropped).
@@ -17,6 +19,8 @@ final class Persistence {
   }
 
   let directory: DataDirectory
+  /// The state it recovered and keeps.
+  let state: ChannelCastState
   /// The snapshot triggers and fsync policy; a reload may change the triggers.
   var settings: Settings
   private let logger: Logger
@@ -24,20 +28,19 @@ final class Persistence {
   private let snapshots: SnapshotWriter
   private var lastSnapshotAt = ContinuousClock.now
 
-  /// Rebuilds `service` from the (locked) data directory and attaches the journal to it. The
-  /// fan-outs a crash cut short wait for `resumeInterruptedFanOuts(_:)`. `withholdDeliveries`
-  /// is called if the journal refuses a write (see `JournalMutationLog`).
+  /// Rebuilds `state` (empty) from the (locked) data directory and opens the journal for what
+  /// follows (`mutationLog`).
   init(
-    directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
-    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil,
-    withholdDeliveries: @escaping @Sendable () -> Void = {}
+    directory: DataDirectory, settings: Settings, state: ChannelCastState, logger: Logger,
+    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil
   ) throws {
     self.directory = directory
+    self.state = state
     self.settings = settings
     self.logger = logger
     snapshots = SnapshotWriter(directory: directory, logger: logger, metrics: metrics)
     let started = ContinuousClock.now
-    var report = try StateRecovery(directory: directory).recover(into: service)
+    var report = try StateRecovery(directory: directory).recover(into: state)
     let recoveryDuration = ContinuousClock.now - started
     report.milliseconds = Int64(recoveryDuration / .milliseconds(1))
     metrics?.recordRecovery(recoveryDuration)
@@ -45,24 +48,16 @@ final class Persistence {
       directory: directory, generation: report.nextGeneration,
       formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
       syncObserver: syncObserver)
-    log = JournalMutationLog(
-      journal: journal, logger: logger, withholdDeliveries: withholdDeliveries)
-    service.mutationLog = log
-    Self.logRecovery(report, service: service, directory: directory, logger)
+    log = JournalMutationLog(journal: journal, logger: logger)
+    Self.logRecovery(report, state: state, directory: directory, logger)
   }
 
-  /// Fans out again the messages whose fan-out a crash cut short, and logs how many.
-  func resumeInterruptedFanOuts(_ service: ChannelCastService) {
-    let resumed = service.resumeInterruptedFanOuts()
-    if resumed > 0 {
-      logger.info(
-        "fanning out again the messages a crash cut short", metadata: ["messages": "\(resumed)"])
-    }
-  }
+  /// Where the service journals its records.
+  var mutationLog: any MutationLog { log }
 
   /// Writes a snapshot in the background when the journal has grown enough or enough time has
   /// passed. Called by the command thread after each run of requests.
-  func snapshotIfDue(_ service: ChannelCastService) {
+  func snapshotIfDue() {
     let journalBytes = log.journal.bytesInGeneration
     let dueByBytes = journalBytes >= settings.snapshotJournalBytes
     let dueByTime =
@@ -70,7 +65,7 @@ final class Persistence {
       && ContinuousClock.now - lastSnapshotAt >= .seconds(settings.snapshotIntervalSeconds)
     guard dueByBytes || dueByTime, !snapshots.isWriting, journalFailure == nil else { return }
     do {
-      let (generation, snapshot) = try startSnapshot(service)
+      let (generation, snapshot) = try startSnapshot()
       snapshots.writeInBackground(snapshot, generation: generation)
     } catch {
       logger.error("could not start a snapshot", metadata: ["error": "\(error)"])
@@ -80,9 +75,9 @@ final class Persistence {
   /// Writes a snapshot now, on this thread, and returns its generation: for a clean stop and
   /// for backups.
   @discardableResult
-  func snapshotNow(_ service: ChannelCastService) throws -> UInt64 {
+  func snapshotNow() throws -> UInt64 {
     snapshots.waitUntilWritten()  // one in the background finishes first
-    let (generation, snapshot) = try startSnapshot(service)
+    let (generation, snapshot) = try startSnapshot()
     try snapshots.write(snapshot, generation: generation)
     return generation
   }
@@ -101,22 +96,22 @@ final class Persistence {
 
   /// Starts a journal generation and takes the state as of its start: the snapshot of
   /// generation G holds everything before journal G, so recovery loads it and replays G on.
-  private func startSnapshot(_ service: ChannelCastService) throws -> (UInt64, ServiceSnapshot) {
+  private func startSnapshot() throws -> (UInt64, ServiceSnapshot) {
     let generation = try log.journal.rotate()
     lastSnapshotAt = .now
-    return (generation, service.takeSnapshot())
+    return (generation, state.takeSnapshot(takenAtMs: SystemTimeSource().nowMilliseconds()))
   }
 
   private static func logRecovery(
-    _ report: RecoveryReport, service: ChannelCastService,
-    directory: DataDirectory, _ logger: Logger
+    _ report: RecoveryReport, state: ChannelCastState, directory: DataDirectory,
+    _ logger: Logger
   ) {
     if let (path, offset) = report.truncatedTail {
       logger.warning(
         "the journal ended in a record cut short by a crash; cut it off",
         metadata: ["path": "\(path)", "offset": "\(offset)"])
     }
-    let counts = service.counts
+    let counts = state.counts
     logger.info(
       report.loadedAnything ? "recovered" : "started with an empty data directory",
       metadata: [
@@ -125,7 +120,28 @@ final class Persistence {
         "journalFiles": "\(report.journalFiles)", "journalRecords": "\(report.journalRecords)",
         "officialAccounts": "\(counts.officialAccounts)", "users": "\(counts.users)",
         "subscriptions": "\(counts.subscriptions)",
-        "fanOutsToResume": "\(service.interruptedFanOutCount)",
+        "fanOutsToResume": "\(state.unfinishedMessageCount)",
       ])
+  }
+
+  func backup(to destination: String) throws(ChannelCastError) -> BackupReport {
+    let copy = BackupCopy(destination: destination)
+    try copy.prepare()
+    let generation: UInt64
+    do {
+      generation = try snapshotNow()
+    } catch {
+      throw ChannelCastError(.internal, "the snapshot for the backup failed: \(error)")
+    }
+    let (names, bytes) = try copy.copy([
+      directory.snapshotPath(generation), directory.journalPath(generation),
+    ])
+    logger.info(
+      "backup written",
+      metadata: [
+        "directory": "\(destination)", "generation": "\(generation)", "bytes": "\(bytes)",
+      ])
+    return BackupReport(
+      directory: destination, files: names, generation: generation, bytes: bytes)
   }
 }

@@ -11,12 +11,12 @@ import ChannelCastStorage
 struct StateRecovery {
   let directory: DataDirectory
 
-  func recover(into service: ChannelCastService) throws -> RecoveryReport {
+  func recover(into state: ChannelCastState) throws -> RecoveryReport {
     var report = RecoveryReport()
     let snapshots = try directory.snapshotGenerations()
     let journals = try directory.journalGenerations()
     if let latest = snapshots.last {
-      report.snapshotRecords = try loadSnapshot(latest, into: service)
+      report.snapshotRecords = try loadSnapshot(latest, into: state)
       report.snapshotGeneration = latest
     }
     let replayed = journals.filter { $0 >= (report.snapshotGeneration ?? 0) }
@@ -32,7 +32,7 @@ struct StateRecovery {
         report.nextGeneration = generation
         continue
       }
-      let outcome = try replayJournal(path, into: service, mayHaveTornTail: isLast)
+      let outcome = try replayJournal(path, into: state, mayHaveTornTail: isLast)
       report.journalFiles += 1
       report.journalRecords += outcome.records
       if let tornAt = outcome.tornAt {
@@ -57,9 +57,9 @@ struct StateRecovery {
     }
   }
 
-  private func loadSnapshot(_ generation: UInt64, into service: ChannelCastService) throws -> Int {
+  private func loadSnapshot(_ generation: UInt64, into state: ChannelCastState) throws -> Int {
     let path = directory.snapshotPath(generation)
-    var loader = SnapshotLoader(into: service)
+    var loader = SnapshotLoader(into: state)
     var records = 0
     do {
       let reader = try RecordFileReader(
@@ -85,7 +85,7 @@ struct StateRecovery {
   }
 
   private func replayJournal(
-    _ path: String, into service: ChannelCastService, mayHaveTornTail: Bool
+    _ path: String, into state: ChannelCastState, mayHaveTornTail: Bool
   ) throws -> (records: Int, tornAt: Int?) {
     var records = 0
     let reader = try RecordFileReader(
@@ -107,7 +107,7 @@ struct StateRecovery {
         let record = try stored.body.withUnsafeBytes {
           try JournalRecord.decode(type: stored.type, body: $0)
         }
-        try service.apply(record)
+        try state.apply(record)
       } catch {
         throw DurabilityError(
           "journal \(path): the record at offset \(stored.offset) cannot be applied: \(error)")

@@ -209,7 +209,7 @@ final class DaemonMetrics: @unchecked Sendable {
 
   /// Reports what changed in the service's counts since the last call.
   func publish(_ service: ChannelCastService, journalBytesWritten: UInt64) {
-    let counts = service.counts
+    let counts = service.state.counts
     subscriptions.record(counts.subscriptions)
     officialAccounts.record(counts.officialAccounts)
     users.record(counts.users)

@@ -39,8 +39,8 @@ struct CommandServingLoop {
   /// applies to connected clients too; without, every client is an admin.
   ///
   /// Throws `DaemonPartError.journalNotWritten` as soon as a run's records could not be
-  /// journaled, before the run's replies go out (its deliveries are withheld by the delivery
-  /// socket), and `DaemonPartError.commandSocketFailed` if the socket fails.
+  /// journaled, before the run's replies go out (the service hands none of its deliveries to the
+  /// fan-out), and `DaemonPartError.commandSocketFailed` if the socket fails.
   func serve(until thread: DedicatedThread) throws(DaemonPartError) {
     // Kept from run to run: receiving a request and holding its reply allocate nothing for
     // the frames once these have grown.
@@ -56,8 +56,7 @@ struct CommandServingLoop {
           timeoutMilliseconds: Self.idlePollMilliseconds)
         if ready[1].contains(.readable) { countDisconnections() }
         guard ready[0].contains(.readable) else {
-          processor.finishRun()  // journals the fan-outs that finished while it was quiet
-          try throwIfJournalFailed()
+          try processor.finishRun()  // journals the fan-outs that finished while it was quiet
           continue
         }
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
@@ -72,8 +71,7 @@ struct CommandServingLoop {
           let role = clients?.role(ofUserID: request.userID) ?? .admin
           answer(request, as: role, into: &replies)
         }
-        processor.finishRun()
-        try throwIfJournalFailed()
+        try processor.finishRun()
         replies.sendAll { routingFrames, reply in send(reply, after: routingFrames) }
       } catch let error as DaemonPartError {
         throw error
@@ -85,11 +83,6 @@ struct CommandServingLoop {
         throw .endedUnexpectedly("command server (\(error))")
       }
     }
-  }
-
-  /// Ends serving, without the replies in hand, once the journal has refused a write.
-  private func throwIfJournalFailed() throws(DaemonPartError) {
-    if let failure = processor.journalFailure { throw .journalNotWritten(failure) }
   }
 
   /// Tells the processor of each client connection that ended: clients that went away, and

@@ -36,8 +36,6 @@ final class DeliverySocket: DeliverySink {
   /// stop; the delivery socket's `DaemonPartService` owns and ends it.
   let thread: DedicatedThread
   private let closing = Atomic<Bool>(false)
-  /// Set when the journal refuses a write: nothing is sent from then on.
-  private let withheld = Atomic<Bool>(false)
   private let logger: Logger
   private let backPressureWaitCount = Atomic<UInt64>(0)
   private let cutOffCount = Atomic<UInt64>(0)
@@ -86,7 +84,6 @@ final class DeliverySocket: DeliverySink {
   }
 
   func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int {
-    guard !withheld.load(ordering: .acquiring) else { return 0 }
     return endpoint.withEndpoint { endpoint in
       guard endpoint != nil else { return 0 }
       return deliver(deliveries, to: &endpoint!)
@@ -195,12 +192,6 @@ final class DeliverySocket: DeliverySink {
   func requestClose() {
     closing.store(true, ordering: .relaxed)
     thread.requestStop()
-  }
-
-  /// Sends nothing more, from the next batch a shard hands over: what the journal could not
-  /// keep must not leave the process. Those deliveries count as dropped.
-  func withholdEverything() {
-    withheld.store(true, ordering: .releasing)
   }
 
   /// Makes one blocking send, again while the consumers' queues are full. False once closing.

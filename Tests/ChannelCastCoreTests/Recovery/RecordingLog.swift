@@ -31,8 +31,8 @@ struct RecordedSnapshot: SnapshotOutput {
     records.append((type.rawValue, bytes))
   }
 
-  func load(into service: ChannelCastService) throws {
-    var loader = SnapshotLoader(into: service)
+  func load(into state: ChannelCastState) throws {
+    var loader = SnapshotLoader(into: state)
     for record in records {
       try record.body.withUnsafeBytes { try loader.load(type: record.type, body: $0) }
     }

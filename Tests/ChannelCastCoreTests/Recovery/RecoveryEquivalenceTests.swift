@@ -4,37 +4,53 @@ import Testing
 
 @testable import ChannelCastCore
 
-/// Recovery rebuilds the same state the live service had: by replaying its journal, by loading
-/// its snapshot, and by loading a snapshot taken midway and replaying the journal after it.
-/// "The same" is judged through the protocol: every read request answers byte for byte alike.
+/// Deciding and applying agree, and recovery rebuilds the same state the live service had: a
+/// state fed only the live service's records, record by record, by replaying its journal, by
+/// loading its snapshot, and by loading a snapshot taken midway and replaying the journal after
+/// it. "The same" is judged through the protocol: every read request answers byte for byte
+/// alike.
 @Suite struct RecoveryEquivalenceTests {
   private static let channelIDs = (0..<6).map { "@TOA#_c\($0)" }
   private static let userIDs = (0..<40).map { "user-\($0)" }
   private let clock = ManualClock()
 
-  private func makeService(historySize: Int = 20) -> ChannelCastService {
-    let directory = UserDirectory()
+  private static let limits = {
     var limits = ServiceLimits()
-    limits.historySize = historySize
+    limits.historySize = 20
+    return limits
+  }()
+
+  /// An empty state, as recovery starts from.
+  private func makeState() -> ChannelCastState {
+    ChannelCastState(
+      shardCount: 3, directory: UserDirectory(), retention: HistoryRetention(Self.limits))
+  }
+
+  /// A service deciding against `state` (a new one by default) and journaling into `log`.
+  private func makeService(state: ChannelCastState? = nil, log: RecordingLog? = nil)
+    -> ChannelCastService
+  {
+    let state = state ?? makeState()
     return ChannelCastService(
-      limits: limits,
-      fanOut: FanOut(shardCount: 3, directory: directory, sink: RecordingSink()),
-      directory: directory, clock: clock)
+      state: state, limits: Self.limits,
+      fanOut: FanOut(shardCount: 3, directory: state.directory, sink: RecordingSink()), log: log,
+      clock: clock)
   }
 
   /// Random requests of every kind that changes state; returns the snapshot taken after
   /// `snapshotAfter` requests and how many journal records preceded it.
+  /// `afterEach` is called after each request with its step.
   private func runWorkload(
-    on service: ChannelCastService, requests: Int, seed: UInt64, snapshotAfter: Int
-  ) -> (snapshot: ServiceSnapshot, recordsBefore: Int) {
+    on service: ChannelCastService, log: RecordingLog, requests: Int, seed: UInt64,
+    snapshotAfter: Int, afterEach: (Int) throws -> Void = { _ in }
+  ) rethrows -> (snapshot: ServiceSnapshot, recordsBefore: Int) {
     var random = SplitMix64(seed: seed)
     var msgKeys: [String: [String]] = [:]
     var snapshot: ServiceSnapshot?
     var recordsBefore = 0
-    let log = service.mutationLog as! RecordingLog
     for step in 0..<requests {
       if step == snapshotAfter {
-        snapshot = service.takeSnapshot()
+        snapshot = service.state.takeSnapshot(takenAtMs: clock.nowMilliseconds())
         recordsBefore = log.records.count
       }
       let channel = Self.channelIDs.randomElement(using: &random)!
@@ -78,8 +94,7 @@ import Testing
         clock.advance(milliseconds: Int64.random(in: 1...120_000, using: &random))
         continue
       }
-      let reply = service.handle(Array(request.utf8))
-      service.finishRun()
+      let reply = service.reply(to: request)
       if let object = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any],
         let result = object["result"] as? [String: Any], let key = result["msgKey"] as? String,
         request.contains("\"sendMessage\"")
@@ -87,6 +102,7 @@ import Testing
         msgKeys[channel, default: []].append(key)
       }
       clock.advance(milliseconds: 7)
+      try afterEach(step)
     }
     return (snapshot!, recordsBefore)
   }
@@ -111,7 +127,7 @@ import Testing
         )
       }
     }
-    return requests.map { String(decoding: service.handle(Array($0.utf8)), as: UTF8.self) }
+    return requests.map { String(decoding: service.handle(Array($0.utf8)).reply, as: UTF8.self) }
   }
 
   /// The first read that answers differently, or nil: a failure shows one reply, not all.
@@ -121,61 +137,79 @@ import Testing
     zip(observe(recovered), observe(live)).first { $0 != $1 }
   }
 
-  private func inFlight(_ service: ChannelCastService) -> [JournalRecord.SentMessage] {
-    service.inFlightMessages.map(\.message)
+  /// The property of the decide/apply split: a state fed the live service's records one by
+  /// one, and nothing else, answers every read as the live service does, at every point; and
+  /// reads journal nothing.
+  @Test(arguments: [11, 12, 13] as [UInt64])
+  func applyingTheRecordsAloneMatchesDecidingAndApplying(seed: UInt64) throws {
+    let log = RecordingLog()
+    let live = makeService(log: log)
+    let replica = makeState()
+    let replicaReads = makeService(state: replica)
+    var applied = 0
+    _ = try runWorkload(on: live, log: log, requests: 800, seed: seed, snapshotAfter: 0) { step in
+      for record in try log.decoded().dropFirst(applied) { try replica.apply(record) }
+      applied = log.records.count
+      guard step % 40 == 39 else { return }
+      let difference = firstDifference(replicaReads, live)
+      #expect(difference == nil, "after request \(step)")
+      #expect(log.records.count == applied, "a read journaled a record")
+    }
+    #expect(applied > 400)
+    #expect(replica.unfinishedMessages == live.state.unfinishedMessages)
   }
 
   @Test(arguments: [1, 2, 3] as [UInt64])
   func replayingTheJournalRebuildsTheState(seed: UInt64) throws {
-    let live = makeService()
-    live.mutationLog = RecordingLog()
-    _ = runWorkload(on: live, requests: 600, seed: seed, snapshotAfter: 0)
+    let log = RecordingLog()
+    let live = makeService(log: log)
+    _ = try runWorkload(on: live, log: log, requests: 600, seed: seed, snapshotAfter: 0)
     let recovered = makeService()
-    for record in try (live.mutationLog as! RecordingLog).decoded() {
-      try recovered.apply(record)
+    for record in try log.decoded() {
+      try recovered.state.apply(record)
     }
     #expect(firstDifference(recovered, live) == nil)
-    #expect(inFlight(recovered) == inFlight(live))
+    #expect(recovered.state.unfinishedMessages == live.state.unfinishedMessages)
   }
 
   @Test(arguments: [4, 5, 6] as [UInt64])
   func aSnapshotAndTheJournalAfterItRebuildTheState(seed: UInt64) throws {
-    let live = makeService()
-    live.mutationLog = RecordingLog()
-    let (midway, recordsBefore) = runWorkload(
-      on: live, requests: 600, seed: seed, snapshotAfter: 300)
+    let log = RecordingLog()
+    let live = makeService(log: log)
+    let (midway, recordsBefore) = try runWorkload(
+      on: live, log: log, requests: 600, seed: seed, snapshotAfter: 300)
     var output = RecordedSnapshot()
     try midway.write(to: &output)
     let recovered = makeService()
-    try output.load(into: recovered)
-    for record in try (live.mutationLog as! RecordingLog).decoded().dropFirst(recordsBefore) {
-      try recovered.apply(record)
+    try output.load(into: recovered.state)
+    for record in try log.decoded().dropFirst(recordsBefore) {
+      try recovered.state.apply(record)
     }
     #expect(firstDifference(recovered, live) == nil)
-    #expect(inFlight(recovered) == inFlight(live))
+    #expect(recovered.state.unfinishedMessages == live.state.unfinishedMessages)
 
     // And a snapshot of the end state alone.
     var final = RecordedSnapshot()
-    try live.takeSnapshot().write(to: &final)
+    try live.state.takeSnapshot(takenAtMs: clock.nowMilliseconds()).write(to: &final)
     let fromFinal = makeService()
-    try final.load(into: fromFinal)
+    try final.load(into: fromFinal.state)
     #expect(firstDifference(fromFinal, live) == nil)
   }
 
   @Test func aSnapshotCutShortIsRefused() throws {
-    let live = makeService()
-    live.mutationLog = RecordingLog()
-    _ = runWorkload(on: live, requests: 200, seed: 9, snapshotAfter: 0)
+    let log = RecordingLog()
+    let live = makeService(log: log)
+    _ = try runWorkload(on: live, log: log, requests: 200, seed: 9, snapshotAfter: 0)
     var output = RecordedSnapshot()
-    try live.takeSnapshot().write(to: &output)
+    try live.state.takeSnapshot(takenAtMs: clock.nowMilliseconds()).write(to: &output)
     output.records.removeLast()
-    #expect(throws: RecoveryError.self) { try output.load(into: makeService()) }
+    #expect(throws: RecoveryError.self) { try output.load(into: makeState()) }
   }
 
   @Test func aJournalRecordThatContradictsTheStateStopsRecovery() {
-    let service = makeService()
+    let state = makeState()
     #expect(throws: RecoveryError.self) {
-      try service.apply(
+      try state.apply(
         .subscribed(
           officialAccountID: ByteString("@TOA#_gone"), userID: ByteString("u"), subscribeTime: 1))
     }
@@ -183,34 +217,36 @@ import Testing
 
   @Test func messagesWhoseFanOutWasCutShortAreSentAgainAfterRecovery() throws {
     let sink = RecordingSink()
-    let directory = UserDirectory()
-    let recovered = ChannelCastService(
-      limits: ServiceLimits(), fanOut: FanOut(shardCount: 2, directory: directory, sink: sink),
-      directory: directory, clock: clock)
+    let state = makeState()
     var account = JournalRecordCodingTests.account
     account.lastSeq = 0
-    try recovered.apply(.channelCreated(account))
-    try recovered.apply(
+    try state.apply(.channelCreated(account))
+    try state.apply(
       .subscribed(
         officialAccountID: account.officialAccountID, userID: ByteString("u1"), subscribeTime: 1))
     for seq in 1...3 as ClosedRange<UInt64> {
-      try recovered.apply(
+      try state.apply(
         .messageSent(
           .init(
             officialAccountID: account.officialAccountID, seq: seq, msgKey: "k\(seq)",
             sendTimeMs: 5, sentAtMs: 5, recipientCount: 1, clientMsgID: nil,
             payload: Array("\(seq)".utf8))))
     }
-    try recovered.apply(.messageFannedOut(officialAccountID: account.officialAccountID, seq: 2))
+    try state.apply(.messageFannedOut(officialAccountID: account.officialAccountID, seq: 2))
     let log = RecordingLog()
-    recovered.mutationLog = log
+    let recovered = ChannelCastService(
+      state: state, limits: Self.limits,
+      fanOut: FanOut(shardCount: 3, directory: state.directory, sink: sink), log: log, clock: clock)
+    #expect(recovered.interruptedFanOutCount == 2)
     #expect(recovered.resumeInterruptedFanOuts() == 2)
     #expect(recovered.fanOut.waitUntilDrained(timeout: .seconds(10)))
     #expect(
       sink.envelopes(for: "u1").map { $0.contains("\"k1\"") || $0.contains("\"k3\"") } == [
         true, true,
       ])
-    recovered.finishRun()
+    recovered.endRun()
+    #expect(recovered.interruptedFanOutCount == 0)
+    #expect(state.unfinishedMessageCount == 0)
     #expect(
       try log.decoded() == [
         .messageFannedOut(officialAccountID: account.officialAccountID, seq: 1),

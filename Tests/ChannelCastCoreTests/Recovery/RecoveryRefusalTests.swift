@@ -85,12 +85,9 @@ import Testing
   }
 
   private static func load(_ records: [(type: SnapshotRecordType, body: [UInt8])]) throws {
-    let directory = UserDirectory()
-    let service = ChannelCastService(
-      limits: ServiceLimits(),
-      fanOut: FanOut(shardCount: 1, directory: directory, sink: RecordingSink()),
-      directory: directory)
-    var loader = SnapshotLoader(into: service)
+    let state = ChannelCastState(
+      shardCount: 1, directory: UserDirectory(), retention: HistoryRetention(ServiceLimits()))
+    var loader = SnapshotLoader(into: state)
     for record in records {
       try record.body.withUnsafeBytes { try loader.load(type: record.type.rawValue, body: $0) }
     }

@@ -23,38 +23,34 @@ struct DurabilityScratch {
 
   func remove() { try? FileManager.default.removeItem(atPath: root) }
 
-  func makeService() -> ChannelCastService {
-    makeServiceAndFanOut().service
-  }
-
-  /// A service and its fan-out, to wait for the fan-out before the journal is looked at.
-  func makeServiceAndFanOut() -> (service: ChannelCastService, fanOut: FanOut) {
-    let directory = UserDirectory()
-    let fanOut = FanOut(shardCount: 2, directory: directory, sink: DiscardingSink())
-    return (
-      ChannelCastService(limits: ServiceLimits(), fanOut: fanOut, directory: directory), fanOut
-    )
-  }
-
-  /// Recovers `service` from the data directory at `path` and attaches its journal.
-  func persistence(
-    _ path: String, service: ChannelCastService, fsync: FsyncPolicy = .never,
-    observer: (any JournalSyncObserver)? = nil
-  ) throws -> Persistence {
+  /// A service as the daemon's command thread makes one: its state recovered from the data
+  /// directory at `path`, journaling into it, delivering into a sink that keeps nothing.
+  func openService(
+    _ path: String, fsync: FsyncPolicy = .never, observer: (any JournalSyncObserver)? = nil
+  ) throws -> PersistedService {
     var logger = Logger(label: "durability-test")
     logger.logLevel = .critical
-    return try Persistence(
+    let directory = UserDirectory()
+    let fanOut = FanOut(shardCount: 2, directory: directory, sink: DiscardingSink())
+    let limits = ServiceLimits()
+    let persistence = try Persistence(
       directory: try DataDirectory(path: path),
       settings: .init(fsync: fsync, snapshotJournalBytes: 1 << 40, snapshotIntervalSeconds: 0),
-      service: service, logger: logger, syncObserver: observer)
+      state: ChannelCastState(
+        shardCount: 2, directory: directory, retention: HistoryRetention(limits)),
+      logger: logger, syncObserver: observer)
+    let service = ChannelCastService(
+      state: persistence.state, limits: limits, fanOut: fanOut, log: persistence.mutationLog,
+      administration: persistence)
+    return PersistedService(service: service, persistence: persistence, fanOut: fanOut)
   }
 
   /// Handles a request as the command thread does (handle, then end the run) and checks it
   /// succeeded.
   @discardableResult
   func expectOK(_ service: ChannelCastService, _ request: String) throws -> [String: Any] {
-    let reply = service.handle(Array(request.utf8))
-    service.finishRun()
+    let reply = service.handle(Array(request.utf8)).reply
+    try service.finishRun()
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any])
     try #require(
@@ -68,7 +64,7 @@ struct DurabilityScratch {
       #"{"op":"listOfficialAccounts","limit":100}"#,
       #"{"op":"getSubscribers","officialAccountID":"@TOA#_news","limit":100}"#,
       #"{"op":"getHistory","officialAccountID":"@TOA#_news","limit":100}"#,
-    ].map { String(decoding: service.handle(Array($0.utf8)), as: UTF8.self) }
+    ].map { String(decoding: service.handle(Array($0.utf8)).reply, as: UTF8.self) }
   }
 
   func journals(in directory: String) throws -> [String] {
@@ -83,6 +79,15 @@ struct DurabilityScratch {
     while let record = try reader.next() { last = record.offset }
     return last
   }
+}
+
+/// A service, the persistence that keeps its state and the fan-out it feeds.
+struct PersistedService {
+  let service: ChannelCastService
+  let persistence: Persistence
+  let fanOut: FanOut
+
+  var parts: (ChannelCastService, Persistence, FanOut) { (service, persistence, fanOut) }
 }
 
 /// A delivery sink that takes every delivery and keeps none.

@@ -13,8 +13,7 @@ import Testing
     let work = try DurabilityScratch()
     defer { work.remove() }
     let source = work.path("source")
-    let (service, fanOut) = work.makeServiceAndFanOut()
-    let persistence = try work.persistence(source, service: service)
+    let (service, persistence, fanOut) = try work.openService(source).parts
     for request in [
       #"{"op":"createOfficialAccount","officialAccountID":"@TOA#_news","ownerUserID":"o","officialAccountName":"News"}"#,
       #"{"op":"subscribeOfficialAccount","officialAccountID":"@TOA#_news","userIDList":["a","b","c"]}"#,
@@ -25,7 +24,7 @@ import Testing
     // The message's fan-out is journaled when it finishes: let it, so that the record this
     // test cuts is the last one.
     #expect(fanOut.waitUntilDrained(timeout: .seconds(10)))
-    service.finishRun()
+    try service.finishRun()
     let before = work.observe(service)
     try work.expectOK(
       service,
@@ -43,8 +42,7 @@ import Testing
       try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
       let name = (journal as NSString).lastPathComponent
       try bytes.prefix(cut).write(to: URL(fileURLWithPath: copy + "/" + name))
-      let recovered = work.makeService()
-      let reopened = try work.persistence(copy, service: recovered)
+      let (recovered, reopened, _) = try work.openService(copy).parts
       let expected = cut == bytes.count ? after : before
       let observed = work.observe(recovered)
       #expect(observed == expected, "cut at \(cut) of \(bytes.count)")

@@ -12,9 +12,9 @@ import Testing
     let work = try DurabilityScratch()
     defer { work.remove() }
     let synced = SyncedBytes()
-    let service = work.makeService()
-    let persistence = try work.persistence(
-      work.path("data"), service: service, fsync: .always, observer: synced)
+    let (service, persistence, _) = try work.openService(
+      work.path("data"), fsync: .always, observer: synced
+    ).parts
     try work.expectOK(service, Self.createNews)
     var acknowledged: [String] = []
     for user in (0..<300).map({ "user-\($0)" }) {
@@ -25,8 +25,7 @@ import Testing
     let afterPowerLoss = try synced.diskAfterPowerLoss(
       of: work.path("data"), into: work.path("disk"))
     _ = persistence  // the daemon is still "running" when the power goes
-    let recovered = work.makeService()
-    _ = try work.persistence(afterPowerLoss, service: recovered)
+    let recovered = try work.openService(afterPowerLoss).service
     #expect(try Self.subscribers(recovered, work) == Set(acknowledged))
   }
 
@@ -34,9 +33,9 @@ import Testing
     let work = try DurabilityScratch()
     defer { work.remove() }
     let synced = SyncedBytes()
-    let service = work.makeService()
-    let persistence = try work.persistence(
-      work.path("data"), service: service, fsync: .everysec, observer: synced)
+    let (service, persistence, _) = try work.openService(
+      work.path("data"), fsync: .everysec, observer: synced
+    ).parts
     try work.expectOK(service, Self.createNews)
     var acknowledged: [(user: String, at: ContinuousClock.Instant)] = []
     let end = ContinuousClock.now + .milliseconds(2600)
@@ -53,8 +52,7 @@ import Testing
     let afterPowerLoss = try synced.diskAfterPowerLoss(
       of: work.path("data"), into: work.path("disk"))
     _ = persistence
-    let recovered = work.makeService()
-    _ = try work.persistence(afterPowerLoss, service: recovered)
+    let recovered = try work.openService(afterPowerLoss).service
     let survivors = try Self.subscribers(recovered, work)
     // The sync thread runs once a second; its fdatasync itself takes a little while.
     let promised = acknowledged.filter { powerLoss - $0.at > .milliseconds(1100) }.map(\.user)

@@ -36,8 +36,7 @@ import Testing
   private static func writeJournal(
     subscriptions: Int, into data: String, _ work: DurabilityScratch
   ) throws {
-    let service = work.makeService()
-    let persistence = try work.persistence(data, service: service)
+    let (service, persistence, _) = try work.openService(data).parts
     try work.expectOK(
       service,
       #"{"op":"createOfficialAccount","officialAccountID":"@TOA#_big","ownerUserID":"o","officialAccountName":"Big","maxSubscriberCount":1000000}"#

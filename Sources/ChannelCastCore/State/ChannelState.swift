@@ -23,6 +23,15 @@ struct ChannelState {
   /// channel: encoded once and shared by all those events.
   let unsubscribedEnvelope: SharedBytes
 
+  /// What `ChannelTable` keeps under a free number: no channel, and as little as possible.
+  static var vacant: ChannelState {
+    ChannelState(
+      account: OfficialAccount(
+        officialAccountID: ByteString([]), officialAccountName: "", ownerUserID: ByteString([]),
+        createTime: 0, maxSubscriberCount: 0, lastSeq: 0),
+      history: ChannelHistory(maxEntries: 0, maxBytes: 0))
+  }
+
   init(account: OfficialAccount, history: ChannelHistory) {
     self.account = account
     self.staticInfo = .officialAccountStaticInfo(account)
