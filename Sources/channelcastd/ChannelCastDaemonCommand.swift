@@ -145,8 +145,12 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         throw ExitCode(1)
       }
     }
-    // Trapped before the daemon reports READY=1, so that a SIGHUP from then on reloads.
+    // Trapped before the daemon starts serving, so that a SIGHUP from then on reloads, and a
+    // SIGTERM or SIGINT that arrives before the group runs (the daemon answers requests from
+    // the end of recovery) is kept and stops the daemon cleanly once it does, rather than
+    // killing it with the signal's default action.
     let hangups = await UnixSignalsSequence(trapping: .sighup)
+    let stops = await UnixSignalsSequence(trapping: .sigterm, .sigint)
     let daemon: ChannelCastDaemon
     do {
       daemon = try ChannelCastDaemon(
@@ -166,10 +170,19 @@ struct ChannelCastDaemonCommand: AsyncParsableCommand {
         failureTerminationBehavior: .gracefullyShutdownGroup)
     }
     let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+      configuration: ServiceGroupConfiguration(services: services, logger: logger))
     do {
-      try await group.run()
+      try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+          // Ends when the group has ended (the iteration is cancelled then).
+          for await signal in stops {
+            logger.info("\(signal) received: stopping gracefully")
+            await group.triggerGracefulShutdown()
+          }
+        }
+        try await group.run()
+        tasks.cancelAll()
+      }
     } catch {
       daemon.shutdown()
       logger.critical("stopped: \(error)")
