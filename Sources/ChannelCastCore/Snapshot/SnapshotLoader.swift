@@ -22,6 +22,9 @@ public struct SnapshotLoader {
   /// The snapshot's time, once its header is loaded.
   public private(set) var takenAtMs: Int64 = 0
 
+  /// The event feed's last `logSeq` at the snapshot; 0 for a snapshot written before the feed.
+  public private(set) var lastLogSeq: UInt64 = 0
+
   /// Loads one record.
   public mutating func load(type: UInt8, body: UnsafeRawBufferPointer) throws(RecoveryError) {
     guard !finished else { throw RecoveryError("a record follows the end record") }
@@ -109,6 +112,8 @@ public struct SnapshotLoader {
         throw .invalid("an in-flight message that is not a message")
       }
       service.inFlightMessages.append(InFlightMessage(message: message, progress: nil))
+    case .eventFeed:
+      lastLogSeq = try reader.readVarint()
     case .end:
       guard try reader.readCount() == recordCount else {
         throw .invalid("an end record whose count does not match the records before it")

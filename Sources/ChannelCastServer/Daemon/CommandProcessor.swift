@@ -26,7 +26,8 @@ final class CommandProcessor: ServiceAdministration {
   init(
     service: ChannelCastService, directory: DataDirectory, settings: Persistence.Settings,
     fanOut: FanOut, shutdownTimeoutSeconds: Int, resumeFanOutDelay: Duration, logger: Logger,
-    metrics: DaemonMetrics? = nil, withholdDeliveries: @escaping @Sendable () -> Void = {}
+    metrics: DaemonMetrics? = nil, eventFeed: EventFeedQueue? = nil,
+    withholdDeliveries: @escaping @Sendable () -> Void = {}
   ) throws {
     self.service = service
     self.fanOut = fanOut
@@ -35,7 +36,7 @@ final class CommandProcessor: ServiceAdministration {
     self.metrics = metrics
     persistence = try Persistence(
       directory: directory, settings: settings, service: service, logger: logger,
-      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init),
+      metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init), eventFeed: eventFeed,
       withholdDeliveries: withholdDeliveries)
     service.administration = self
     if service.interruptedFanOutCount > 0 { resumeFanOutsAt = .now + resumeFanOutDelay }

@@ -19,23 +19,33 @@ final class JournalMutationLog: MutationLog {
   private let withholdDeliveries: @Sendable () -> Void
   /// The write the journal refused; nil while it writes.
   private(set) var failure: StorageError?
+  /// Numbers the records for the event feed and publishes them once committed.
+  let eventFeed: EventFeedRecorder
 
-  init(journal: Journal, logger: Logger, withholdDeliveries: @escaping @Sendable () -> Void) {
+  init(
+    journal: Journal, logger: Logger, eventFeed: EventFeedRecorder,
+    withholdDeliveries: @escaping @Sendable () -> Void
+  ) {
     self.journal = journal
     self.logger = logger
+    self.eventFeed = eventFeed
     self.withholdDeliveries = withholdDeliveries
   }
 
   func append(_ record: JournalRecord) {
     journal.append(type: record.type) { record.encode(into: &$0) }
+    eventFeed.appended(record)
   }
 
   func commit() {
-    guard failure == nil, journal.hasUncommittedRecords else { return }
+    // A snapshot's rotation commits too: the feed's records it committed go out here.
+    guard failure == nil, journal.hasUncommittedRecords || eventFeed.hasUncommitted else { return }
     do {
       try journal.commit()
+      eventFeed.committed()
     } catch {
       failure = error
+      eventFeed.commitFailed()
       withholdDeliveries()
       logger.critical(
         "cannot write the journal; stopping without acknowledging what it does not hold",

@@ -30,6 +30,7 @@ final class Persistence {
   init(
     directory: DataDirectory, settings: Settings, service: ChannelCastService, logger: Logger,
     metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil,
+    eventFeed: EventFeedQueue? = nil,
     withholdDeliveries: @escaping @Sendable () -> Void = {}
   ) throws {
     self.directory = directory
@@ -46,7 +47,10 @@ final class Persistence {
       formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
       syncObserver: syncObserver)
     log = JournalMutationLog(
-      journal: journal, logger: logger, withholdDeliveries: withholdDeliveries)
+      journal: journal, logger: logger,
+      eventFeed: EventFeedRecorder(
+        lastLogSeq: report.lastLogSeq, queue: eventFeed, logger: logger),
+      withholdDeliveries: withholdDeliveries)
     service.mutationLog = log
     Self.logRecovery(report, service: service, directory: directory, logger)
   }
@@ -104,7 +108,9 @@ final class Persistence {
   private func startSnapshot(_ service: ChannelCastService) throws -> (UInt64, ServiceSnapshot) {
     let generation = try log.journal.rotate()
     lastSnapshotAt = .now
-    return (generation, service.takeSnapshot())
+    var snapshot = service.takeSnapshot()
+    snapshot.lastLogSeq = log.eventFeed.lastLogSeq
+    return (generation, snapshot)
   }
 
   private static func logRecovery(
