@@ -15,13 +15,16 @@ import ZeroMQ
 /// the next ones (PUB drops at the mark, silently). Either way the subscriber sees a jump in
 /// `logSeq` and resynchronises; neither holds up a request.
 final class EventPublisher: Sendable {
-  /// Records waiting between the command thread and this thread: about a second of the
-  /// command thread's fastest subscribe rate, tens of megabytes at most.
-  static let queueCapacity = 100_000
-  /// Events libzmq queues per subscriber before it drops that subscriber's next ones: enough
-  /// for a burst of a whole batch subscribe many times over, bounded so that a subscriber that
-  /// stops reading costs tens of megabytes, not the daemon's memory.
-  static let highWaterMark: Int32 = 100_000
+  /// Records waiting between the command thread and this thread: fifty 1,000-user batch
+  /// subscribes in one run of requests, while the thread, on the other core, sends faster than
+  /// the command thread journals. About 10 MB of subscribe records; a message's record holds
+  /// its payload (at most `maxPayloadBytes`).
+  static let queueCapacity = 50_000
+  /// Events libzmq queues per subscriber before it drops that subscriber's next ones (PUB drops
+  /// at the mark, silently). Ten 1,000-user batch subscribes' worth: a subscriber that reads
+  /// keeps up, and one that stops reading costs a few megabytes of small events (at most
+  /// 10,000 payloads of `maxPayloadBytes`), not the daemon's memory.
+  static let highWaterMark: Int32 = 10_000
   /// How long, at a clean stop, the events already sent get to reach the subscribers.
   static let lingerMilliseconds: Int32 = 1_000
   /// How long the thread waits for records before checking whether it is asked to stop.
