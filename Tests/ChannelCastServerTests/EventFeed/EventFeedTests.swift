@@ -203,6 +203,28 @@ import Testing
       })
   }
 
+  @Test func theMetricsCountThePublishedEvents() throws {
+    try withEventFeed { daemon in
+      let address = try #require(daemon.daemon.metricsAddress)
+      let client = try daemon.client()
+      let (feed, last) = try daemon.eventSubscriber(client: client)
+      try client.createChannel("@TOA#_counted")
+      _ = try feed.receive(1)
+      // The publisher counts a batch once it has sent it: the scrape may come first.
+      var text = ""
+      for _ in 0..<100 {
+        text = try #require(HTTPGet.get("/metrics", from: address)).body
+        if HTTPGet.sample("channelcast_feed_events_published_total", in: text) == Double(last + 1) {
+          break
+        }
+        usleep(10_000)
+      }
+      #expect(
+        HTTPGet.sample("channelcast_feed_events_published_total", in: text) == Double(last + 1))
+      #expect(HTTPGet.sample("channelcast_feed_events_dropped_total", in: text) == 0)
+    }
+  }
+
   @Test func theFeedIsOffByDefault() throws {
     try withDaemon { daemon in
       #expect(daemon.configuration.eventsEndpoint == "")
