@@ -55,6 +55,7 @@ struct ChannelCastCommand: ParsableCommand {
       HistoryCommand.self,
       StatsCommand.self,
       TailCommand.self,
+      EventsCommand.self,
       BackupCommand.self,
       KeygenCommand.self,
     ])

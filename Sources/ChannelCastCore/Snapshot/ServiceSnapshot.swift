@@ -24,6 +24,9 @@ public struct ServiceSnapshot: @unchecked Sendable {
   let retiredLastSeq: [ByteString: UInt64]
   let inFlightMessages: [JournalRecord.SentMessage]
   public let takenAtMs: Int64
+  /// The event feed's `logSeq` of the last record the snapshot holds (0 before the first):
+  /// recovery counts on from it. The daemon sets it; the service does not know the feed.
+  public var lastLogSeq: UInt64 = 0
 
   /// Writes the snapshot's records, in the order `SnapshotRecordType` describes.
   public func write(to output: inout some SnapshotOutput) throws {
@@ -82,6 +85,7 @@ public struct ServiceSnapshot: @unchecked Sendable {
       try append(.inFlightMessage) { body in JournalRecord.messageSent(message).encode(into: &body)
       }
     }
+    try append(.eventFeed) { body in body.appendVarint(lastLogSeq) }
     let count = records
     try output.append(type: .end) { body in body.appendVarint(count) }
   }

@@ -23,6 +23,9 @@ public struct SnapshotLoader {
   /// The snapshot's time, once its header is loaded.
   public private(set) var takenAtMs: Int64 = 0
 
+  /// The event feed's last `logSeq` at the snapshot; 0 for a snapshot written before the feed.
+  public private(set) var lastLogSeq: UInt64 = 0
+
   /// Loads one record.
   public mutating func load(type: UInt8, body: UnsafeRawBufferPointer) throws(RecoveryError) {
     guard !finished else { throw RecoveryError("a record follows the end record") }
@@ -92,6 +95,8 @@ public struct SnapshotLoader {
         throw .invalid("an in-flight message that is not a message")
       }
       state.restoreUnfinishedMessage(message)
+    case .eventFeed:
+      lastLogSeq = try reader.readVarint()
     case .end:
       guard try reader.readCount() == recordCount else {
         throw .invalid("an end record whose count does not match the records before it")

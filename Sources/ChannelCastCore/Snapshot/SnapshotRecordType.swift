@@ -1,4 +1,4 @@
-/// The records of a snapshot file (format version 1), in the order they appear:
+/// The records of a snapshot file (format version 2), in the order they appear:
 ///
 /// - `header`: when it was taken and what it holds (user, channel and subscription counts).
 /// - per channel: `channel` (every field and the `clientMsgID`s still remembered), then its
@@ -9,6 +9,8 @@
 ///   (channel ordinal, subscribe time, message flag).
 /// - `customData` blocks: the subscriptions' custom data.
 /// - `inFlightMessage` per sent message whose fan-out had not finished.
+/// - `eventFeed`: the event feed's last `logSeq` (since version 2; a version 1 snapshot has
+///   none, and its `logSeq` counts as 0).
 /// - `end`: the number of records before it, so that a snapshot cut short is never taken as
 ///   whole.
 ///
@@ -22,6 +24,7 @@ public enum SnapshotRecordType: UInt8, Sendable {
   case customData = 6
   case inFlightMessage = 7
   case end = 8
+  case eventFeed = 9
 }
 
 /// Where a snapshot's records go: the daemon's snapshot file.

@@ -68,6 +68,12 @@ public struct ConfigurationKey: Sendable {
     string(
       "deliveryEndpoint", help: "ZeroMQ endpoint of the delivery socket (XPUB).",
       \.deliveryEndpoint),
+    string(
+      "eventsEndpoint",
+      help:
+        "ZeroMQ endpoint of the event feed (PUB): every journaled change, for backends; "
+        + "admins only with CURVE. Empty: no feed.",
+      \.eventsEndpoint, allowsEmpty: true),
     integer(
       "maxRequestBytes",
       help:

@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var commandEndpoint = "tcp://127.0.0.1:7701"
   /// Where gateways receive deliveries (an XPUB socket).
   public var deliveryEndpoint = "tcp://127.0.0.1:7702"
+  /// Where backends receive every journaled change (a PUB socket); empty for no event feed.
+  public var eventsEndpoint = ""
   /// The largest request message; a larger one drops the client's connection (no reply).
   public var maxRequestBytes = 64 << 10
   /// Deliveries queued per consumer before fan-out waits for it. Every delivery queued ahead of
@@ -95,7 +97,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
   /// The endpoints that other machines can reach.
   var exposedEndpoints: [String] {
-    [commandEndpoint, deliveryEndpoint].filter { !EndpointExposure.isLoopbackOnly($0) }
+    [commandEndpoint, deliveryEndpoint, eventsEndpoint].filter {
+      !$0.isEmpty && !EndpointExposure.isLoopbackOnly($0)
+    }
   }
 
   /// Checks the security settings together: CURVE needs both files, and an endpoint other
@@ -110,7 +114,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
     guard !requiresCurve, !allowInsecure, let exposed = exposedEndpoints.first else { return }
     throw ConfigurationError(
-      key: exposed == commandEndpoint ? "commandEndpoint" : "deliveryEndpoint",
+      key: exposed == commandEndpoint
+        ? "commandEndpoint" : exposed == deliveryEndpoint ? "deliveryEndpoint" : "eventsEndpoint",
       reason:
         "\(exposed) can be reached from other machines, and without CURVE anyone who reaches it "
         + "can broadcast to every subscriber (or read every delivery). Set serverKeyFile and "

@@ -45,7 +45,8 @@ public final class ChannelCastDaemon: Sendable {
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
   /// The daemon's parts as services, in dependency order: the ZAP handler (with CURVE), the
-  /// delivery socket, the metrics listener (when on), the command server, the monitor. A
+  /// delivery socket, the metrics listener (when on), the events publisher (when on), the
+  /// command server, the monitor. A
   /// `ServiceGroup` stops them in the reverse order: the monitor (`STOPPING=1`, `/readyz`
   /// 503), the command server (no new commands, fan-outs finished or timed out, journal
   /// closed, snapshot written), the metrics listener, the delivery socket, the ZAP handler.
@@ -70,6 +71,7 @@ public final class ChannelCastDaemon: Sendable {
     let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
+    try IPCEndpointGuard.ensureUnused(configuration.eventsEndpoint)
     let context = try ZMQContext()
     self.context = context
     let metrics = DaemonMetrics()
@@ -121,6 +123,11 @@ public final class ChannelCastDaemon: Sendable {
       if let metricsServer {
         parts.append(DaemonPartService("metrics listener", thread: metricsServer.thread))
       }
+      let eventPublisher = try EventPublisher.startIfConfigured(
+        configuration, context: context, security: security, metrics: metrics, logger: logger)
+      if let eventPublisher {
+        parts.append(DaemonPartService("events publisher", thread: eventPublisher.thread))
+      }
       notifier.notify("STATUS=recovering from \(configuration.dataDirectory)")
       let commandServer = try CommandServer(
         context: context, endpoint: configuration.commandEndpoint,
@@ -131,7 +138,7 @@ public final class ChannelCastDaemon: Sendable {
           settings: configuration.persistence, fanOut: fanOut,
           shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
           resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
-          logger: logger, metrics: metrics)
+          logger: logger, metrics: metrics, eventFeed: eventPublisher?.queue)
       }
       self.commandServer = commandServer
       parts.append(DaemonPartService("command server", thread: commandServer.thread))
@@ -166,6 +173,8 @@ public final class ChannelCastDaemon: Sendable {
         "deliveryEndpoint": "\(configuration.deliveryEndpoint)",
         "shards": "\(configuration.shards)",
         "metricsAddress": "\(metricsServer?.boundAddress ?? "off")",
+        "eventsEndpoint":
+          "\(configuration.eventsEndpoint.isEmpty ? "off" : configuration.eventsEndpoint)",
         "curve": "\(security == nil ? "off" : "on")",
       ])
   }

@@ -26,7 +26,8 @@ final class CommandProcessor {
   init(
     limits: ServiceLimits, users: UserDirectory, directory: DataDirectory,
     settings: Persistence.Settings, fanOut: FanOut, shutdownTimeoutSeconds: Int,
-    resumeFanOutDelay: Duration, logger: Logger, metrics: DaemonMetrics? = nil
+    resumeFanOutDelay: Duration, logger: Logger, metrics: DaemonMetrics? = nil,
+    eventFeed: EventFeedQueue? = nil
   ) throws {
     self.fanOut = fanOut
     self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
@@ -36,7 +37,8 @@ final class CommandProcessor {
       directory: directory, settings: settings,
       state: ChannelCastState(
         shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits)),
-      logger: logger, metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init))
+      logger: logger, metrics: metrics, syncObserver: metrics.map(JournalSyncTiming.init),
+      eventFeed: eventFeed)
     self.persistence = persistence
     service = ChannelCastService(
       state: persistence.state, limits: limits, fanOut: fanOut, log: persistence.mutationLog,

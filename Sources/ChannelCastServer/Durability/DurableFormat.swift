@@ -6,8 +6,8 @@ import ChannelCastStorage
 enum DurableFormat {
   /// Journal records: `JournalRecord` bodies in `RecordFileFormat` frames.
   static let journalVersion: UInt32 = 1
-  /// Snapshot records: see `SnapshotRecordType`.
-  static let snapshotVersion: UInt32 = 1
+  /// Snapshot records: see `SnapshotRecordType`. Version 2 added the `eventFeed` record.
+  static let snapshotVersion: UInt32 = 2
 
   static func snapshotHeader(generation: UInt64) -> RecordFileHeader {
     RecordFileHeader(kind: .snapshot, formatVersion: snapshotVersion, generation: generation)

@@ -16,23 +16,30 @@ final class JournalMutationLog: MutationLog {
   private let logger: Logger
   /// The write the journal refused; nil while it writes.
   private(set) var failure: StorageError?
+  /// Numbers the records for the event feed and publishes them once committed.
+  let eventFeed: EventFeedRecorder
 
-  init(journal: Journal, logger: Logger) {
+  init(journal: Journal, logger: Logger, eventFeed: EventFeedRecorder) {
     self.journal = journal
     self.logger = logger
+    self.eventFeed = eventFeed
   }
 
   func append(_ record: JournalRecord) {
     journal.append(type: record.type) { record.encode(into: &$0) }
+    eventFeed.appended(record)
   }
 
   func commit() throws {
     if let failure { throw failure }
-    guard journal.hasUncommittedRecords else { return }
+    // A snapshot's rotation commits too: the feed's records it committed go out here.
+    guard journal.hasUncommittedRecords || eventFeed.hasUncommitted else { return }
     do {
       try journal.commit()
+      eventFeed.committed()
     } catch {
       failure = error
+      eventFeed.commitFailed()
       logger.critical(
         "cannot write the journal; stopping without acknowledging what it does not hold",
         metadata: ["error": "\(error)"])

@@ -32,7 +32,8 @@ final class Persistence: ServiceAdministration {
   /// follows (`mutationLog`).
   init(
     directory: DataDirectory, settings: Settings, state: ChannelCastState, logger: Logger,
-    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil
+    metrics: DaemonMetrics? = nil, syncObserver: (any JournalSyncObserver)? = nil,
+    eventFeed: EventFeedQueue? = nil
   ) throws {
     self.directory = directory
     self.state = state
@@ -48,7 +49,10 @@ final class Persistence: ServiceAdministration {
       directory: directory, generation: report.nextGeneration,
       formatVersion: DurableFormat.journalVersion, policy: settings.fsync,
       syncObserver: syncObserver)
-    log = JournalMutationLog(journal: journal, logger: logger)
+    log = JournalMutationLog(
+      journal: journal, logger: logger,
+      eventFeed: EventFeedRecorder(
+        lastLogSeq: report.lastLogSeq, queue: eventFeed, logger: logger))
     Self.logRecovery(report, state: state, directory: directory, logger)
   }
 
@@ -99,7 +103,9 @@ final class Persistence: ServiceAdministration {
   private func startSnapshot() throws -> (UInt64, ServiceSnapshot) {
     let generation = try log.journal.rotate()
     lastSnapshotAt = .now
-    return (generation, state.takeSnapshot(takenAtMs: SystemTimeSource().nowMilliseconds()))
+    var snapshot = state.takeSnapshot(takenAtMs: SystemTimeSource().nowMilliseconds())
+    snapshot.lastLogSeq = log.eventFeed.lastLogSeq
+    return (generation, snapshot)
   }
 
   private static func logRecovery(

@@ -1,5 +1,8 @@
 /// What recovery loaded, for the log.
 struct RecoveryReport {
+  /// The event feed's `logSeq` of the last record recovered: the snapshot's, plus one per
+  /// published record replayed from the journal.
+  var lastLogSeq: UInt64 = 0
   var snapshotGeneration: UInt64?
   var snapshotRecords = 0
   var journalFiles = 0

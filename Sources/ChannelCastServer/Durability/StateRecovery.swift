@@ -16,7 +16,7 @@ struct StateRecovery {
     let snapshots = try directory.snapshotGenerations()
     let journals = try directory.journalGenerations()
     if let latest = snapshots.last {
-      report.snapshotRecords = try loadSnapshot(latest, into: state)
+      (report.snapshotRecords, report.lastLogSeq) = try loadSnapshot(latest, into: state)
       report.snapshotGeneration = latest
     }
     let replayed = journals.filter { $0 >= (report.snapshotGeneration ?? 0) }
@@ -35,6 +35,7 @@ struct StateRecovery {
       let outcome = try replayJournal(path, into: state, mayHaveTornTail: isLast)
       report.journalFiles += 1
       report.journalRecords += outcome.records
+      report.lastLogSeq += outcome.published
       if let tornAt = outcome.tornAt {
         let writer = try RecordFileWriter.openForAppend(path: path, validLength: tornAt)
         try writer.sync()
@@ -57,7 +58,10 @@ struct StateRecovery {
     }
   }
 
-  private func loadSnapshot(_ generation: UInt64, into state: ChannelCastState) throws -> Int {
+  /// Returns the records loaded and the event feed's `logSeq` at the snapshot.
+  private func loadSnapshot(_ generation: UInt64, into state: ChannelCastState) throws -> (
+    Int, UInt64
+  ) {
     let path = directory.snapshotPath(generation)
     var loader = SnapshotLoader(into: state)
     var records = 0
@@ -81,13 +85,14 @@ struct StateRecovery {
         "snapshot \(path) cannot be loaded: \(error). The journals before it were removed "
           + "when it was written; restore the data directory from a backup.")
     }
-    return records
+    return (records, loader.lastLogSeq)
   }
 
   private func replayJournal(
     _ path: String, into state: ChannelCastState, mayHaveTornTail: Bool
-  ) throws -> (records: Int, tornAt: Int?) {
+  ) throws -> (records: Int, published: UInt64, tornAt: Int?) {
     var records = 0
+    var published: UInt64 = 0
     let reader = try RecordFileReader(
       path: path, kind: .journal, newestFormatVersion: DurableFormat.journalVersion)
     while true {
@@ -96,18 +101,19 @@ struct StateRecovery {
         stored = try reader.next()
       } catch {
         if case .damaged(_, let offset, _, let tornTail) = error, tornTail, mayHaveTornTail {
-          return (records, offset)
+          return (records, published, offset)
         }
         throw DurabilityError(
           "\(error). Nothing after it was loaded. Run `channelcastd --repair` to keep a copy of "
             + "the file and cut it at the damage (what follows is lost), or restore a backup.")
       }
-      guard let stored else { return (records, nil) }
+      guard let stored else { return (records, published, nil) }
       do {
         let record = try stored.body.withUnsafeBytes {
           try JournalRecord.decode(type: stored.type, body: $0)
         }
         try state.apply(record)
+        if record.feedEventType != nil { published += 1 }
       } catch {
         throw DurabilityError(
           "journal \(path): the record at offset \(stored.offset) cannot be applied: \(error)")

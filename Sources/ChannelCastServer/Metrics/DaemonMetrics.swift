@@ -16,7 +16,8 @@ import Synchronization
 /// (`published`, the per-op caches) is touched by one thread each, as its doc says.
 final class DaemonMetrics: @unchecked Sendable {
   private let registry = PrometheusCollectorRegistry()
-  private let factory: PrometheusMetricsFactory
+  /// Also makes the metrics of parts that keep their own (`DaemonMetrics+EventFeed`).
+  let factory: PrometheusMetricsFactory
 
   private let broadcasts: CoreMetrics.Counter
   private let deliveriesSent: CoreMetrics.Counter
@@ -108,6 +109,7 @@ final class DaemonMetrics: @unchecked Sendable {
     authentications = Dictionary(
       uniqueKeysWithValues: [
         (ClientRegistry.commandDomain, "command"), (ClientRegistry.deliveryDomain, "delivery"),
+        (ClientRegistry.eventsDomain, "events"),
       ].flatMap { domain, socket in
         [("allowed", true), ("refused", false)].map { result, allowed in
           (

@@ -13,6 +13,8 @@ final class ClientRegistry: @unchecked Sendable {
   /// delivery socket only the keys whose role may receive deliveries.
   static let commandDomain = "channelcast-command"
   static let deliveryDomain = "channelcast-delivery"
+  /// The event feed's domain: admins only (every record of every channel).
+  static let eventsDomain = "channelcast-events"
 
   private let lock = NSLock()
   private var clients: [String: AuthorizedClient]
@@ -52,6 +54,10 @@ final class ClientRegistry: @unchecked Sendable {
       return (.allow(userID: publicKey), client.name)
     case Self.deliveryDomain:
       return (.deny(reason: "a \(client.role) does not receive deliveries"), client.name)
+    case Self.eventsDomain where client.role == .admin:
+      return (.allow(userID: publicKey), client.name)
+    case Self.eventsDomain:
+      return (.deny(reason: "only an admin receives the event feed"), client.name)
     default:
       return (.deny(reason: "unknown ZAP domain \(request.domain)"), client.name)
     }
