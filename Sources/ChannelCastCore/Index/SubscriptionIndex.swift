@@ -1,13 +1,14 @@
 /// Who subscribes to what, in both directions, compactly.
 ///
 /// Channel → subscribers is a `ChannelMembers` per channel (one packed word per subscriber, split
-/// by shard) so a broadcast takes its recipient set in O(shards). User → channels is a small array
-/// per user whose entries also remember where the user sits in the channel's member list (and a
-/// copy of its flag), so an unsubscribe is O(subscriptions of the user), never O(subscribers of
-/// the channel). Each channel also keeps its subscribers in user ID order (`SubscriberOrder`), kept up to date by every
-/// subscribe and unsubscribe in O(log n), so that a page of them costs O(log n + limit). That
-/// order is never stored: loading a snapshot subscribes without it (`keepingOrder: false`) and
-/// then sorts each channel once (`rebuildSubscriberOrders`).
+/// by shard) so a broadcast takes its recipient set in O(shards). User → channels is a small
+/// collection per user (`UserSubscriptions`) whose entries also remember where the user sits in
+/// the channel's member list (and a copy of its flag), so an unsubscribe is O(subscriptions of
+/// the user), never O(subscribers of the channel). Each channel also keeps its subscribers in
+/// user ID order (`SubscriberOrder`), kept up to date by every subscribe and unsubscribe in
+/// O(log n), so that a page of them costs O(log n + limit). That order is never stored: loading
+/// a snapshot subscribes without it (`keepingOrder: false`) and then sorts each channel once
+/// (`rebuildSubscriberOrders`).
 ///
 /// Ownership: not thread-safe; one owner (the command thread) reads and writes it. Fan-out only
 /// sees `ChannelMembers` values and the `UserDirectory`, which are safe to share.
@@ -66,7 +67,7 @@ public struct SubscriptionIndex {
   /// Each channel's subscribers in user ID order, by channel number (empty for a free number).
   private var subscriberOrders = ChunkedArray<SubscriberOrder>()
   private var freeChannels: [UInt32] = []
-  private var subscriptionsByUser = ChunkedArray<ContiguousArray<UserSubscription>>()
+  private var subscriptionsByUser = ChunkedArray<UserSubscriptions>()
   /// Each user's shard, by user number.
   private var shardByUser = ChunkedArray<UInt16>()
   /// Subscription custom data, rare enough to live outside the packed arrays.
@@ -101,8 +102,7 @@ public struct SubscriptionIndex {
       for entry in shard {
         let user = Int(entry.user)
         if let position = subscriptionsByUser[user].firstIndex(where: { $0.channel == channel }) {
-          subscriptionsByUser[user].swapAt(position, subscriptionsByUser[user].count - 1)
-          subscriptionsByUser[user].removeLast()
+          subscriptionsByUser[user].remove(at: position)
         }
         customData[Self.key(entry.user, channel)] = nil
       }
@@ -184,8 +184,7 @@ public struct SubscriptionIndex {
     members[Int(channel)]!.count -= 1
     subscriberOrders[Int(channel)].remove(user, by: directory)
     if removed.flag == .discard { members[Int(channel)]!.discardCount -= 1 }
-    subscriptionsByUser[Int(user)].swapAt(position, subscriptionsByUser[Int(user)].count - 1)
-    subscriptionsByUser[Int(user)].removeLast()
+    subscriptionsByUser[Int(user)].remove(at: position)
     customData[Self.key(user, channel)] = nil
     subscriptionCount -= 1
     return true
@@ -263,7 +262,7 @@ public struct SubscriptionIndex {
 
   private mutating func ensureUser(_ user: UInt32) {
     while subscriptionsByUser.count <= Int(user) {
-      subscriptionsByUser.append([])
+      subscriptionsByUser.append(UserSubscriptions())
     }
   }
 
