@@ -32,6 +32,11 @@ import Testing
         model.removeLast()
       }
       expectSame()
+      let channel = UInt32(randomness.next() % UInt64(step + 1))
+      #expect(subscriptions.index(ofChannel: channel) == model.firstIndex { $0.channel == channel })
+      #expect(
+        subscriptions.subscription(toChannel: channel)?.slot
+          == model.first { $0.channel == channel }?.slot)
       if !model.isEmpty {
         let position = Int(randomness.next() % UInt64(model.count))
         subscriptions[position].slot = UInt32(step)

@@ -101,7 +101,7 @@ public struct SubscriptionIndex {
     for shard in removed.shards {
       for entry in shard {
         let user = Int(entry.user)
-        if let position = subscriptionsByUser[user].firstIndex(where: { $0.channel == channel }) {
+        if let position = subscriptionsByUser[user].index(ofChannel: channel) {
           subscriptionsByUser[user].remove(at: position)
         }
         customData[Self.key(entry.user, channel)] = nil
@@ -146,7 +146,7 @@ public struct SubscriptionIndex {
     maxSubscriptionsPerUser: Int = .max, keepingOrder: Bool = true
   ) -> SubscribeOutcome {
     ensureUser(user)
-    if let existing = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel }) {
+    if let existing = subscriptionsByUser[Int(user)].subscription(toChannel: channel) {
       return .alreadySubscribed(subscribeTime: existing.subscribeTime)
     }
     guard members[Int(channel)]!.count < maxSubscriberCount else { return .full }
@@ -168,7 +168,7 @@ public struct SubscriptionIndex {
   /// Removes a subscription; false if there was none.
   public mutating func unsubscribe(user: UInt32, channel: UInt32) -> Bool {
     guard Int(user) < subscriptionsByUser.count,
-      let position = subscriptionsByUser[Int(user)].firstIndex(where: { $0.channel == channel })
+      let position = subscriptionsByUser[Int(user)].index(ofChannel: channel)
     else { return false }
     let slot = Int(subscriptionsByUser[Int(user)][position].slot)
     let shard = shard(of: user)
@@ -178,7 +178,7 @@ public struct SubscriptionIndex {
       // The last member fills the hole; tell its user where it now sits.
       members[Int(channel)]!.shards[shard][slot] = last
       let moved = Int(last.user)
-      let movedPosition = subscriptionsByUser[moved].firstIndex(where: { $0.channel == channel })!
+      let movedPosition = subscriptionsByUser[moved].index(ofChannel: channel)!
       subscriptionsByUser[moved][movedPosition].slot = UInt32(slot)
     }
     members[Int(channel)]!.count -= 1
@@ -192,7 +192,7 @@ public struct SubscriptionIndex {
 
   public func subscription(user: UInt32, channel: UInt32) -> Subscription? {
     guard Int(user) < subscriptionsByUser.count,
-      let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
+      let entry = subscriptionsByUser[Int(user)].subscription(toChannel: channel)
     else { return nil }
     return Subscription(
       subscribeTime: entry.subscribeTime, flag: entry.flag,
@@ -205,7 +205,7 @@ public struct SubscriptionIndex {
     user: UInt32, channel: UInt32, flag: MessageFlag?, customData newCustomData: String?
   ) -> Subscription? {
     guard Int(user) < subscriptionsByUser.count,
-      let position = subscriptionsByUser[Int(user)].firstIndex(where: { $0.channel == channel })
+      let position = subscriptionsByUser[Int(user)].index(ofChannel: channel)
     else { return nil }
     let entry = subscriptionsByUser[Int(user)][position]
     if let flag, flag != entry.flag {

@@ -52,6 +52,22 @@ struct UserSubscriptions: RandomAccessCollection, MutableCollection {
     }
   }
 
+  /// The position of the subscription to `channel`, if any: one branch on the storage, then a
+  /// plain scan (the collection's own `firstIndex(where:)` would branch on it for every
+  /// element, and a subscribe or an unsubscribe looks through all of a user's subscriptions).
+  func index(ofChannel channel: UInt32) -> Int? {
+    switch storage {
+    case .none: nil
+    case .one(let subscription): subscription.channel == channel ? 0 : nil
+    case .many(let subscriptions): subscriptions.firstIndex { $0.channel == channel }
+    }
+  }
+
+  /// The subscription to `channel`, if any.
+  func subscription(toChannel channel: UInt32) -> Element? {
+    index(ofChannel: channel).map { self[$0] }
+  }
+
   mutating func append(_ subscription: Element) {
     switch storage {
     case .none: storage = .one(subscription)
