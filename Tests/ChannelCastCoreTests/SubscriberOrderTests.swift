@@ -136,8 +136,7 @@ import Testing
     var randomness = SplitMix64(seed: 4)
     let names = (0..<3000).map { $0 % 3 == 0 ? "b\($0)" : "same-eight-bytes-\($0)" }
     let all = users(names.shuffled(using: &randomness))
-    let orderKeys = (0..<directory.count).map { directory.orderKey(of: UInt32($0)) }
-    var built = SubscriberOrder(ordering: all, orderKeys: orderKeys, by: directory)
+    var built = SubscriberOrder(ordering: all, by: directory)
     var inserted = SubscriberOrder()
     for user in all { inserted.insert(user, by: directory) }
     #expect(built.count == 3000)
@@ -150,7 +149,7 @@ import Testing
     let expected = byteOrder(self.names(Array(all.dropFirst(1500)) + newcomers))
     #expect(self.names(walk(built, limit: 1000).users) == expected)
     #expect(
-      SubscriberOrder(ordering: [], orderKeys: [], by: directory).users(
+      SubscriberOrder(ordering: [], by: directory).users(
         after: nil, limit: 5, by: directory
       )
       .users.isEmpty)

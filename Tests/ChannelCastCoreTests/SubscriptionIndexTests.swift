@@ -97,6 +97,11 @@ import Testing
         }
       }
       #expect(seen == model[channel, default: [:]])
+      // What reads show, from the user's side, agrees with what fan-out reads.
+      for (member, flag) in seen {
+        #expect(index.subscription(user: member, channel: channel)?.flag == flag)
+        #expect(index.subscriptionDetails(of: member).first { $0.channel == channel }?.flag == flag)
+      }
       #expect(members.count == seen.count)
       #expect(members.discardCount == seen.values.filter { $0 == .discard }.count)
       #expect(

@@ -36,6 +36,21 @@ import Testing
     }
   }
 
+  /// IDs that share their first eight bytes (the order key) or differ only after them.
+  @Test func usersThatTieOnTheirFirstEightBytesCompareByTheRest() {
+    let directory = UserDirectory()
+    let ids = ["abcdefgh", "abcdefgh\u{0}", "abcdefgh-1", "abcdefgh-10", "abcdefgh-2", "abcdefgi"]
+      .map { Array($0.utf8) }
+    let users = ids.map { directory.intern(ByteString($0)) }
+    for (left, leftID) in zip(users, ids) {
+      for (right, rightID) in zip(users, ids) {
+        #expect(directory.precedes(left, right) == leftID.lexicographicallyPrecedes(rightID))
+        #expect(directory.sortsAfter(left, rightID) == rightID.lexicographicallyPrecedes(leftID))
+      }
+      #expect(Array(directory.idBytes(left)) == leftID)
+    }
+  }
+
   @Test func topicsHoldTheIDAndANul() {
     let directory = UserDirectory()
     let user = directory.intern(ByteString("alice"))

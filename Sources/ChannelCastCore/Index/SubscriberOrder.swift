@@ -5,17 +5,18 @@
 /// every user of a block sorts before every user of the next. Two levels are enough: at ten
 /// million subscribers the list of blocks holds a few tens of thousands of references.
 ///
-/// Guarantees, for n subscribers (each comparison reads two IDs from the `UserDirectory`):
+/// Guarantees, for n subscribers (each comparison reads two users' entries from the
+/// `UserDirectory`, and their IDs only when the first eight bytes tie):
 /// - `users(after:limit:by:)` costs O(log n + limit): a binary search over the blocks' last
 ///   users (by the first eight bytes of their IDs, kept next to the blocks), one inside a block,
 ///   then a walk.
 /// - `insert` and `remove` cost O(log n) comparisons and move at most `blockCapacity` numbers,
 ///   except when a block splits (at most once per `blockCapacity / 2` inserts into it) or merges,
 ///   which also moves the n / `blockCapacity` block references: never O(n) numbers.
-/// - Memory: 4 bytes per subscriber in blocks that a split leaves half full; a removal merges
-///   two neighbouring blocks that fit together in half a block, so every two neighbours hold
-///   more than half a block and blocks stay more than a quarter full on average whatever the
-///   changes.
+/// - Memory: 4 bytes per subscriber, in blocks built to fit and grown by doubling up to
+///   `blockCapacity`; a split leaves blocks half full; a removal merges two neighbouring blocks
+///   that fit together in half a block, so every two neighbours hold more than half a block and
+///   blocks stay more than a quarter full on average whatever the changes.
 ///
 /// A value type whose blocks are copied on write one at a time: a snapshot of the index that
 /// holds it costs the next change one block, not the channel.
@@ -24,7 +25,7 @@ struct SubscriberOrder {
 
   private var blocks: [ContiguousArray<UInt32>] = []
   /// `UserDirectory.orderKey` of each block's last user: the search for a block compares these
-  /// and reads IDs from the directory (a few cache misses each) only on a tie.
+  /// and reads the directory (a cache miss or more each) only on a tie.
   private var lastKeys: [UInt64] = []
   /// The number of subscribers.
   private(set) var count = 0
@@ -32,18 +33,16 @@ struct SubscriberOrder {
   init() {}
 
   /// The order of `users` (distinct, in any order) built at once, for loading a snapshot: one
-  /// sort by `UserDirectory.orderKey`, read from `orderKeys` (by user number; IDs compared only
-  /// where keys tie), instead of an insert per user, each a few dozen cache misses. Blocks are
-  /// three quarters full, so that the inserts that follow do not split them all at once; a
-  /// channel of one block gets no spare room, since most channels are small.
-  init(ordering users: some Sequence<UInt32>, orderKeys: [UInt64], by directory: UserDirectory) {
-    var keyed = users.map { (key: orderKeys[Int($0)], user: $0) }
+  /// sort by `UserDirectory.orderKey`, each user's read once (IDs compared only where keys
+  /// tie), instead of an insert per user, each a dozen cache misses. Blocks are three quarters
+  /// full, so that the inserts that follow do not split them all at once, and hold no spare
+  /// room until their first insert: most channels take few changes after a restart.
+  init(ordering users: some Sequence<UInt32>, by directory: UserDirectory) {
+    var keyed = users.map { (key: directory.orderKey(of: $0), user: $0) }
     keyed.sort { $0.key != $1.key ? $0.key < $1.key : directory.precedes($0.user, $1.user) }
     let fill = Self.blockCapacity * 3 / 4
     for start in stride(from: 0, to: keyed.count, by: fill) {
-      var block = ContiguousArray<UInt32>()
-      block.reserveCapacity(keyed.count > fill ? Self.blockCapacity : keyed.count)
-      block += keyed[start..<min(start + fill, keyed.count)].lazy.map(\.user)
+      let block = ContiguousArray(keyed[start..<min(start + fill, keyed.count)].lazy.map(\.user))
       blocks.append(block)
       lastKeys.append(keyed[start + block.count - 1].key)
     }
@@ -68,6 +67,9 @@ struct SubscriberOrder {
     if blocks[block].count == Self.blockCapacity {
       split(block, by: directory)
       if directory.precedes(blocks[block].last!, user) { block += 1 }
+    } else if blocks[block].count == blocks[block].capacity {
+      // Growth by doubling, as an array's own, but never past a block's capacity.
+      blocks[block].reserveCapacity(min(2 * blocks[block].capacity, Self.blockCapacity))
     }
     let position = Self.partitionPoint(blocks[block].count) {
       directory.precedes(user, blocks[block][$0])
@@ -106,13 +108,16 @@ struct SubscriberOrder {
     var position = 0
     if let cursor {
       let key = UserDirectory.orderKey(of: cursor)
+      func sortsAfterCursor(_ user: UInt32, key userKey: UInt64) -> Bool {
+        userKey != key ? userKey > key : directory.sortsAfter(user, cursor)
+      }
       block = Self.partitionPoint(blocks.count) {
-        lastKeys[$0] > key
-          || (lastKeys[$0] == key && directory.sortsAfter(blocks[$0].last!, cursor))
+        sortsAfterCursor(blocks[$0].last!, key: lastKeys[$0])
       }
       if block < blocks.count {
         position = Self.partitionPoint(blocks[block].count) {
-          directory.sortsAfter(blocks[block][$0], cursor)
+          let user = blocks[block][$0]
+          return sortsAfterCursor(user, key: directory.orderKey(of: user))
         }
       }
     }

@@ -1,13 +1,14 @@
 /// Who subscribes to what, in both directions, compactly.
 ///
 /// Channel → subscribers is a `ChannelMembers` per channel (one packed word per subscriber, split
-/// by shard) so a broadcast takes its recipient set in O(shards). User → channels is a small array
-/// per user whose entries also remember where the user sits in the channel's member list, so an
-/// unsubscribe is O(subscriptions of the user), never O(subscribers of the channel). Each channel
-/// also keeps its subscribers in user ID order (`SubscriberOrder`), kept up to date by every
-/// subscribe and unsubscribe in O(log n), so that a page of them costs O(log n + limit). That
-/// order is never stored: loading a snapshot subscribes without it (`keepingOrder: false`) and
-/// then sorts each channel once (`rebuildSubscriberOrders`).
+/// by shard) so a broadcast takes its recipient set in O(shards). User → channels is a small
+/// collection per user (`UserSubscriptions`) whose entries also remember where the user sits in
+/// the channel's member list (and a copy of its flag), so an unsubscribe is O(subscriptions of
+/// the user), never O(subscribers of the channel). Each channel also keeps its subscribers in
+/// user ID order (`SubscriberOrder`), kept up to date by every subscribe and unsubscribe in
+/// O(log n), so that a page of them costs O(log n + limit). That order is never stored: loading
+/// a snapshot subscribes without it (`keepingOrder: false`) and then sorts each channel once
+/// (`rebuildSubscriberOrders`).
 ///
 /// Ownership: not thread-safe; one owner (the command thread) reads and writes it. Fan-out only
 /// sees `ChannelMembers` values and the `UserDirectory`, which are safe to share.
@@ -23,12 +24,32 @@ public struct SubscriptionIndex {
     case userAtLimit
   }
 
-  /// One of a user's subscriptions.
+  /// One of a user's subscriptions, in 12 bytes.
   struct UserSubscription {
     var channel: UInt32
-    /// The position of the user in `members[channel].shards[shard of user]`.
-    var slot: UInt32
+    /// The slot in the upper 30 bits, the flag in the lower 2.
+    private var slotAndFlag: UInt32
     var subscribeTime: UInt32
+
+    init(channel: UInt32, slot: UInt32, flag: MessageFlag, subscribeTime: UInt32) {
+      self.channel = channel
+      slotAndFlag = slot << 2 | UInt32(flag.rawValue)
+      self.subscribeTime = subscribeTime
+    }
+
+    /// The position of the user in `members[channel].shards[shard of user]`.
+    var slot: UInt32 {
+      get { slotAndFlag >> 2 }
+      set { slotAndFlag = newValue << 2 | slotAndFlag & 3 }
+    }
+
+    /// A copy of the flag of the user's `MemberEntry`, so that reading a subscription (once
+    /// per subscriber of a `getSubscribers` page) does not also read the channel's member list,
+    /// a cache miss per subscriber in a big channel.
+    var flag: MessageFlag {
+      get { MessageFlag(rawValue: UInt8(slotAndFlag & 3))! }
+      set { slotAndFlag = slotAndFlag & ~3 | UInt32(newValue.rawValue) }
+    }
   }
 
   /// A subscription as the protocol shows it.
@@ -45,7 +66,7 @@ public struct SubscriptionIndex {
   private var members = ChunkedArray<ChannelMembers?>()
   /// Each channel's subscribers in user ID order, by channel number (empty for a free number).
   private var subscriberOrders = ChunkedArray<SubscriberOrder>()
-  private var subscriptionsByUser = ChunkedArray<ContiguousArray<UserSubscription>>()
+  private var subscriptionsByUser = ChunkedArray<UserSubscriptions>()
   /// Each user's shard, by user number.
   private var shardByUser = ChunkedArray<UInt16>()
   /// Subscription custom data, rare enough to live outside the packed arrays.
@@ -81,9 +102,8 @@ public struct SubscriptionIndex {
     for shard in removed.shards {
       for entry in shard {
         let user = Int(entry.user)
-        if let position = subscriptionsByUser[user].firstIndex(where: { $0.channel == channel }) {
-          subscriptionsByUser[user].swapAt(position, subscriptionsByUser[user].count - 1)
-          subscriptionsByUser[user].removeLast()
+        if let position = subscriptionsByUser[user].index(ofChannel: channel) {
+          subscriptionsByUser[user].remove(at: position)
         }
         customData[Self.key(entry.user, channel)] = nil
       }
@@ -126,7 +146,7 @@ public struct SubscriptionIndex {
     maxSubscriptionsPerUser: Int = .max, keepingOrder: Bool = true
   ) -> SubscribeOutcome {
     ensureUser(user)
-    if let existing = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel }) {
+    if let existing = subscriptionsByUser[Int(user)].subscription(toChannel: channel) {
       return .alreadySubscribed(subscribeTime: existing.subscribeTime)
     }
     guard members[Int(channel)]!.count < maxSubscriberCount else { return .full }
@@ -139,7 +159,8 @@ public struct SubscriptionIndex {
     members[Int(channel)]!.count += 1
     if keepingOrder { subscriberOrders[Int(channel)].insert(user, by: directory) }
     subscriptionsByUser[Int(user)].append(
-      UserSubscription(channel: channel, slot: slot, subscribeTime: subscribeTime))
+      UserSubscription(
+        channel: channel, slot: slot, flag: .acceptAndNotify, subscribeTime: subscribeTime))
     subscriptionCount += 1
     return .subscribed
   }
@@ -147,7 +168,7 @@ public struct SubscriptionIndex {
   /// Removes a subscription; false if there was none.
   public mutating func unsubscribe(user: UInt32, channel: UInt32) -> Bool {
     guard Int(user) < subscriptionsByUser.count,
-      let position = subscriptionsByUser[Int(user)].firstIndex(where: { $0.channel == channel })
+      let position = subscriptionsByUser[Int(user)].index(ofChannel: channel)
     else { return false }
     let slot = Int(subscriptionsByUser[Int(user)][position].slot)
     let shard = shard(of: user)
@@ -157,14 +178,13 @@ public struct SubscriptionIndex {
       // The last member fills the hole; tell its user where it now sits.
       members[Int(channel)]!.shards[shard][slot] = last
       let moved = Int(last.user)
-      let movedPosition = subscriptionsByUser[moved].firstIndex(where: { $0.channel == channel })!
+      let movedPosition = subscriptionsByUser[moved].index(ofChannel: channel)!
       subscriptionsByUser[moved][movedPosition].slot = UInt32(slot)
     }
     members[Int(channel)]!.count -= 1
     subscriberOrders[Int(channel)].remove(user, by: directory)
     if removed.flag == .discard { members[Int(channel)]!.discardCount -= 1 }
-    subscriptionsByUser[Int(user)].swapAt(position, subscriptionsByUser[Int(user)].count - 1)
-    subscriptionsByUser[Int(user)].removeLast()
+    subscriptionsByUser[Int(user)].remove(at: position)
     customData[Self.key(user, channel)] = nil
     subscriptionCount -= 1
     return true
@@ -172,12 +192,12 @@ public struct SubscriptionIndex {
 
   public func subscription(user: UInt32, channel: UInt32) -> Subscription? {
     guard Int(user) < subscriptionsByUser.count,
-      let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
+      let entry = subscriptionsByUser[Int(user)].subscription(toChannel: channel)
     else { return nil }
-    let member = members[Int(channel)]!.shards[knownShard(of: user)][Int(entry.slot)]
     return Subscription(
-      subscribeTime: entry.subscribeTime, flag: member.flag,
-      customData: customData[Self.key(user, channel)] ?? "")
+      subscribeTime: entry.subscribeTime, flag: entry.flag,
+      // Most subscriptions have none: no hashing for them while the table is empty.
+      customData: customData.isEmpty ? "" : customData[Self.key(user, channel)] ?? "")
   }
 
   /// Changes a subscription's options; nil if the user does not subscribe.
@@ -185,16 +205,15 @@ public struct SubscriptionIndex {
     user: UInt32, channel: UInt32, flag: MessageFlag?, customData newCustomData: String?
   ) -> Subscription? {
     guard Int(user) < subscriptionsByUser.count,
-      let entry = subscriptionsByUser[Int(user)].first(where: { $0.channel == channel })
+      let position = subscriptionsByUser[Int(user)].index(ofChannel: channel)
     else { return nil }
-    if let flag {
-      let shard = shard(of: user)
-      let old = members[Int(channel)]!.shards[shard][Int(entry.slot)].flag
-      if old != flag {
-        members[Int(channel)]!.shards[shard][Int(entry.slot)] = MemberEntry(user: user, flag: flag)
-        if old == .discard { members[Int(channel)]!.discardCount -= 1 }
-        if flag == .discard { members[Int(channel)]!.discardCount += 1 }
-      }
+    let entry = subscriptionsByUser[Int(user)][position]
+    if let flag, flag != entry.flag {
+      members[Int(channel)]!.shards[shard(of: user)][Int(entry.slot)] = MemberEntry(
+        user: user, flag: flag)
+      subscriptionsByUser[Int(user)][position].flag = flag
+      if entry.flag == .discard { members[Int(channel)]!.discardCount -= 1 }
+      if flag == .discard { members[Int(channel)]!.discardCount += 1 }
     }
     if let newCustomData {
       customData[Self.key(user, channel)] = newCustomData.isEmpty ? nil : newCustomData
@@ -217,12 +236,8 @@ public struct SubscriptionIndex {
   public func subscriptionDetails(of user: UInt32)
     -> [(channel: UInt32, subscribeTime: UInt32, flag: MessageFlag)]
   {
-    guard Int(user) < subscriptionsByUser.count, !subscriptionsByUser[Int(user)].isEmpty
-    else { return [] }
-    let shard = knownShard(of: user)
-    return subscriptionsByUser[Int(user)].map {
-      ($0.channel, $0.subscribeTime, members[Int($0.channel)]!.shards[shard][Int($0.slot)].flag)
-    }
+    guard Int(user) < subscriptionsByUser.count else { return [] }
+    return subscriptionsByUser[Int(user)].map { ($0.channel, $0.subscribeTime, $0.flag) }
   }
 
   /// Every subscription's custom data that is not empty, in no order.
@@ -241,27 +256,18 @@ public struct SubscriptionIndex {
   }
 
   /// Builds every channel's `SubscriberOrder` from its members, after subscribes that did not
-  /// keep it: one sort per channel. Each user's order key is read from the directory once, in
-  /// user order, into a table (8 bytes a user while it runs), rather than once per
-  /// subscription at a random place in the directory.
+  /// keep it: one sort per channel.
   public mutating func rebuildSubscriberOrders() {
-    let orderKeys = (0..<directory.count).map { directory.orderKey(of: UInt32($0)) }
     for channel in 0..<members.count {
       guard let channelMembers = members[channel] else { continue }
       subscriberOrders[channel] = SubscriberOrder(
-        ordering: channelMembers.shards.lazy.joined().map(\.user), orderKeys: orderKeys,
-        by: directory)
+        ordering: channelMembers.shards.lazy.joined().map(\.user), by: directory)
     }
-  }
-
-  /// The shard of a user that has subscribed at least once (so it is cached).
-  private func knownShard(of user: UInt32) -> Int {
-    Int(shardByUser[Int(user)])
   }
 
   private mutating func ensureUser(_ user: UInt32) {
     while subscriptionsByUser.count <= Int(user) {
-      subscriptionsByUser.append([])
+      subscriptionsByUser.append(UserSubscriptions())
     }
   }
 

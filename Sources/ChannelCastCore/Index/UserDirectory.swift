@@ -20,10 +20,8 @@ public final class UserDirectory: @unchecked Sendable {
   private static let chunkDirectorySize = capacity / entriesPerChunk
   private static let nameChunkBytes = 1 << 20
 
-  /// Where each user's topic (ID bytes and NUL) starts, chunked so that appending never moves it.
-  private let topicStarts: UnsafeMutablePointer<UnsafeMutablePointer<UnsafePointer<UInt8>>?>
-  /// Each user's ID length in bytes (at most 64), chunked like `topicStarts`.
-  private let idLengths: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
+  /// Each user's `Entry`, chunked so that appending never moves one.
+  private let entries: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
   private var nameChunks: [UnsafeMutableRawPointer] = []
   private var nameChunkUsed = UserDirectory.nameChunkBytes
   /// Open addressing: a slot holds user number + 1, or 0 when empty. Owner-only.
@@ -41,19 +39,15 @@ public final class UserDirectory: @unchecked Sendable {
   public private(set) var count = 0
 
   public init() {
-    topicStarts = .allocate(capacity: Self.chunkDirectorySize)
-    topicStarts.initialize(repeating: nil, count: Self.chunkDirectorySize)
-    idLengths = .allocate(capacity: Self.chunkDirectorySize)
-    idLengths.initialize(repeating: nil, count: Self.chunkDirectorySize)
+    entries = .allocate(capacity: Self.chunkDirectorySize)
+    entries.initialize(repeating: nil, count: Self.chunkDirectorySize)
   }
 
   deinit {
     for chunk in 0..<(count + Self.entriesPerChunk - 1) / Self.entriesPerChunk {
-      topicStarts[chunk]?.deallocate()
-      idLengths[chunk]?.deallocate()
+      entries[chunk]?.deallocate()
     }
-    topicStarts.deallocate()
-    idLengths.deallocate()
+    entries.deallocate()
     for chunk in nameChunks { chunk.deallocate() }
   }
 
@@ -96,9 +90,7 @@ public final class UserDirectory: @unchecked Sendable {
   /// The user's ID bytes followed by one NUL: the delivery topic. Safe on any thread for a user
   /// number that reached it through a queue hop.
   public func topic(of user: UInt32) -> UnsafeRawBufferPointer {
-    let (chunk, index) = Self.position(user)
-    let start = topicStarts[chunk]![index]
-    return UnsafeRawBufferPointer(start: start, count: Int(idLengths[chunk]![index]) + 1)
+    entry(user).topic
   }
 
   /// The user's ID.
@@ -107,9 +99,13 @@ public final class UserDirectory: @unchecked Sendable {
     return ByteString(Array(topic.prefix(topic.count - 1)))
   }
 
-  /// Orders two users by their ID bytes.
+  /// Orders two users by their ID bytes: by their order keys, and only where those tie by the
+  /// bytes themselves, so that most comparisons read one entry per user and no ID.
   public func precedes(_ lhs: UInt32, _ rhs: UInt32) -> Bool {
-    Self.compare(idBytes(lhs), idBytes(rhs)) < 0
+    let left = entry(lhs)
+    let right = entry(rhs)
+    guard left.orderKey == right.orderKey else { return left.orderKey < right.orderKey }
+    return Self.compare(left.idBytes, right.idBytes) < 0
   }
 
   /// Whether the user's ID sorts after `bytes`.
@@ -120,7 +116,7 @@ public final class UserDirectory: @unchecked Sendable {
   /// The first eight bytes of the user's ID as a big-endian number, zeros after a shorter ID:
   /// when two users' keys differ, they are in the order of their IDs; when equal, compare IDs.
   func orderKey(of user: UInt32) -> UInt64 {
-    Self.orderKey(of: idBytes(user))
+    entry(user).orderKey
   }
 
   /// `orderKey(of:)` of ID bytes that are not interned, such as a cursor.
@@ -152,8 +148,12 @@ public final class UserDirectory: @unchecked Sendable {
 
   /// The user's ID bytes where the directory keeps them, for reading them without a copy.
   func idBytes(_ user: UInt32) -> UnsafeRawBufferPointer {
-    let topic = topic(of: user)
-    return UnsafeRawBufferPointer(rebasing: topic.prefix(topic.count - 1))
+    entry(user).idBytes
+  }
+
+  private func entry(_ user: UInt32) -> Entry {
+    let (chunk, index) = Self.position(user)
+    return entries[chunk]![index]
   }
 
   private static func position(_ user: UInt32) -> (chunk: Int, index: Int) {
@@ -174,12 +174,11 @@ public final class UserDirectory: @unchecked Sendable {
     nameChunkUsed += needed
 
     let (chunk, index) = Self.position(UInt32(user))
-    if topicStarts[chunk] == nil {
-      topicStarts[chunk] = .allocate(capacity: Self.entriesPerChunk)
-      idLengths[chunk] = .allocate(capacity: Self.entriesPerChunk)
-    }
-    topicStarts[chunk]![index] = UnsafePointer(destination)
-    idLengths[chunk]![index] = UInt8(bytes.count)
+    if entries[chunk] == nil { entries[chunk] = .allocate(capacity: Self.entriesPerChunk) }
+    (entries[chunk]! + index).initialize(
+      to: Entry(
+        orderKey: bytes.withUnsafeBytes { Self.orderKey(of: $0) },
+        topicStart: UnsafePointer(destination), idLength: bytes.count))
   }
 
   private func matches(_ user: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -220,6 +219,39 @@ public final class UserDirectory: @unchecked Sendable {
     if movedSlots == retiringSlots.count {
       retiringSlots = []
       movedSlots = 0
+    }
+  }
+}
+
+extension UserDirectory {
+  /// What the directory keeps of one user: 16 bytes, so that a comparison reads the order key
+  /// and, on a tie, where the ID lies from one cache line, and a page or a delivery finds the
+  /// topic with one read.
+  fileprivate struct Entry {
+    /// `UserDirectory.orderKey(of:)` of the ID.
+    let orderKey: UInt64
+    /// The topic's address in the lower 56 bits (user-space addresses on the 64-bit platforms
+    /// we run on are below 2^48), the ID's length (at most 255) in the upper 8.
+    private let packedTopic: UInt64
+
+    init(orderKey: UInt64, topicStart: UnsafePointer<UInt8>, idLength: Int) {
+      let address = UInt64(UInt(bitPattern: topicStart))
+      precondition(address >> 56 == 0 && idLength <= Int(UInt8.max))
+      self.orderKey = orderKey
+      packedTopic = UInt64(idLength) << 56 | address
+    }
+
+    /// The ID bytes followed by one NUL.
+    var topic: UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(
+        start: UnsafeRawPointer(bitPattern: UInt(packedTopic & (1 << 56 - 1))),
+        count: Int(packedTopic >> 56) + 1)
+    }
+
+    var idBytes: UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(
+        start: UnsafeRawPointer(bitPattern: UInt(packedTopic & (1 << 56 - 1))),
+        count: Int(packedTopic >> 56))
     }
   }
 }
