@@ -42,7 +42,8 @@ extension ChannelCastService {
     let (_, user) = journalAndApply(
       .subscribed(officialAccountID: id, userID: userID, subscribeTime: now)
     ) { state throws(RecoveryError) in
-      try state.applySubscribed(id, userID: userID, subscribeTime: now)
+      try state.applySubscribed(
+        id, userID: userID, subscribeTime: now, channel: number, user: known)
     }
     // The reply and the event carry the same view: encode it once.
     let view = state.view(of: number, subscribeTime: now)
@@ -88,7 +89,8 @@ extension ChannelCastService {
       state.index.subscription(user: known, channel: number) != nil
     else { throw notSubscribed(userID, id) }
     let (_, user) = journalAndApply(.unsubscribed(officialAccountID: id, userID: userID)) {
-      state throws(RecoveryError) in try state.applyUnsubscribed(id, userID: userID)
+      state throws(RecoveryError) in
+      try state.applyUnsubscribed(id, userID: userID, channel: number, user: known)
     }
     sendEvent(
       .officialAccountUnsubscribed, state.channels.unsubscribedEnvelope(of: number), toUser: user,

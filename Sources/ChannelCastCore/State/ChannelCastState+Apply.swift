@@ -74,12 +74,17 @@ extension ChannelCastState {
     return (number, lastMembers)
   }
 
-  /// Adds a subscription; returns the channel's number and the user's.
-  func applySubscribed(_ id: ByteString, userID: ByteString, subscribeTime: UInt32)
-    throws(RecoveryError) -> (number: UInt32, user: UInt32)
-  {
-    let number = try existingChannel(id)
-    let user = index.directory.intern(userID)
+  /// Adds a subscription; returns the channel's number and the user's. `channel` and `user`,
+  /// when given, are the numbers of `id` and `userID` that deciding the record found, which
+  /// spares looking them up again on the live path (recovery looks them up).
+  func applySubscribed(
+    _ id: ByteString, userID: ByteString, subscribeTime: UInt32, channel: UInt32? = nil,
+    user knownUser: UInt32? = nil
+  ) throws(RecoveryError) -> (number: UInt32, user: UInt32) {
+    assert(channel == nil || channel == channels.number(of: id), "a wrong channel number")
+    assert(knownUser == nil || knownUser == index.directory.lookup(userID), "a wrong user number")
+    let number = try existingChannel(id, known: channel)
+    let user = knownUser ?? index.directory.intern(userID)
     // The limits were checked when the request was decided; the record holds what happened.
     guard
       index.subscribe(
@@ -89,12 +94,15 @@ extension ChannelCastState {
     return (number, user)
   }
 
-  /// Removes a subscription; returns the channel's number and the user's.
-  func applyUnsubscribed(_ id: ByteString, userID: ByteString) throws(RecoveryError)
-    -> (number: UInt32, user: UInt32)
-  {
-    let number = try existingChannel(id)
-    guard let user = index.directory.lookup(userID),
+  /// Removes a subscription; returns the channel's number and the user's. `channel` and
+  /// `user`, when given, are the numbers deciding the record found (see `applySubscribed`).
+  func applyUnsubscribed(
+    _ id: ByteString, userID: ByteString, channel: UInt32? = nil, user knownUser: UInt32? = nil
+  ) throws(RecoveryError) -> (number: UInt32, user: UInt32) {
+    assert(channel == nil || channel == channels.number(of: id), "a wrong channel number")
+    assert(knownUser == nil || knownUser == index.directory.lookup(userID), "a wrong user number")
+    let number = try existingChannel(id, known: channel)
+    guard let user = knownUser ?? index.directory.lookup(userID),
       index.unsubscribe(user: user, channel: number)
     else { throw RecoveryError("user \(userID) unsubscribes from \(id) without a subscription") }
     return (number, user)
@@ -186,11 +194,11 @@ extension ChannelCastState {
   }
 
   /// The number of the channel a record names, which must exist; with `seq`, the record's seq
-  /// must be the channel's next.
-  private func existingChannel(_ id: ByteString, seq: UInt64? = nil) throws(RecoveryError)
-    -> UInt32
+  /// must be the channel's next. `known` is the number deciding the record found, if any.
+  private func existingChannel(_ id: ByteString, seq: UInt64? = nil, known: UInt32? = nil)
+    throws(RecoveryError) -> UInt32
   {
-    guard let number = channels.number(of: id) else {
+    guard let number = known ?? channels.number(of: id) else {
       throw RecoveryError("a record names channel \(id), which does not exist")
     }
     if let seq, seq != nextSeq(number) {
