@@ -1,11 +1,13 @@
 /// Builds a JSON array into a byte buffer, fast, with correct escaping.
+///
+/// `append(rawJSON:)` is `@inlinable` for the reason given on `JSONObjectWriter`.
 public struct JSONArrayWriter: Sendable {
   /// The array so far, always closed with "]" so that `finished()` is a copy-free hand-over;
   /// each addition removes the bracket and puts it back after the new element.
-  private var output: [UInt8]
+  @usableFromInline var output: [UInt8]
 
   /// The number of elements appended so far.
-  public private(set) var count = 0
+  public internal(set) var count = 0
 
   /// Starts an empty array, reserving room for `reservingCapacity` bytes.
   public init(reservingCapacity: Int = 256) {
@@ -23,6 +25,7 @@ public struct JSONArrayWriter: Sendable {
   }
 
   /// Appends `rawJSON`, copied verbatim. The caller guarantees that it is one valid JSON value.
+  @inlinable
   public mutating func append(rawJSON: some Collection<UInt8>) {
     beginElement()
     output.append(contentsOf: rawJSON)
@@ -30,17 +33,20 @@ public struct JSONArrayWriter: Sendable {
   }
 
   /// Appends the object built by `object`.
+  @inlinable
   public mutating func append(object: JSONObjectWriter) {
     append(rawJSON: object.finished())
   }
 
   /// The complete array, closing bracket included. Does not change the writer.
+  @inlinable
   public func finished() -> [UInt8] {
     output
   }
 
   /// Reopens the array and writes the separator.
-  private mutating func beginElement() {
+  @usableFromInline
+  mutating func beginElement() {
     output.removeLast()
     if count > 0 {
       output.append(UInt8(ascii: ","))

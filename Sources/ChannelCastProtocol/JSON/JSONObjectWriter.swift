@@ -2,11 +2,15 @@
 /// envelopes.
 ///
 /// Keys are not checked for duplicates: adding a key twice writes it twice.
+///
+/// The members that take any collection of bytes are `@inlinable` so that the modules that
+/// encode replies and envelopes get them specialized for their arrays and slices; across the
+/// module boundary they would otherwise run as unspecialized generic code, element by element.
 public struct JSONObjectWriter: Sendable {
   /// The object so far, always closed with "}" so that `finished()` is a copy-free hand-over;
   /// each addition removes the brace and puts it back after the new member.
-  private var output: [UInt8]
-  private var isEmpty = true
+  @usableFromInline var output: [UInt8]
+  @usableFromInline var isEmpty = true
 
   /// Starts an empty object, reserving room for `reservingCapacity` bytes.
   public init(reservingCapacity: Int = 256) {
@@ -25,6 +29,7 @@ public struct JSONObjectWriter: Sendable {
 
   /// Adds a member whose value is the string with the UTF-8 bytes `bytes`, escaped. The bytes
   /// must be valid UTF-8, such as `JSONRawValue.stringBytes`.
+  @inlinable
   public mutating func add(_ key: String, utf8 bytes: some Collection<UInt8>) {
     beginMember(key)
     JSONOutput.appendString(utf8: bytes, to: &output)
@@ -51,17 +56,20 @@ public struct JSONObjectWriter: Sendable {
   }
 
   /// Adds a member whose value is `true` or `false`.
+  @inlinable
   public mutating func add(_ key: String, _ value: Bool) {
     add(key, rawJSON: value ? "true".utf8 : "false".utf8)
   }
 
   /// Adds a member whose value is `null`.
+  @inlinable
   public mutating func addNull(_ key: String) {
     add(key, rawJSON: "null".utf8)
   }
 
   /// Adds a member whose value is `rawJSON`, copied verbatim. The caller guarantees that it is
   /// one valid JSON value, such as `JSONRawValue.bytes`.
+  @inlinable
   public mutating func add(_ key: String, rawJSON: some Collection<UInt8>) {
     beginMember(key)
     output.append(contentsOf: rawJSON)
@@ -81,11 +89,13 @@ public struct JSONObjectWriter: Sendable {
   }
 
   /// Adds a member whose value is the object built by `object`.
+  @inlinable
   public mutating func add(_ key: String, object: JSONObjectWriter) {
     add(key, rawJSON: object.finished())
   }
 
   /// Adds a member whose value is the array built by `array`.
+  @inlinable
   public mutating func add(_ key: String, array: JSONArrayWriter) {
     add(key, rawJSON: array.finished())
   }
@@ -94,12 +104,14 @@ public struct JSONObjectWriter: Sendable {
   public var byteCount: Int { output.count }
 
   /// The complete object, closing brace included. Does not change the writer.
+  @inlinable
   public func finished() -> [UInt8] {
     output
   }
 
   /// Reopens the object and writes the separator, the key and the colon.
-  private mutating func beginMember(_ key: String) {
+  @usableFromInline
+  mutating func beginMember(_ key: String) {
     output.removeLast()
     if isEmpty {
       isEmpty = false

@@ -1,4 +1,5 @@
 /// Appends JSON strings and integers to a byte buffer, without intermediate allocations.
+@usableFromInline
 enum JSONOutput {
   /// Appends `string` as a quoted JSON string.
   static func appendString(_ string: String, to output: inout [UInt8]) {
@@ -7,6 +8,7 @@ enum JSONOutput {
   }
 
   /// Appends the UTF-8 bytes `utf8` as a quoted JSON string. The bytes must be valid UTF-8.
+  @inlinable
   static func appendString(utf8: some Collection<UInt8>, to output: inout [UInt8]) {
     let wasContiguous: Void? = utf8.withContiguousStorageIfAvailable {
       appendString(utf8: $0, to: &output)
@@ -18,7 +20,8 @@ enum JSONOutput {
 
   /// Escapes only what RFC 8259 requires: the quote, the backslash and control characters.
   /// Runs of bytes that need no escape are copied in one go.
-  private static func appendString(utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+  @usableFromInline
+  static func appendString(utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
     var runStart = 0
     for index in utf8.indices {

@@ -9,7 +9,7 @@ public struct JSONRawValue: Sendable {
   /// The exact bytes of the value in the input, without surrounding whitespace.
   public let bytes: ArraySlice<UInt8>
   /// Whether a string contains a backslash escape; without one, decoding is a plain copy.
-  private let stringHasEscapes: Bool
+  @usableFromInline let stringHasEscapes: Bool
 
   init(_ scanned: JSONScannedValue, in document: ArraySlice<UInt8>) {
     let base = document.startIndex
@@ -39,6 +39,7 @@ public struct JSONRawValue: Sendable {
 
   /// Calls `body` with the decoded string's UTF-8 bytes (escapes resolved), without copying a
   /// string that has no escape; nil unless the value is a string.
+  @inlinable
   public func withStringBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
     guard kind == .string else { return nil }
     guard stringHasEscapes else {
