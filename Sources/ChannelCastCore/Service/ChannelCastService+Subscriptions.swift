@@ -138,9 +138,10 @@ extension ChannelCastService {
     // cache misses, and a short loop lets the processor wait for several of them at once.
     let userIDs = page.users.map { state.directory.idBytes($0) }
     let subscriptions = page.users.map { state.index.subscription(user: $0, channel: number)! }
-    var subscribers = JSONArrayWriter()
+    var subscribers = JSONArrayWriter(reservingCapacity: page.users.count * Self.subscriberBytes)
+    var subscriber = JSONObjectWriter()  // reused: one allocation per page, not per subscriber
     for (userID, subscription) in zip(userIDs, subscriptions) {
-      var subscriber = JSONObjectWriter()
+      subscriber.removeAll()
       subscriber.add("userID", utf8: userID)
       Self.addSubscriptionFields(subscription, to: &subscriber)
       subscribers.append(object: subscriber)
@@ -152,6 +153,9 @@ extension ChannelCastService {
     result.add("subscriberCount", state.index.subscriberCount(of: number))
     return result
   }
+
+  /// About what one subscriber of a page takes in the reply, to size the page's buffer once.
+  private static let subscriberBytes = 96
 
   private static func addSubscriptionFields(
     _ subscription: SubscriptionIndex.Subscription, to object: inout JSONObjectWriter

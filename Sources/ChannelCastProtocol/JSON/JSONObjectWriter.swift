@@ -100,6 +100,15 @@ public struct JSONObjectWriter: Sendable {
     add(key, rawJSON: array.finished())
   }
 
+  /// Empties the object, keeping its storage: for encoding many small objects one after the
+  /// other (a page of subscribers) without an allocation each.
+  public mutating func removeAll() {
+    output.removeAll(keepingCapacity: true)
+    output.append(UInt8(ascii: "{"))
+    output.append(UInt8(ascii: "}"))
+    isEmpty = true
+  }
+
   /// The size of the complete object in bytes.
   public var byteCount: Int { output.count }
 

@@ -24,8 +24,9 @@ struct MemoryCommand: ParsableCommand {
 
       With --page-first-channel, before the stop, the first channel is paged end to end with \
       getSubscribers (limit 1000, one request at a time): subscribers per second and the page \
-      round trips (median, p99, max). `--channels 1 --subscriptions-per-user 1` makes that one \
-      channel of every subscription.
+      round trips (median, p99, max); then as many pings, timed the same way, as the same run's \
+      floor for a round trip. `--channels 1 --subscriptions-per-user 1` makes that one channel \
+      of every subscription.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
