@@ -95,6 +95,17 @@ public enum Envelope {
     return envelope.finished()
   }
 
+  /// A gateway's notice that the batch's recipients missed entries of a channel from `fromSeq`
+  /// to `toSeq` (its batches were dropped while it did not read): they fetch them with
+  /// `getHistory`. Sent only on the gateway socket.
+  public static func gap(officialAccountID: ByteString, fromSeq: UInt64, toSeq: UInt64) -> [UInt8] {
+    var envelope = start("gap", reservingCapacity: 128)
+    envelope.add("officialAccountID", utf8: officialAccountID.bytes)
+    envelope.add("fromSeq", fromSeq)
+    envelope.add("toSeq", toSeq)
+    return envelope.finished()
+  }
+
   private static func start(_ type: String, reservingCapacity: Int = 256) -> JSONObjectWriter {
     var envelope = JSONObjectWriter(reservingCapacity: reservingCapacity)
     envelope.add("v", version)

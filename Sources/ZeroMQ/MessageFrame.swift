@@ -56,6 +56,12 @@ struct MessageFrame: ~Copyable {
     return String(validatingCString: value)
   }
 
+  /// The file descriptor of the connection the current frame came in on (`ZMQ_SRCFD`), or -1.
+  /// It names a connection in the socket monitor's events (`ZMQ_EVENT_DISCONNECTED`'s value).
+  var sourceFileDescriptor: Int32 {
+    zmq_msg_get(message, ZMQ_SRCFD)
+  }
+
   /// Whether more frames of the same message follow the current one.
   var hasMore: Bool { zmq_msg_more(message) != 0 }
 }

@@ -16,6 +16,9 @@ public struct MultipartBuffer {
   /// CURVE, the identity behind the client's key); nil unless ``readsUserID``, or when the
   /// connection has none.
   public internal(set) var userID: String?
+  /// The file descriptor of the connection the last message came in on (-1 when unknown): what
+  /// the socket monitor names when that connection ends.
+  public internal(set) var sourceFileDescriptor: Int32 = -1
 
   /// A buffer whose capacity survives messages of up to this size; a larger message's storage
   /// is given back after the next one, so that one huge message does not pin its memory.
@@ -41,6 +44,7 @@ public struct MultipartBuffer {
     frameEnds.removeAll(keepingCapacity: true)
     truncated = false
     userID = nil
+    sourceFileDescriptor = -1
   }
 
   mutating func append(_ frame: UnsafeRawBufferPointer) {

@@ -20,12 +20,27 @@ public enum Poller {
   public static func poll(
     _ items: [(socket: Socket, events: PollEvents)], timeoutMilliseconds: Int
   ) throws(ZMQError) -> [PollEvents] {
+    try poll(items, readableDescriptors: [], timeoutMilliseconds: timeoutMilliseconds).sockets
+  }
+
+  /// Like ``poll(_:timeoutMilliseconds:)``, also waiting for plain file descriptors to become
+  /// readable (an `eventfd` other threads signal, for instance).
+  ///
+  /// - Returns: the events ready on each socket and on each descriptor, in the given orders.
+  public static func poll(
+    _ items: [(socket: Socket, events: PollEvents)], readableDescriptors: [Int32],
+    timeoutMilliseconds: Int
+  ) throws(ZMQError) -> (sockets: [PollEvents], descriptors: [PollEvents]) {
     var pollItems: [zmq_pollitem_t] = []
-    pollItems.reserveCapacity(items.count)
+    pollItems.reserveCapacity(items.count + readableDescriptors.count)
     for item in items {
       let socket = try item.socket.handle(for: "zmq_poll")
       pollItems.append(
         zmq_pollitem_t(socket: socket, fd: 0, events: item.events.rawValue, revents: 0))
+    }
+    for descriptor in readableDescriptors {
+      pollItems.append(
+        zmq_pollitem_t(socket: nil, fd: descriptor, events: Int16(ZMQ_POLLIN), revents: 0))
     }
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: .milliseconds(timeoutMilliseconds))
@@ -37,7 +52,8 @@ public enum Poller {
         remaining = max(0, milliseconds(clock.now.duration(to: deadline)))
       }
     }
-    return pollItems.map { PollEvents(rawValue: $0.revents) }
+    let events = pollItems.map { PollEvents(rawValue: $0.revents) }
+    return (Array(events[..<items.count]), Array(events[items.count...]))
   }
 
   private static func milliseconds(_ duration: Duration) -> Int {

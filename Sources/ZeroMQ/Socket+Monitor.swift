@@ -10,6 +10,9 @@ public struct SocketEvent: Sendable, Equatable {
     public static let accepted = Kinds(rawValue: ZMQ_EVENT_ACCEPTED)
     public static let disconnected = Kinds(rawValue: ZMQ_EVENT_DISCONNECTED)
     public static let closed = Kinds(rawValue: ZMQ_EVENT_CLOSED)
+    /// A connection's ZMTP handshake (and, with CURVE, authentication) succeeded: each
+    /// (re)connection of a connecting socket reports one.
+    public static let handshakeSucceeded = Kinds(rawValue: ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
     public static let handshakeFailedProtocol = Kinds(
       rawValue: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
     public static let handshakeFailedNoDetail = Kinds(

@@ -70,6 +70,7 @@ extension Socket {
         // Read from the last frame: a ROUTER makes up the routing ID frame, and when a poll
         // made it look ahead it does so without the connection's properties.
         if buffer.readsUserID { buffer.userID = frame.property("User-Id") }
+        buffer.sourceFileDescriptor = frame.sourceFileDescriptor
         return true
       }
       // The rest of a message arrives together with its first frame, so this never waits.

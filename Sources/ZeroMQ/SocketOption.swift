@@ -88,6 +88,21 @@ extension SocketOption where Value == Int32 {
   /// Read-only: a file descriptor that becomes readable when ``events`` may have changed
   /// (`ZMQ_FD`); edge-triggered, so re-check ``events`` after every wake-up.
   public static var fileDescriptor: SocketOption { int(ZMQ_FD, "ZMQ_FD") }
+  /// Milliseconds between the ZMTP heartbeats (PINGs) sent on each connection
+  /// (`ZMQ_HEARTBEAT_IVL`); 0 = none. Set before binding or connecting.
+  public static var heartbeatInterval: SocketOption {
+    int(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL")
+  }
+  /// Milliseconds without any traffic from the peer after a heartbeat before libzmq closes the
+  /// connection (`ZMQ_HEARTBEAT_TIMEOUT`).
+  public static var heartbeatTimeout: SocketOption {
+    int(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT")
+  }
+  /// Milliseconds the peer should wait without traffic before closing the connection, sent in
+  /// each heartbeat (`ZMQ_HEARTBEAT_TTL`, rounded down to tenths of a second by libzmq).
+  public static var heartbeatTimeToLive: SocketOption {
+    int(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL")
+  }
 }
 
 extension SocketOption where Value == Int64 {

@@ -11,7 +11,9 @@ struct ChannelCastCommand: ParsableCommand {
       Each subcommand sends one request to the daemon's command socket (--endpoint, default \
       tcp://127.0.0.1:7701) and prints the reply's result as one line of JSON on stdout. \
       tail instead prints the deliveries of the delivery socket (--delivery-endpoint, \
-      default tcp://127.0.0.1:7702), and keygen makes key files without talking to a daemon. \
+      default tcp://127.0.0.1:7702), gateway the batches of the gateway socket \
+      (--gateway-endpoint, default tcp://127.0.0.1:7703), and keygen makes key files without \
+      talking to a daemon. \
       Run channelcast help <subcommand> for its options and an example.
 
       SECURITY (CURVE)
@@ -55,6 +57,7 @@ struct ChannelCastCommand: ParsableCommand {
       HistoryCommand.self,
       StatsCommand.self,
       TailCommand.self,
+      GatewayCommand.self,
       EventsCommand.self,
       BackupCommand.self,
       KeygenCommand.self,

@@ -4,6 +4,8 @@ import Testing
 
 @testable import ChannelCastCore
 
+let testMark = DeliveryMark(officialAccountID: ByteString("@TOA#_test"), seq: 1)
+
 /// Records every delivery, as (topic, envelope) strings.
 ///
 /// `@unchecked Sendable`: `deliveries` is touched only under `lock`, an `NSLock` that
@@ -42,7 +44,7 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
     for seq in 1...50 {
       pending.addBroadcast(
         to: index.members(of: channel),
-        envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))), channel: channel)
+        envelopes: .everyone(SharedBytes(Array("m\(seq)".utf8))), channel: channel, mark: testMark)
       if seq % 7 == 0 { fanOut.submit(&pending) }
     }
     fanOut.submit(&pending)
@@ -73,7 +75,7 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
       envelopes: BroadcastEnvelopes(
         acceptAndNotify: SharedBytes(Array("loud".utf8)),
         acceptNotNotify: SharedBytes(Array("quiet".utf8)), discard: nil),
-      channel: channel)
+      channel: channel, mark: testMark)
     fanOut.submit(&pending)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "a") == ["loud"])
@@ -92,11 +94,11 @@ final class RecordingSink: DeliverySink, @unchecked Sendable {
     var pending = PendingFanOut(shardCount: 3)
     pending.addBroadcast(
       to: index.members(of: channel), envelopes: .everyone(SharedBytes(Array("m1".utf8))),
-      channel: channel)
+      channel: channel, mark: testMark)
     fanOut.submit(&pending)
     pending.addEvent(
       SharedBytes(Array("bye".utf8)), toUser: alice, shard: index.shard(of: alice),
-      channel: channel)
+      channel: channel, mark: testMark)
     fanOut.submit(&pending)
     #expect(fanOut.waitUntilDrained(timeout: .seconds(30)))
     #expect(sink.envelopes(for: "alice") == ["m1", "bye"])

@@ -7,7 +7,7 @@ import Testing
     FanOutJob(
       recipients: .members(
         (0..<recipients).map { MemberEntry(user: UInt32($0), flag: .acceptAndNotify) }),
-      envelopes: .everyone(SharedBytes(Array(tag.utf8))))
+      envelopes: .everyone(SharedBytes(Array(tag.utf8))), mark: testMark)
   }
 
   private func tag(_ job: FanOutJob) -> String {

@@ -22,6 +22,7 @@ final class TestDaemon {
     var configuration = DaemonConfiguration()
     configuration.commandEndpoint = "ipc://\(directory.path)/command"
     configuration.deliveryEndpoint = "ipc://\(directory.path)/delivery"
+    configuration.gatewayEndpoint = "ipc://\(directory.path)/gateway"
     configuration.dataDirectory = directory.appendingPathComponent("data").path
     configuration.fsync = .never
     configuration.metricsAddress = "127.0.0.1:0"
@@ -30,7 +31,8 @@ final class TestDaemon {
     configure(&configuration)
     self.configuration = configuration
     var logger = Logger(label: "test-daemon")
-    logger.logLevel = .warning
+    logger.logLevel =
+      ProcessInfo.processInfo.environment["CHANNELCAST_TEST_LOG"] == "info" ? .info : .warning
     do {
       daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
     } catch {

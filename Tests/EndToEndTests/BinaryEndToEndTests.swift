@@ -5,6 +5,35 @@ import Testing
 /// The built `channelcastd` and `channelcast` binaries, run as processes and talking over real
 /// ZeroMQ sockets, as a user would run them.
 @Suite struct BinaryEndToEndTests {
+  @Test func theGatewayCommandPrintsOneLinePerBatchWithItsUsers() async throws {
+    let daemon = try DaemonProcess()
+    defer { daemon.stop() }
+    let channel = "@TOA#_gw"
+    let create = try await daemon.channelcast(
+      "create", "--id", channel, "--owner", "editor", "--name", "Gateway")
+    #expect(create.exitStatus == 0, "\(create.standardError)")
+    for user in ["alice", "bob", "carol"] {
+      _ = try await daemon.channelcast("subscribe", channel, user)
+    }
+    let gateway = try daemon.startChannelCast([
+      "gateway", "--id", "gw-1", "--attach", "alice,bob", "--attach", "dave", "--count", "1",
+      "--gateway-endpoint", daemon.gatewayEndpoint,
+    ])
+    // The attach is done a moment after the command starts: send until it printed a batch.
+    for _ in 0..<100 where gateway.isRunning {
+      let send = try await daemon.channelcast("send", channel, #"{"n":1}"#)
+      #expect(send.exitStatus == 0, "\(send.standardError)")
+      _ = try await gateway.waitForExit(seconds: 0.2)
+    }
+    try #require(await gateway.waitForExit(), "channelcast gateway printed no batch")
+    #expect(gateway.exitStatus == 0, "\(gateway.standardError)")
+    let line = try jsonObject(
+      String(try #require(gateway.standardOutput.split(separator: "\n").first)))
+    #expect(line["gatewayID"] as? String == "gw-1")
+    #expect((line["users"] as? [String])?.sorted() == ["alice", "bob"])
+    #expect((line["envelope"] as? [String: Any])?["type"] as? String == "message")
+  }
+
   @Test func aMessageSentWithTheClientReachesTail() async throws {
     let daemon = try DaemonProcess()
     defer { daemon.stop() }
@@ -119,6 +148,7 @@ import Testing
     let endpoints = [
       "--command-endpoint", "ipc://\(directory.path)/command",
       "--delivery-endpoint", "ipc://\(directory.path)/delivery",
+      "--gateway-endpoint", "ipc://\(directory.path)/gateway",
       "--data-directory", directory.appendingPathComponent("data").path,
       "--metrics-address", "127.0.0.1:0",
     ]

@@ -13,6 +13,7 @@ final class DaemonProcess {
   let dataDirectory: URL
   let commandEndpoint: String
   let deliveryEndpoint: String
+  let gatewayEndpoint: String
   /// The running (or last) `channelcastd`.
   private(set) var process: ChildProcess
   /// Every argument `channelcastd` is started with.
@@ -59,9 +60,11 @@ final class DaemonProcess {
     self.ownsDirectory = ownsDirectory
     commandEndpoint = "ipc://\(directory.path)/\(name)-command"
     deliveryEndpoint = "ipc://\(directory.path)/\(name)-delivery"
+    gatewayEndpoint = "ipc://\(directory.path)/\(name)-gateway"
     self.arguments =
       [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
+        "--gateway-endpoint", gatewayEndpoint,
         "--shards", "2", "--data-directory", dataDirectory.path, "--metrics-address", "127.0.0.1:0",
       ] + arguments
     self.environment = environment
@@ -150,7 +153,7 @@ final class DaemonProcess {
     if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
   }
 
-  private func startChannelCast(_ arguments: [String]) throws -> ChildProcess {
+  func startChannelCast(_ arguments: [String]) throws -> ChildProcess {
     let child = try ChildProcess(client, arguments, capturingIn: directory)
     children.append(child)
     return child

@@ -17,7 +17,8 @@ import Testing
     let data = directory.appendingPathComponent("data")
     let arguments = [
       "--command-endpoint", "ipc://\(directory.path)/command",
-      "--delivery-endpoint", "ipc://\(directory.path)/delivery", "--shards", "2",
+      "--delivery-endpoint", "ipc://\(directory.path)/delivery",
+      "--gateway-endpoint", "ipc://\(directory.path)/gateway", "--shards", "2",
       "--data-directory", data.path, "--metrics-address", "127.0.0.1:0", "--fsync", "always",
       "--snapshot-journal-bytes", "1099511627776", "--snapshot-interval-seconds", "0",
     ]

@@ -49,6 +49,9 @@ final class DaemonUnderTest {
 
   let commandEndpoint: String
   let deliveryEndpoint: String
+  /// The gateway socket of a started daemon; nil for a build without one (an earlier build
+  /// given with --daemon) or a daemon given by --endpoint.
+  let gatewayEndpoint: String?
   /// What every client must connect with when the daemon was started with CURVE keys, else nil.
   let curve: CurveClientCredentials?
   /// The loopback port of the started daemon's `/metrics`; nil for a daemon given by --endpoint.
@@ -73,6 +76,7 @@ final class DaemonUnderTest {
   init(commandEndpoint: String, deliveryEndpoint: String) {
     self.commandEndpoint = commandEndpoint
     self.deliveryEndpoint = deliveryEndpoint
+    gatewayEndpoint = nil
     curve = nil
     metricsPort = nil
     launch = nil
@@ -97,6 +101,13 @@ final class DaemonUnderTest {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     commandEndpoint = endpoints?.command ?? "ipc://\(folder.path)/command"
     deliveryEndpoint = endpoints?.delivery ?? "ipc://\(folder.path)/delivery"
+    // Never the default tcp port: benchmarks and tests on the machine must not collide there.
+    let gatewayEndpoint =
+      try Self.hasGatewaySocket(binary)
+      ? (endpoints == nil
+        ? "ipc://\(folder.path)/gateway" : "tcp://127.0.0.1:\(LoopbackPort.free())")
+      : nil
+    self.gatewayEndpoint = gatewayEndpoint
     let metricsPort = try LoopbackPort.free()
     self.metricsPort = metricsPort
     let launch = Launch(
@@ -105,7 +116,8 @@ final class DaemonUnderTest {
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--data-directory", folder.appendingPathComponent("data").path,
         "--metrics-address", "127.0.0.1:\(metricsPort)",
-      ] + (curveKeys == nil ? [] : DaemonCurveKeys.daemonArguments(folder: folder)) + arguments,
+      ] + (gatewayEndpoint.map { ["--gateway-endpoint", $0] } ?? [])
+        + (curveKeys == nil ? [] : DaemonCurveKeys.daemonArguments(folder: folder)) + arguments,
       folder: folder)
     self.launch = launch
     curve = curveKeys?.clientCredentials
@@ -117,6 +129,20 @@ final class DaemonUnderTest {
     let process = try Self.run(launch, logLevel: log == nil ? "warning" : "info", log: log)
     state = .running(process, log: log)
     try waitUntilAnswering(process, log: log, Deadline("channelcastd start", seconds: 15))
+  }
+
+  /// Whether `binary` has a gateway socket (builds before it do not know the flag).
+  private static func hasGatewaySocket(_ binary: String) throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["--help"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let help = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: help, as: UTF8.self).contains("--gateway-endpoint")
   }
 
   private static func run(_ launch: Launch, logLevel: String, log: DaemonLog?) throws -> Process {
@@ -263,9 +289,10 @@ final class DaemonUnderTest {
 
   /// The ipc:// socket files of the endpoints that exist (after a stop: left behind).
   var leftoverSocketFiles: [String] {
-    [commandEndpoint, deliveryEndpoint].filter { $0.hasPrefix("ipc://") }.map {
-      String($0.dropFirst("ipc://".count))
-    }.filter { FileManager.default.fileExists(atPath: $0) }
+    [commandEndpoint, deliveryEndpoint, gatewayEndpoint ?? ""].filter { $0.hasPrefix("ipc://") }
+      .map {
+        String($0.dropFirst("ipc://".count))
+      }.filter { FileManager.default.fileExists(atPath: $0) }
   }
 
   private var isRemoved: Bool {

@@ -19,9 +19,36 @@ public struct BroadcastEnvelopes: Sendable {
     BroadcastEnvelopes(acceptAndNotify: envelope, acceptNotNotify: envelope, discard: envelope)
   }
 
+  /// The identity of the first envelope there is.
+  var identity: ObjectIdentifier {
+    ObjectIdentifier((acceptAndNotify ?? acceptNotNotify ?? discard)!)
+  }
+
+  /// Per flag (by raw value), which of the distinct envelopes it receives, numbered 0 to 2: a
+  /// channel-wide event sends one envelope to every flag, so gateways get one batch of it.
+  var variants: EnvelopeVariants {
+    let second = acceptNotNotify === acceptAndNotify ? 0 : 1
+    let third = discard === acceptAndNotify ? 0 : discard === acceptNotNotify ? second : 2
+    return EnvelopeVariants(acceptNotNotify: second, discard: third)
+  }
+
   public subscript(flag: MessageFlag) -> SharedBytes? {
     switch flag {
     case .acceptAndNotify: acceptAndNotify
+    case .acceptNotNotify: acceptNotNotify
+    case .discard: discard
+    }
+  }
+}
+
+/// Which of a broadcast's distinct envelopes each flag receives (see `BroadcastEnvelopes.variants`).
+struct EnvelopeVariants {
+  let acceptNotNotify: Int
+  let discard: Int
+
+  subscript(flag: MessageFlag) -> Int {
+    switch flag {
+    case .acceptAndNotify: 0
     case .acceptNotNotify: acceptNotNotify
     case .discard: discard
     }

@@ -8,8 +8,14 @@ struct FanOutJob: Sendable {
 
   let recipients: Recipients
   let envelopes: BroadcastEnvelopes
+  /// What it delivers, for a gateway's `gap` notice.
+  let mark: DeliveryMark
   /// The broadcast's progress, told when this job is done; nil when nobody waits for it.
   var progress: BroadcastProgress? = nil
+
+  /// Tells this job from the others a shard has in progress: its envelopes are its own (each
+  /// broadcast encodes its own; only per-user events, served at once, share theirs).
+  var key: ObjectIdentifier { envelopes.identity }
 
   var count: Int {
     switch recipients {

@@ -21,15 +21,27 @@ final class FanOutShard: Sendable {
   private let queue: DispatchQueue
   private let directory: UserDirectory
   private let sink: any DeliverySink
+  /// Where batches for gateways go; nil when the gateway socket is off.
+  private let gatewaySink: (any GatewayBatchSink)?
   private let counters: FanOutCounters
   private let state: QueueBound<State>
   /// Deliveries submitted to this shard and not yet handed to the sink.
   let pendingDeliveries = Atomic<Int>(0)
+  /// This shard's attached users, and the bytes its presence index holds, as of the last change.
+  let attachedUsers = Atomic<Int>(0)
+  let presenceBytes = Atomic<Int>(0)
 
   private struct State {
     var schedule = ShardSchedule()
     var roundScheduled = false
     var batch = Batch()
+    var gateways: Gateways
+  }
+
+  /// Who is attached where, among this shard's users, and the gateway batches being filled.
+  private struct Gateways {
+    var presence = GatewayPresence()
+    var assembly: GatewayBatchAssembly
   }
 
   /// The deliveries being gathered for the sink, the jobs whose envelopes they point into
@@ -40,13 +52,19 @@ final class FanOutShard: Sendable {
     var finishing: [BroadcastProgress] = []
   }
 
-  init(number: Int, directory: UserDirectory, sink: any DeliverySink, counters: FanOutCounters) {
+  init(
+    number: Int, directory: UserDirectory, sink: any DeliverySink,
+    gatewaySink: (any GatewayBatchSink)?, counters: FanOutCounters
+  ) {
     self.number = number
     self.queue = DispatchQueue(label: "channelcast.fanout.shard-\(number)")
     self.directory = directory
     self.sink = sink
+    self.gatewaySink = gatewaySink
     self.counters = counters
-    var initial = State()
+    var initial = State(
+      gateways: Gateways(
+        assembly: GatewayBatchAssembly(batchMaxUsers: gatewaySink?.batchMaxUsers ?? 1)))
     initial.batch.deliveries.reserveCapacity(Self.batchSize)
     self.state = QueueBound(initial, queue: queue)
   }
@@ -61,6 +79,20 @@ final class FanOutShard: Sendable {
         return !state.roundScheduled
       }
       if startRound { runRound() }
+    }
+  }
+
+  /// Changes this shard's presence index on its queue, behind the jobs submitted before, then
+  /// calls `completion` there with how many attachments changed.
+  func update(_ change: PresenceChange, completion: @escaping @Sendable (Int) -> Void) {
+    queue.async { [self] in
+      let changed = state.withValue { state in
+        let changed = change.apply(to: &state.gateways.presence)
+        attachedUsers.store(state.gateways.presence.userCount, ordering: .relaxed)
+        presenceBytes.store(state.gateways.presence.bytes, ordering: .relaxed)
+        return changed
+      }
+      completion(changed)
     }
   }
 
@@ -81,14 +113,19 @@ final class FanOutShard: Sendable {
   private func runRound() {
     counters.roundsRun.add(1, ordering: .relaxed)
     let moreWork = state.withValue { state in
+      // Taken out of the state for the round (keeping their storage), so that serving the
+      // schedule and filling them are not two accesses to the state at once.
       var batch = Batch()
-      swap(&batch, &state.batch)  // keeps the batch's storage without sharing it
+      swap(&batch, &state.batch)
+      var gateways = Gateways(assembly: GatewayBatchAssembly(batchMaxUsers: 1))
+      swap(&gateways, &state.gateways)
       state.schedule.serve(budget: Self.batchSize, quantum: Self.quantum, smallJob: Self.smallJob) {
         job, range in
-        add(job, range, to: &batch)
+        add(job, range, to: &batch, gateways: &gateways)
       }
       flush(&batch)
       swap(&batch, &state.batch)
+      swap(&gateways, &state.gateways)
       state.roundScheduled = !state.schedule.isEmpty
       return state.roundScheduled
     }
@@ -97,14 +134,30 @@ final class FanOutShard: Sendable {
     }
   }
 
-  private func add(_ job: FanOutJob, _ range: Range<Int>, to batch: inout Batch) {
+  private func add(
+    _ job: FanOutJob, _ range: Range<Int>, to batch: inout Batch, gateways: inout Gateways
+  ) {
     batch.jobs.append(job)
     switch job.recipients {
     case .members(let members):
+      let key = job.key
+      // The job's batches for gateways, while any of this shard's users is attached.
+      let gatewayJob =
+        gateways.presence.isEmpty || gatewaySink == nil
+        ? nil : gateways.assembly.jobIndex(for: job, key: key)
+      let variants = job.envelopes.variants
       for entry in members[range] {
         if let envelope = job.envelopes[entry.flag] {
-          batch.deliveries.append(
-            Delivery(topic: directory.topic(of: entry.user), envelope: envelope))
+          let topic = directory.topic(of: entry.user)
+          batch.deliveries.append(Delivery(topic: topic, envelope: envelope))
+          if let gatewayJob, let gatewaySink {
+            let variant = variants[entry.flag]
+            gateways.presence.forEachGateway(of: entry.user) { gateway in
+              gateways.assembly.add(
+                topic, gateway: gateway, envelope: envelope, variant: variant, job: gatewayJob,
+                sink: gatewaySink)
+            }
+          }
         }
         if batch.deliveries.count == Self.batchSize {
           flush(&batch)
@@ -112,13 +165,24 @@ final class FanOutShard: Sendable {
         }
       }
       pendingDeliveries.subtract(range.count, ordering: .relaxed)
-      if range.upperBound == job.count, let progress = job.progress {
-        batch.finishing.append(progress)
+      if range.upperBound == job.count {
+        if let gatewaySink, let open = gateways.assembly.index(of: key) {
+          gateways.assembly.finishJob(open, sink: gatewaySink)
+        }
+        if let progress = job.progress { batch.finishing.append(progress) }
       }
     case .user(let user):
       if let envelope = job.envelopes[.acceptAndNotify] {
-        batch.deliveries.append(
-          Delivery(topic: directory.topic(of: user), envelope: envelope))
+        let topic = directory.topic(of: user)
+        batch.deliveries.append(Delivery(topic: topic, envelope: envelope))
+        if let gatewaySink, !gateways.presence.isEmpty {
+          gateways.presence.forEachGateway(of: user) { gateway in
+            gatewaySink.send(
+              GatewayBatch(
+                gateway: gateway, envelope: envelope, recipients: Array(topic),
+                recipientCount: 1, mark: job.mark))
+          }
+        }
       }
       pendingDeliveries.subtract(1, ordering: .relaxed)
     }

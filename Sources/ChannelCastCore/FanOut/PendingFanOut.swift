@@ -25,23 +25,28 @@ struct PendingFanOut {
   @discardableResult
   mutating func addBroadcast(
     to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32,
-    onFinished: (@Sendable (Duration) -> Void)? = nil
+    mark: DeliveryMark, onFinished: (@Sendable (Duration) -> Void)? = nil
   ) -> BroadcastProgress {
     precondition(members.shards.count == jobsByShard.count)
     let progress = BroadcastProgress(
       jobs: members.shards.count { !$0.isEmpty }, onFinished: onFinished)
     for (shard, shardMembers) in members.shards.enumerated() where !shardMembers.isEmpty {
       add(
-        FanOutJob(recipients: .members(shardMembers), envelopes: envelopes, progress: progress),
+        FanOutJob(
+          recipients: .members(shardMembers), envelopes: envelopes, mark: mark,
+          progress: progress),
         shard, channel)
     }
     return progress
   }
 
   /// Adds an event about a channel for one user on its shard.
-  mutating func addEvent(_ envelope: SharedBytes, toUser user: UInt32, shard: Int, channel: UInt32)
-  {
-    add(FanOutJob(recipients: .user(user), envelopes: .everyone(envelope)), shard, channel)
+  mutating func addEvent(
+    _ envelope: SharedBytes, toUser user: UInt32, shard: Int, channel: UInt32, mark: DeliveryMark
+  ) {
+    add(
+      FanOutJob(recipients: .user(user), envelopes: .everyone(envelope), mark: mark), shard,
+      channel)
   }
 
   /// Empties the gathered jobs, returning them by shard.

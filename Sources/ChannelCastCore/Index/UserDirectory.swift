@@ -9,10 +9,13 @@ import ChannelCastProtocol
 /// Interns user IDs: each distinct user ID gets a dense number, and its bytes (followed by the NUL
 /// that ends a delivery topic) are kept once, at an address that never changes.
 ///
-/// Ownership: `intern` and `lookup` run only on the index's owner (the command thread); `topic(of:)`
-/// runs on fan-out shards at the same time. Storage is append-only chunks that never move and
-/// never change once written, and a number reaches a shard only through a queue hop after its
-/// entry was written, so readers never see a partial entry.
+/// Ownership: `intern`, `lookup` and `count` hold `tableLock`, which guards the hash table, the
+/// name chunk being filled and the count: the command thread interns the users it subscribes,
+/// the gateway socket's thread the users gateways attach (so an attached user that never
+/// subscribed is known too). `topic(of:)` and the other reads by number take no lock: storage
+/// is append-only chunks that never move and never change once written, and a number reaches
+/// another thread only after its entry was written (through the lock or a queue hop), so
+/// readers never see a partial entry.
 public final class UserDirectory: @unchecked Sendable {
   /// The highest number of users: the index packs a user number into 30 bits.
   public static let capacity = 1 << 30
@@ -24,7 +27,9 @@ public final class UserDirectory: @unchecked Sendable {
   private let entries: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
   private var nameChunks: [UnsafeMutableRawPointer] = []
   private var nameChunkUsed = UserDirectory.nameChunkBytes
-  /// Open addressing: a slot holds user number + 1, or 0 when empty. Owner-only.
+  /// A pthread mutex (which ThreadSanitizer understands), at a fixed address.
+  private let tableLock: UnsafeMutablePointer<pthread_mutex_t>
+  /// Open addressing: a slot holds user number + 1, or 0 when empty. Under `tableLock`.
   private var slots: [UInt32] = Array(repeating: 0, count: 1024)
   /// The previous, smaller table while its entries move into `slots`, a few per new user, so
   /// that growing never stops the command thread to rehash every user at once (a quarter of a
@@ -35,16 +40,23 @@ public final class UserDirectory: @unchecked Sendable {
   /// Slots moved per new user: the move ends long before the table next needs to grow.
   private static let slotsMovedPerIntern = 16
 
+  /// How many users have been interned. Under `tableLock`.
+  private var internedCount = 0
+
   /// How many users have been interned.
-  public private(set) var count = 0
+  public var count: Int { locked { internedCount } }
 
   public init() {
+    tableLock = .allocate(capacity: 1)
+    pthread_mutex_init(tableLock, nil)
     entries = .allocate(capacity: Self.chunkDirectorySize)
     entries.initialize(repeating: nil, count: Self.chunkDirectorySize)
   }
 
   deinit {
-    for chunk in 0..<(count + Self.entriesPerChunk - 1) / Self.entriesPerChunk {
+    pthread_mutex_destroy(tableLock)
+    tableLock.deallocate()
+    for chunk in 0..<(internedCount + Self.entriesPerChunk - 1) / Self.entriesPerChunk {
       entries[chunk]?.deallocate()
     }
     entries.deallocate()
@@ -53,6 +65,16 @@ public final class UserDirectory: @unchecked Sendable {
 
   /// The number of `userID`, or nil if it was never interned.
   public func lookup(_ userID: ByteString) -> UInt32? {
+    locked { lookupLocked(userID) }
+  }
+
+  private func locked<Result>(_ body: () -> Result) -> Result {
+    pthread_mutex_lock(tableLock)
+    defer { pthread_mutex_unlock(tableLock) }
+    return body()
+  }
+
+  private func lookupLocked(_ userID: ByteString) -> UInt32? {
     userID.bytes.withUnsafeBufferPointer { bytes in
       let hash = StableHash.fnv1a64(bytes)
       if let user = find(bytes, hash: hash, in: slots) { return user }
@@ -76,12 +98,16 @@ public final class UserDirectory: @unchecked Sendable {
 
   /// The number of `userID`, interning it first if it is new. The caller has validated the ID.
   public func intern(_ userID: ByteString) -> UInt32 {
-    if let user = lookup(userID) { return user }
-    precondition(count < Self.capacity, "more than \(Self.capacity) distinct users")
-    let user = UInt32(count)
+    locked { internLocked(userID) }
+  }
+
+  private func internLocked(_ userID: ByteString) -> UInt32 {
+    if let user = lookupLocked(userID) { return user }
+    precondition(internedCount < Self.capacity, "more than \(Self.capacity) distinct users")
+    let user = UInt32(internedCount)
     store(userID.bytes, as: Int(user))
-    count += 1
-    if count * 2 > slots.count { grow() }
+    internedCount += 1
+    if internedCount * 2 > slots.count { grow() }
     insertSlot(user, hash: hashOf(user))
     moveRetiringSlots(Self.slotsMovedPerIntern)
     return user

@@ -99,7 +99,9 @@ extension ChannelCastService {
     broadcast(
       .officialAccountDeleted, to: deleted.lastMembers,
       envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
-      channel: deleted.number)
+      channel: deleted.number,
+      mark: DeliveryMark(
+        officialAccountID: id, seq: state.channels.retiredLastSeq(of: id) ?? 0))
     return JSONObjectWriter()
   }
 

@@ -264,7 +264,16 @@ public final class ChannelCastService {
     _ type: EventType, _ envelope: SharedBytes, toUser user: UInt32, channel: UInt32
   ) {
     eventCounts[type.rawValue] += 1
-    pendingFanOut.addEvent(envelope, toUser: user, shard: state.shard(of: user), channel: channel)
+    pendingFanOut.addEvent(
+      envelope, toUser: user, shard: state.shard(of: user), channel: channel,
+      mark: mark(of: channel))
+  }
+
+  /// The mark of what the channel sends now: its ID and last seq.
+  private func mark(of channel: UInt32) -> DeliveryMark {
+    DeliveryMark(
+      officialAccountID: state.channels.officialAccountID(of: channel),
+      seq: state.channels.lastSeq(of: channel))
   }
 
   /// Sends a channel-wide entry to the channel's members, at once and behind the events
@@ -273,17 +282,20 @@ public final class ChannelCastService {
   func broadcast(_ type: EventType, _ number: UInt32, envelopes: BroadcastEnvelopes)
     -> BroadcastProgress
   {
-    broadcast(type, to: state.index.members(of: number), envelopes: envelopes, channel: number)
+    broadcast(
+      type, to: state.index.members(of: number), envelopes: envelopes, channel: number,
+      mark: mark(of: number))
   }
 
   /// Sends an entry to `members` (a deleted channel's last members, or its current ones).
   @discardableResult
   func broadcast(
     _ type: EventType, to members: ChannelMembers, envelopes: BroadcastEnvelopes,
-    channel number: UInt32
+    channel number: UInt32, mark: DeliveryMark
   ) -> BroadcastProgress {
     let progress = pendingFanOut.addBroadcast(
-      to: members, envelopes: envelopes, channel: number, onFinished: fanOut.broadcastFinished)
+      to: members, envelopes: envelopes, channel: number, mark: mark,
+      onFinished: fanOut.broadcastFinished)
     submitPendingDeliveries()
     broadcastCount += 1
     eventCounts[type.rawValue] += 1

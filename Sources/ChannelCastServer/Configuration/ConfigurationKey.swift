@@ -74,6 +74,26 @@ public struct ConfigurationKey: Sendable {
         "ZeroMQ endpoint of the event feed (PUB): every journaled change, for backends; "
         + "admins only with CURVE. Empty: no feed.",
       \.eventsEndpoint, allowsEmpty: true),
+    string(
+      "gatewayEndpoint",
+      help:
+        "ZeroMQ endpoint of the gateway socket (ROUTER): gateways attach their online users and "
+        + "receive each broadcast once, as batches of those users. Empty: no gateway socket.",
+      \.gatewayEndpoint, allowsEmpty: true),
+    integer(
+      "gatewayHeartbeatSeconds",
+      help:
+        "Seconds between ZMTP heartbeats on gateway connections; a gateway silent for three "
+        + "intervals is disconnected and loses its attachments (0 = no heartbeats).",
+      0...3600, \.gatewayHeartbeatSeconds),
+    integer(
+      "gatewayHighWaterMark",
+      help: "Batches libzmq queues per gateway before fan-out waits for it (0 = unbounded).",
+      0...1_000_000, \.gatewayHighWaterMark),
+    integer(
+      "gatewayBatchMaxUsers",
+      help: "The most recipients one gateway batch holds (hello's batchMaxUsers).",
+      1...1_000_000, \.gatewayBatchMaxUsers),
     integer(
       "maxRequestBytes",
       help:

@@ -15,6 +15,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
   public var deliveryEndpoint = "tcp://127.0.0.1:7702"
   /// Where backends receive every journaled change (a PUB socket); empty for no event feed.
   public var eventsEndpoint = ""
+  /// Where gateways attach their online users and receive batches (a ROUTER socket); empty for
+  /// none.
+  public var gatewayEndpoint = "tcp://127.0.0.1:7703"
+  /// Seconds between ZMTP heartbeats on gateway connections; silence for three intervals ends
+  /// the connection, and with it the gateway's attachments. 0 for none.
+  public var gatewayHeartbeatSeconds = 5
+  /// Batches libzmq queues per gateway before fan-out waits for it (or, under `drop`, drops).
+  public var gatewayHighWaterMark = 1_000
+  /// The most recipients in one gateway batch.
+  public var gatewayBatchMaxUsers = 4_096
   /// The largest request message; a larger one drops the client's connection (no reply).
   public var maxRequestBytes = 64 << 10
   /// Deliveries queued per consumer before fan-out waits for it. Every delivery queued ahead of
@@ -97,7 +107,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
   /// The endpoints that other machines can reach.
   var exposedEndpoints: [String] {
-    [commandEndpoint, deliveryEndpoint, eventsEndpoint].filter {
+    [commandEndpoint, deliveryEndpoint, eventsEndpoint, gatewayEndpoint].filter {
       !$0.isEmpty && !EndpointExposure.isLoopbackOnly($0)
     }
   }
@@ -113,9 +123,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
           + "connect")
     }
     guard !requiresCurve, !allowInsecure, let exposed = exposedEndpoints.first else { return }
+    let key =
+      [
+        ("commandEndpoint", commandEndpoint), ("deliveryEndpoint", deliveryEndpoint),
+        ("eventsEndpoint", eventsEndpoint), ("gatewayEndpoint", gatewayEndpoint),
+      ].first { $0.1 == exposed }!.0
     throw ConfigurationError(
-      key: exposed == commandEndpoint
-        ? "commandEndpoint" : exposed == deliveryEndpoint ? "deliveryEndpoint" : "eventsEndpoint",
+      key: key,
       reason:
         "\(exposed) can be reached from other machines, and without CURVE anyone who reaches it "
         + "can broadcast to every subscriber (or read every delivery). Set serverKeyFile and "

@@ -22,6 +22,8 @@ public final class ChannelCastDaemon: Sendable {
   /// CURVE and the ZAP handler, when `serverKeyFile` is set.
   private let security: CurveSecurity?
   private let deliverySocket: DeliverySocket
+  /// The gateway socket; nil when `gatewayEndpoint` is empty.
+  private let gatewaySocket: GatewaySocket?
   private let fanOut: FanOut
   private let commandServer: CommandServer
   private let metricsServer: MetricsHTTPServer?
@@ -32,6 +34,9 @@ public final class ChannelCastDaemon: Sendable {
   /// The configuration in force (the one it started with, or the last reload's).
   public var configuration: DaemonConfiguration { currentConfiguration.withLock { $0 } }
 
+  /// The largest gateway request: an attach of 10,000 users of 64 bytes, escaped.
+  static let gatewayRequestBytes = 2 << 20
+
   /// The settings a reload applies while running; the others need a restart.
   public static let liveKeys = Set(ConfigurationKey.reloadable.map(\.name))
 
@@ -39,6 +44,17 @@ public final class ChannelCastDaemon: Sendable {
   /// takes a restart).
   private var appliedLive: Set<String> {
     security == nil ? Self.liveKeys.subtracting(["clientsFile"]) : Self.liveKeys
+  }
+
+  /// The gateway sessions in force, the users attached at them, and what the gateway socket
+  /// sent and dropped; nil when it is off.
+  var gatewayStatus: (sessions: Int, attachedUsers: Int, totals: GatewayCounts.Totals)? {
+    gatewaySocket.map {
+      (
+        $0.outboxes.counts.sessions.load(ordering: .relaxed), fanOut.attachedUsers,
+        $0.outboxes.totals
+      )
+    }
   }
 
   /// The metrics listener's address with its actual port, nil when it is off.
@@ -72,6 +88,7 @@ public final class ChannelCastDaemon: Sendable {
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.eventsEndpoint)
+    try IPCEndpointGuard.ensureUnused(configuration.gatewayEndpoint)
     let context = try ZMQContext()
     self.context = context
     let metrics = DaemonMetrics()
@@ -107,10 +124,39 @@ public final class ChannelCastDaemon: Sendable {
           "delivery socket", thread: deliverySocket.thread,
           beforeStop: deliverySocket.requestClose))
       let userDirectory = UserDirectory()
+      // The gateway outboxes are the fan-out's second sink, and the gateway socket's thread
+      // hands attachments to the fan-out: made in that order, the thread started last.
+      let gatewayWake = configuration.gatewayEndpoint.isEmpty ? nil : try WakeSignal()
+      let gatewayOutboxes = gatewayWake.map { wake in
+        GatewayOutboxes(
+          batchMaxUsers: configuration.gatewayBatchMaxUsers,
+          policy: configuration.slowConsumerPolicy,
+          graceMilliseconds: configuration.slowConsumerGraceMilliseconds, logger: logger,
+          wake: { wake.signal() })
+      }
       let fanOut = FanOut(
         shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
-        broadcastFinished: { metrics.recordFanOut($0) })
+        gatewaySink: gatewayOutboxes, broadcastFinished: { metrics.recordFanOut($0) })
       self.fanOut = fanOut
+      let gatewaySocket = try gatewayOutboxes.map { outboxes in
+        try GatewaySocket(
+          context: context,
+          settings: .init(
+            endpoint: configuration.gatewayEndpoint,
+            heartbeatSeconds: configuration.gatewayHeartbeatSeconds,
+            highWaterMark: configuration.gatewayHighWaterMark,
+            batchMaxUsers: configuration.gatewayBatchMaxUsers,
+            maxRequestBytes: max(configuration.maxRequestBytes, Self.gatewayRequestBytes)),
+          outboxes: outboxes, wake: gatewayWake!, fanOut: fanOut, security: security,
+          logger: logger)
+      }
+      self.gatewaySocket = gatewaySocket
+      if let gatewaySocket {
+        parts.append(
+          DaemonPartService(
+            "gateway socket", thread: gatewaySocket.thread, beforeStop: gatewaySocket.requestClose
+          ))
+      }
       let metricsServer =
         configuration.metricsAddress.isEmpty
         ? nil
@@ -146,7 +192,10 @@ public final class ChannelCastDaemon: Sendable {
         notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
         liveness: Liveness(
           fanOut: fanOut, commandLoopTurns: { commandServer.loopTurns },
-          backPressureWaits: { deliverySocket.backPressureWaits }),
+          backPressureWaits: {
+            deliverySocket.backPressureWaits
+              &+ (gatewaySocket?.outboxes.totals.backPressureWaits ?? 0)
+          }),
         fanOut: fanOut, broadcasts: { metrics.broadcastsSoFar }, logger: logger)
       // The first part to stop announces the stop: to systemd, to `/readyz` and in the log.
       let announcedStopping = Atomic<Bool>(false)
@@ -175,6 +224,8 @@ public final class ChannelCastDaemon: Sendable {
         "metricsAddress": "\(metricsServer?.boundAddress ?? "off")",
         "eventsEndpoint":
           "\(configuration.eventsEndpoint.isEmpty ? "off" : configuration.eventsEndpoint)",
+        "gatewayEndpoint":
+          "\(configuration.gatewayEndpoint.isEmpty ? "off" : configuration.gatewayEndpoint)",
         "curve": "\(security == nil ? "off" : "on")",
       ])
   }
@@ -204,6 +255,7 @@ public final class ChannelCastDaemon: Sendable {
     currentConfiguration.withLock { $0 = inForce }
     logLevel?.level = inForce.logLevel
     deliverySocket.slowConsumerGraceMilliseconds = inForce.slowConsumerGraceMilliseconds
+    gatewaySocket?.outboxes.slowConsumerGraceMilliseconds = inForce.slowConsumerGraceMilliseconds
     commandServer.onCommandThread { [inForce] processor in processor.apply(inForce) }
     logger.notice(
       "configuration reloaded",

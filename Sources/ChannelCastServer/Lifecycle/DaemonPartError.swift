@@ -12,6 +12,8 @@ enum DaemonPartError: Error, CustomStringConvertible {
   /// The ZAP handler's socket failed; it stays bound and unanswered, so that libzmq admits no
   /// one, until the daemon has stopped.
   case authenticationFailed(ZMQError)
+  /// The gateway socket failed.
+  case gatewaySocketFailed(String)
   /// A part's thread ended although nothing failed and no one asked it to stop.
   case endedUnexpectedly(String)
 
@@ -23,6 +25,8 @@ enum DaemonPartError: Error, CustomStringConvertible {
       "the command socket failed: \(error)"
     case .authenticationFailed(let error):
       "the ZAP handler failed (\(error)); stopped rather than serve unauthenticated clients"
+    case .gatewaySocketFailed(let reason):
+      "the gateway socket failed: \(reason)"
     case .endedUnexpectedly(let part):
       "the \(part) stopped by itself"
     }

@@ -15,6 +15,8 @@ final class ClientRegistry: @unchecked Sendable {
   static let deliveryDomain = "channelcast-delivery"
   /// The event feed's domain: admins only (every record of every channel).
   static let eventsDomain = "channelcast-events"
+  /// The gateway socket's domain: the keys whose role receives deliveries (gateways, admins).
+  static let gatewayDomain = "channelcast-gateway"
 
   private let lock = NSLock()
   private var clients: [String: AuthorizedClient]
@@ -50,8 +52,11 @@ final class ClientRegistry: @unchecked Sendable {
     switch request.domain {
     case Self.commandDomain:
       return (.allow(userID: publicKey), client.name)
-    case Self.deliveryDomain where client.role.mayConsumeDeliveries:
+    case Self.deliveryDomain where client.role.mayConsumeDeliveries,
+      Self.gatewayDomain where client.role.mayConsumeDeliveries:
       return (.allow(userID: publicKey), client.name)
+    case Self.gatewayDomain:
+      return (.deny(reason: "a \(client.role) may not act as a gateway"), client.name)
     case Self.deliveryDomain:
       return (.deny(reason: "a \(client.role) does not receive deliveries"), client.name)
     case Self.eventsDomain where client.role == .admin:

@@ -11,7 +11,10 @@ import Testing
   @Test func theServicesAreThePartsInDependencyOrder() throws {
     try withDaemon { daemon in
       let names = daemon.daemon.services.map { "\($0)" }
-      #expect(names == ["delivery socket", "metrics listener", "command server", "monitor"])
+      #expect(
+        names == [
+          "delivery socket", "gateway socket", "metrics listener", "command server", "monitor",
+        ])
     }
   }
 

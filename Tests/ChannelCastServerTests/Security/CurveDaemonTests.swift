@@ -1,6 +1,7 @@
 import ChannelCastClient
 import ChannelCastCore
 import ChannelCastKeys
+import ChannelCastProtocol
 import ChannelCastServer
 import Foundation
 import Testing
@@ -37,6 +38,7 @@ private final class SecuredDaemon {
       server = try TestDaemon {
         $0.commandEndpoint = "tcp://127.0.0.1:\(Self.freePort())"
         $0.deliveryEndpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        $0.gatewayEndpoint = "tcp://127.0.0.1:\(Self.freePort())"
         $0.serverKeyFile = keyFile
         $0.clientsFile = clientsFile
         configure(&$0)
@@ -81,6 +83,13 @@ private final class SecuredDaemon {
       endpoint: server.configuration.commandEndpoint, context: server.context,
       timeoutMilliseconds: timeoutMilliseconds,
       curve: keys.map { CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: $0) })
+  }
+
+  func gatewaySession(_ keys: CurveKeyPair, id: String) throws -> GatewaySession {
+    try GatewaySession(
+      endpoint: server.configuration.gatewayEndpoint, context: server.context, gatewayID: id,
+      timeoutMilliseconds: 5000,
+      curve: CurveClientCredentials(serverPublicKey: serverKeys.publicKey, keys: keys))
   }
 
   func consumer(
@@ -168,6 +177,28 @@ struct CurveDaemonTests {
             #"channelcast_authentications_total{result="refused",socket="command"} 1"#),
         "\(metrics.split(separator: "\n").filter { $0.contains("authentications") })")
       try daemon.client(daemon.admin).expectOK(.ping)
+    }
+  }
+
+  @Test func onlyGatewayAndAdminKeysOpenGatewaySessionsAndTheirBatchesArrive() throws {
+    try withSecuredDaemon { daemon in
+      let admin = try daemon.client(daemon.admin)
+      try admin.createChannel("@TOA#_news")
+      try admin.subscribe("alice", to: "@TOA#_news")
+      let gateway = try daemon.gatewaySession(daemon.gateway, id: "gw-curve")
+      try gateway.attach(["alice"])
+      let asAdmin = try daemon.gatewaySession(daemon.admin, id: "gw-admin")
+      try asAdmin.attach(["alice"])
+      try admin.broadcast("@TOA#_news", payload: "1")
+      #expect(try gateway.nextBatch(timeoutMilliseconds: 10_000)?.userIDs == [ByteString("alice")])
+      #expect(try asAdmin.nextBatch(timeoutMilliseconds: 10_000)?.userIDs == [ByteString("alice")])
+      // The others' handshakes are refused: the session says so instead of waiting.
+      #expect(throws: ClientError.keyRefused(status: 400)) {
+        try daemon.gatewaySession(daemon.publisher, id: "gw-publisher")
+      }
+      #expect(throws: ClientError.keyRefused(status: 400)) {
+        try daemon.gatewaySession(daemon.stranger, id: "gw-stranger")
+      }
     }
   }
 
