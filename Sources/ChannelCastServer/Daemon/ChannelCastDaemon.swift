@@ -157,13 +157,15 @@ public final class ChannelCastDaemon: Sendable {
             "gateway socket", thread: gatewaySocket.thread, beforeStop: gatewaySocket.requestClose
           ))
       }
+      // Made whether the gateway socket is on or not, so that its metrics always show.
+      let gatewayMetrics = GatewayMetrics(factory: metrics.factory)
       let metricsServer =
         configuration.metricsAddress.isEmpty
         ? nil
         : try MetricsHTTPServer(address: configuration.metricsAddress, logger: logger) {
           HealthEndpoints.respond(
             to: $0, metrics: metrics, fanOut: fanOut, deliverySocket: deliverySocket,
-            readiness: readiness)
+            gateways: (gatewayMetrics, gatewaySocket?.outboxes.counts), readiness: readiness)
         }
       self.metricsServer = metricsServer
       if let metricsServer {

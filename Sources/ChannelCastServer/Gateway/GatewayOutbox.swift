@@ -40,6 +40,8 @@ final class GatewayOutbox: @unchecked Sendable {
   }
 
   let gateway: GatewayNumber
+  /// The session's `gatewayID`, for the drop counts by gateway.
+  let gatewayID: String
   let routingID: [UInt8]
   let capacity: Int
   private let batchMaxUsers: Int
@@ -50,8 +52,12 @@ final class GatewayOutbox: @unchecked Sendable {
   private var isCutOff = false
   private var gaps: [ByteString: Gap] = [:]
 
-  init(gateway: GatewayNumber, routingID: [UInt8], capacity: Int, batchMaxUsers: Int) {
+  init(
+    gateway: GatewayNumber, gatewayID: String, routingID: [UInt8], capacity: Int,
+    batchMaxUsers: Int
+  ) {
     self.gateway = gateway
+    self.gatewayID = gatewayID
     self.routingID = routingID
     self.capacity = capacity
     self.batchMaxUsers = batchMaxUsers

@@ -53,8 +53,7 @@ final class GatewayOutboxes: GatewayBatchSink {
     case .queued, .discarded:
       break
     case .dropped(let cutOffNow):
-      counts.batchesDropped.add(1, ordering: .relaxed)
-      counts.recipientsDropped.add(UInt64(batch.recipientCount), ordering: .relaxed)
+      counts.countDrop(of: batch, at: outbox.gatewayID)
       if cutOffNow {
         counts.cutOffs.add(1, ordering: .relaxed)
         logger.warning(
@@ -110,6 +109,23 @@ final class GatewayCounts: Sendable {
   let recipientsDropped = Atomic<UInt64>(0)
   let cutOffs = Atomic<UInt64>(0)
   let backPressureWaits = Atomic<UInt64>(0)
+
+  /// Batches and recipients dropped, by `gatewayID`: the metrics' labels.
+  private let droppedByGateway = Mutex<[String: (batches: UInt64, recipients: UInt64)]>([:])
+
+  var dropsByGateway: [String: (batches: UInt64, recipients: UInt64)] {
+    droppedByGateway.withLock { $0 }
+  }
+
+  /// Counts a dropped batch (a slow path: the gateway is cut off).
+  func countDrop(of batch: GatewayBatch, at gatewayID: String) {
+    batchesDropped.add(1, ordering: .relaxed)
+    recipientsDropped.add(UInt64(batch.recipientCount), ordering: .relaxed)
+    droppedByGateway.withLock {
+      $0[gatewayID, default: (0, 0)].batches += 1
+      $0[gatewayID, default: (0, 0)].recipients += UInt64(batch.recipientCount)
+    }
+  }
 
   var totals: Totals {
     Totals(

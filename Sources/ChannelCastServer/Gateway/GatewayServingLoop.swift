@@ -170,7 +170,8 @@ struct GatewayServingLoop {
       return
     }
     let outbox = GatewayOutbox(
-      gateway: number, routingID: routingID, capacity: GatewayOutboxes.outboxCapacity,
+      gateway: number, gatewayID: gatewayID.description, routingID: routingID,
+      capacity: GatewayOutboxes.outboxCapacity,
       batchMaxUsers: settings.batchMaxUsers)
     sessions.add(
       GatewaySessionRecord(

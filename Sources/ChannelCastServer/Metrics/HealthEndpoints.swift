@@ -5,10 +5,13 @@ import ChannelCastCore
 enum HealthEndpoints {
   static func respond(
     to path: String, metrics: DaemonMetrics, fanOut: FanOut, deliverySocket: DeliverySocket,
-    readiness: Readiness
+    gateways: (metrics: GatewayMetrics, counts: GatewayCounts?), readiness: Readiness
   ) -> MetricsHTTPServer.Response {
     switch path {
     case "/metrics":
+      if let counts = gateways.counts {
+        gateways.metrics.update(counts: counts, attachedUsers: fanOut.attachedUsers)
+      }
       return .init(
         status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
         body: metrics.render(

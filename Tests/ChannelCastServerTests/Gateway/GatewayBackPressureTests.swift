@@ -123,6 +123,17 @@ import ZeroMQ
     let totals = try #require(daemon.daemon.gatewayStatus?.totals)
     #expect(
       totals.recipientsDropped == UInt64(50 * 61 - received.values.reduce(0) { $0 + $1.count }))
+    // The metrics show the drops by gateway, and the sessions and attachments.
+    let address = try #require(daemon.daemon.metricsAddress)
+    let metrics = try #require(HTTPGet.get("/metrics", from: address)).body
+    #expect(
+      metrics.contains(
+        #"channelcast_gateway_batches_dropped_total{gatewayID="stalled"} \#(totals.batchesDropped)"#
+      ))
+    #expect(!metrics.contains(#"gatewayID="healthy""#), "the healthy gateway dropped nothing")
+    #expect(metrics.contains("channelcast_gateway_sessions 2"))
+    #expect(metrics.contains("channelcast_gateway_attached_users 100"))
+    #expect(metrics.contains("channelcast_gateway_cut_offs_total"))
   }
 
   @Test func underBlockAStalledGatewayHoldsPublishersBackAndThenGetsEverything() async throws {
