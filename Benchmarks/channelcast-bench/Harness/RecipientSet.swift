@@ -38,6 +38,46 @@ final class RecipientSet: Sendable {
     if wasSeen { duplicates.add(1, ordering: .relaxed) }
   }
 
+  /// Marks every user of a gateway batch's recipients frame (`u<number>` and NUL, each), under
+  /// one lock: a batch holds thousands.
+  func mark(recipients frame: UnsafeRawBufferPointer) {
+    var numbers: [Int] = []
+    numbers.reserveCapacity(frame.count / 4)
+    var start = 0
+    while start < frame.count {
+      var end = start
+      while end < frame.count && frame[end] != 0 { end += 1 }
+      var number = 0
+      var digits = 0
+      if end > start && frame[start] == UInt8(ascii: "u") {
+        for byte in frame[(start + 1)..<end] {
+          guard byte >= 48 && byte <= 57 else {
+            digits = 0
+            break
+          }
+          number = number * 10 + Int(byte - 48)
+          digits += 1
+        }
+      }
+      if digits > 0 && number < size {
+        numbers.append(number)
+      } else {
+        strangers.add(1, ordering: .relaxed)
+      }
+      start = end + 1
+    }
+    let repeated = seen.withLock { seen in
+      var repeated = 0
+      for number in numbers {
+        let bit = UInt64(1) << UInt64(number % 64)
+        if seen[number / 64] & bit != 0 { repeated += 1 }
+        seen[number / 64] |= bit
+      }
+      return repeated
+    }
+    if repeated > 0 { duplicates.add(repeated, ordering: .relaxed) }
+  }
+
   /// Whether user number `number` has been marked since the last reset.
   func isMarked(_ number: Int) -> Bool {
     seen.withLock { $0[number / 64] & UInt64(1) << UInt64(number % 64) != 0 }

@@ -12,6 +12,11 @@ public struct Delivery {
     self.sharedEnvelope = .passUnretained(envelope)
   }
 
+  public init(topic: UnsafeRawBufferPointer, sharedEnvelope: Unmanaged<SharedBytes>) {
+    self.topic = topic
+    self.sharedEnvelope = sharedEnvelope
+  }
+
   /// The envelope's bytes.
   public var envelope: UnsafeRawBufferPointer {
     sharedEnvelope._withUnsafeGuaranteedRef { $0.buffer }

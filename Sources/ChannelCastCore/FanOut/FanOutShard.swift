@@ -141,21 +141,42 @@ final class FanOutShard: Sendable {
     switch job.recipients {
     case .members(let members):
       let key = job.key
-      // The job's batches for gateways, while any of this shard's users is attached.
+      // Looked up once per job rather than per recipient: a broadcast has millions, and each
+      // lookup of an optional reference or an existential would count a reference.
       let gatewayJob =
         gateways.presence.isEmpty || gatewaySink == nil
         ? nil : gateways.assembly.jobIndex(for: job, key: key)
+      let envelopes = (
+        job.envelopes[.acceptAndNotify].map(Unmanaged.passUnretained),
+        job.envelopes[.acceptNotNotify].map(Unmanaged.passUnretained),
+        job.envelopes[.discard].map(Unmanaged.passUnretained)
+      )
       let variants = job.envelopes.variants
       for entry in members[range] {
-        if let envelope = job.envelopes[entry.flag] {
+        let flag = entry.flag
+        let chosen: Unmanaged<SharedBytes>? =
+          switch flag {
+          case .acceptAndNotify: envelopes.0
+          case .acceptNotNotify: envelopes.1
+          case .discard: envelopes.2
+          }
+        if let envelope = chosen {
           let topic = directory.topic(of: entry.user)
-          batch.deliveries.append(Delivery(topic: topic, envelope: envelope))
-          if let gatewayJob, let gatewaySink {
-            let variant = variants[entry.flag]
-            gateways.presence.forEachGateway(of: entry.user) { gateway in
-              gateways.assembly.add(
-                topic, gateway: gateway, envelope: envelope, variant: variant, job: gatewayJob,
-                sink: gatewaySink)
+          batch.deliveries.append(Delivery(topic: topic, sharedEnvelope: envelope))
+          if let gatewayJob {
+            let attached = gateways.presence.gateways(of: entry.user)
+            if !attached.isNone {
+              let variant = variants[flag]
+              if let gateway = attached.single {
+                gateways.assembly.add(
+                  topic, gateway: gateway, envelope: envelope, variant: variant, job: gatewayJob)
+              } else {
+                for gateway in gateways.presence.multiDeviceGateways(attached.value) {
+                  gateways.assembly.add(
+                    topic, gateway: gateway, envelope: envelope, variant: variant,
+                    job: gatewayJob)
+                }
+              }
             }
           }
         }
@@ -165,22 +186,31 @@ final class FanOutShard: Sendable {
         }
       }
       pendingDeliveries.subtract(range.count, ordering: .relaxed)
-      if range.upperBound == job.count {
-        if let gatewaySink, let open = gateways.assembly.index(of: key) {
-          gateways.assembly.finishJob(open, sink: gatewaySink)
-        }
-        if let progress = job.progress { batch.finishing.append(progress) }
+      if range.upperBound == job.count, let open = gateways.assembly.index(of: key) {
+        gateways.assembly.finishJob(open)
+      }
+      if let gatewaySink, gateways.assembly.hasReady {
+        for ready in gateways.assembly.takeReady() { gatewaySink.send(ready) }
+      }
+      if range.upperBound == job.count, let progress = job.progress {
+        batch.finishing.append(progress)
       }
     case .user(let user):
       if let envelope = job.envelopes[.acceptAndNotify] {
         let topic = directory.topic(of: user)
         batch.deliveries.append(Delivery(topic: topic, envelope: envelope))
         if let gatewaySink, !gateways.presence.isEmpty {
-          gateways.presence.forEachGateway(of: user) { gateway in
-            gatewaySink.send(
-              GatewayBatch(
-                gateway: gateway, envelope: envelope, recipients: Array(topic),
-                recipientCount: 1, mark: job.mark))
+          let attached = gateways.presence.gateways(of: user)
+          if !attached.isNone {
+            let each =
+              attached.single.map { [$0] }
+              ?? gateways.presence.multiDeviceGateways(attached.value)
+            for gateway in each {
+              gatewaySink.send(
+                GatewayBatch(
+                  gateway: gateway, envelope: envelope, recipients: Array(topic),
+                  recipientCount: 1, mark: job.mark))
+            }
           }
         }
       }

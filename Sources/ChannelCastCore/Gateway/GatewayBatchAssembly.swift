@@ -28,10 +28,16 @@ struct GatewayBatchAssembly {
 
   /// Jobs with open batches; few at a time (the large broadcasts a shard interleaves).
   private var jobs: [JobBatches] = []
+  /// Batches that are complete (full, or their job finished), in the order they completed,
+  /// for the shard to hand to the sink after the recipients it is serving (`takeReady`).
+  private var ready: [GatewayBatch] = []
   /// Bytes to reserve for a new batch's recipients.
   private let reservedRecipientBytes: Int
+  /// The sink's `batchMaxUsers`, kept here: it is compared for every recipient.
+  private let batchMaxUsers: Int
 
   init(batchMaxUsers: Int) {
+    self.batchMaxUsers = batchMaxUsers
     reservedRecipientBytes = min(batchMaxUsers, 4096) * 16
   }
 
@@ -42,12 +48,12 @@ struct GatewayBatchAssembly {
     return jobs.count - 1
   }
 
-  /// Adds one recipient (its topic: userID and NUL) to the batch of `gateway` and `envelope`,
-  /// handing the batch to `sink` once it is full.
+  /// Adds one recipient (its topic: userID and NUL) to the batch of `gateway` and `envelope`;
+  /// a batch that is full then waits in `ready`.
   @inline(__always)
   mutating func add(
-    _ topic: UnsafeRawBufferPointer, gateway: GatewayNumber, envelope: SharedBytes, variant: Int,
-    job: Int, sink: any GatewayBatchSink
+    _ topic: UnsafeRawBufferPointer, gateway: GatewayNumber, envelope: Unmanaged<SharedBytes>,
+    variant: Int, job: Int
   ) {
     let slot = gateway.index &* 3 &+ variant
     if jobs[job].slots.count <= slot {
@@ -56,39 +62,52 @@ struct GatewayBatchAssembly {
     var index = Int(jobs[job].slots[slot])
     if index < 0 {
       index = jobs[job].batches.count
-      var batch = OpenBatch(gateway: gateway, envelope: envelope)
+      var batch = OpenBatch(gateway: gateway, envelope: envelope.takeUnretainedValue())
       batch.recipients.reserveCapacity(reservedRecipientBytes)
       jobs[job].batches.append(batch)
       jobs[job].slots[slot] = Int32(index)
     }
     jobs[job].batches[index].recipients.append(contentsOf: topic)
     jobs[job].batches[index].count += 1
-    if jobs[job].batches[index].count >= sink.batchMaxUsers {
-      send(&jobs[job].batches[index], mark: jobs[job].mark, to: sink)
+    if jobs[job].batches[index].count >= batchMaxUsers {
+      let mark = jobs[job].mark
+      ready.append(
+        Self.take(&jobs[job].batches[index], mark: mark, reserve: reservedRecipientBytes))
     }
   }
 
-  /// Sends what `job` has gathered and forgets the job: its last recipient was served.
-  mutating func finishJob(_ job: Int, sink: any GatewayBatchSink) {
+  /// Completes what `job` has gathered and forgets the job: its last recipient was served.
+  mutating func finishJob(_ job: Int) {
     var finished = jobs.remove(at: job)
     for index in finished.batches.indices where finished.batches[index].count > 0 {
-      send(&finished.batches[index], mark: finished.mark, to: sink)
+      ready.append(
+        Self.take(&finished.batches[index], mark: finished.mark, reserve: reservedRecipientBytes))
     }
   }
+
+  /// The complete batches, in order, to hand to the sink.
+  mutating func takeReady() -> [GatewayBatch] {
+    defer { ready.removeAll(keepingCapacity: true) }
+    return ready
+  }
+
+  var hasReady: Bool { !ready.isEmpty }
 
   /// Whether `job` (found by `key`) has open batches.
   func index(of key: ObjectIdentifier) -> Int? {
     jobs.firstIndex(where: { $0.key == key })
   }
 
-  private func send(_ batch: inout OpenBatch, mark: DeliveryMark, to sink: any GatewayBatchSink) {
+  /// The batch's recipients so far as a complete batch; the open batch starts again, empty.
+  private static func take(_ batch: inout OpenBatch, mark: DeliveryMark, reserve: Int)
+    -> GatewayBatch
+  {
     var recipients: [UInt8] = []
-    recipients.reserveCapacity(reservedRecipientBytes)
+    recipients.reserveCapacity(reserve)
     swap(&recipients, &batch.recipients)
-    sink.send(
-      GatewayBatch(
-        gateway: batch.gateway, envelope: batch.envelope, recipients: recipients,
-        recipientCount: batch.count, mark: mark))
-    batch.count = 0
+    defer { batch.count = 0 }
+    return GatewayBatch(
+      gateway: batch.gateway, envelope: batch.envelope, recipients: recipients,
+      recipientCount: batch.count, mark: mark)
   }
 }

@@ -99,23 +99,39 @@ struct GatewayPresence {
     return removed
   }
 
-  /// Calls `body` with each gateway `user` is attached at (fan-out's lookup, per recipient).
+  /// The gateways `user` is attached at (fan-out's lookup, once per recipient: no closure, no
+  /// reference counting).
   @inline(__always)
-  func forEachGateway(of user: UInt32, _ body: (GatewayNumber) -> Void) {
+  func gateways(of user: UInt32) -> AttachedGateways {
     let mask = keys.count - 1
     var slot = Int(user) & mask
     let key = user &+ 1
     while true {
       let found = keys[slot]
       if found == key { break }
-      if found == 0 { return }
+      if found == 0 { return AttachedGateways(value: Self.none) }
       slot = (slot + 1) & mask
     }
-    let value = values[slot]
-    if value & Self.multiDeviceFlag == 0 {
-      body(GatewayNumber(UInt16(truncatingIfNeeded: value)))
-    } else {
-      for gateway in multiDevice[Int(value & ~Self.multiDeviceFlag)] { body(gateway) }
+    return AttachedGateways(value: values[slot])
+  }
+
+  /// The gateways of a user attached at several, for `AttachedGateways`.
+  func multiDeviceGateways(_ value: UInt32) -> [GatewayNumber] {
+    multiDevice[Int(value & ~Self.multiDeviceFlag)]
+  }
+
+  /// What `gateways(of:)` returns for a user attached nowhere.
+  static let none: UInt32 = .max
+
+  /// Where a user is attached: nowhere, at one gateway, or at several (`multiDeviceGateways`).
+  struct AttachedGateways {
+    let value: UInt32
+
+    var isNone: Bool { value == GatewayPresence.none }
+    /// The gateway, when the user is attached at exactly one.
+    var single: GatewayNumber? {
+      value & GatewayPresence.multiDeviceFlag == 0
+        ? GatewayNumber(UInt16(truncatingIfNeeded: value)) : nil
     }
   }
 

@@ -37,10 +37,12 @@ final class WakeSignal: Sendable {
   }
 
   /// Takes the pending signal; call before looking for work, so that work posted afterwards
-  /// signals again.
+  /// signals again. The pipe is emptied first: a signal between clearing `pending` and
+  /// emptying it would lose its byte while `pending` stays set, and every signal after it
+  /// would then write nothing.
   func reset() {
-    pending.store(false, ordering: .releasing)
     var drained = [UInt8](repeating: 0, count: 64)
     while read(descriptor, &drained, drained.count) > 0 {}
+    pending.store(false, ordering: .sequentiallyConsistent)
   }
 }

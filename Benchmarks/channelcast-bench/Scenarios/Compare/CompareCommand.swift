@@ -14,7 +14,10 @@ struct CompareCommand: ParsableCommand {
       unbounded PUB and once with XPUB + ZMQ_XPUB_NODROP and high-water marks of 10,000; the \
       faster median is the ceiling. (b) Redis, if redis-server is on PATH: a SET of the same \
       users, one EVAL doing SMEMBERS + PUBLISH per member to a PSUBSCRIBE * consumer. \
-      (c) channelcastd megacast. Every consumer counts and checks every delivery.
+      (c) channelcastd megacast. (d) channelcastd megacast with --gateways gateway sessions \
+      (default 8): each broadcast reaches every gateway once per batch of its users, the \
+      batched row, with its ratios to (a) and (b). Every consumer counts and checks every \
+      delivery or recipient.
       """)
 
   @OptionGroup var daemonOptions: DaemonOptions
@@ -29,6 +32,10 @@ struct CompareCommand: ParsableCommand {
 
   @Option(help: "Transport of the raw ceiling and of the started daemon: ipc or tcp.")
   var transport = Transport.ipc
+
+  @Option(
+    help: "Gateway sessions of the batched row (0 leaves it out; ipc only, like the daemon).")
+  var gateways = 8
 
   func validate() throws {
     guard (1...10_000_000).contains(subscribers) else {
@@ -105,6 +112,41 @@ struct CompareCommand: ParsableCommand {
           name: "channelcast / Redis (ratio of medians)", unit: "×",
           values: [channelcast.median / redisRate]))
     }
+    if gateways > 0 && transport == .ipc && daemonOptions.endpoint == nil {
+      progress("channelcastd megacast --gateways \(gateways)")
+      let batched = try Megacast(
+        options: daemonOptions, subscribers: subscribers, payloadBytes: payloadBytes,
+        gateways: gateways
+      ).measure()
+      guard batched.incompleteRuns.isEmpty else {
+        throw BenchmarkError(
+          "channelcastd megacast --gateways did not reach every user exactly once:\n"
+            + batched.incompleteRuns.joined(separator: "\n"))
+      }
+      let batchedName = MegacastRun.batchedRateFigure
+      guard let rate = batched.report.figures.first(where: { $0.name == batchedName }) else {
+        throw BenchmarkError("megacast --gateways reported no \"\(batchedName)\"")
+      }
+      for figure in batched.report.figures {
+        figures.append(
+          Figure(
+            name: "channelcastd batched, \(gateways) gateways: \(figure.name)", unit: figure.unit,
+            values: figure.values))
+      }
+      figures.append(
+        Figure(
+          name: "batched / raw ceiling (ratio of medians)", unit: "×",
+          values: [rate.median / ceiling.median]))
+      if let redisRate {
+        figures.append(
+          Figure(
+            name: "batched / Redis (ratio of medians)", unit: "×",
+            values: [rate.median / redisRate]))
+      }
+      notes += batched.report.notes.map { "channelcastd batched: \($0)" }
+    } else if gateways > 0 {
+      notes.append("the batched row needs a daemon started here on ipc://: left out")
+    }
     notes.append(
       "each consumer (ZeroMQ SUB or Redis PSUBSCRIBE) runs on its own thread and marks every "
         + "user in a bitset: none missing, none twice, in every run")
@@ -114,6 +156,7 @@ struct CompareCommand: ParsableCommand {
       settings: daemonOptions.settings.merging([
         "subscribers": String(subscribers), "payloadBytes": String(payloadBytes),
         "envelopeBytes": String(messages.envelope.count), "transport": transport.rawValue,
+        "gateways": String(gateways),
       ]) { $1 },
       figures: figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)

@@ -20,8 +20,12 @@ struct Megacast {
   var perUserTopics = false
   /// The started daemon requires CURVE, and every socket of the harness uses it.
   var curve = false
+  /// Gateway sessions on the gateway socket sharing the users, instead of consumer SUB
+  /// sockets (0: none; see `MegacastBatched`).
+  var gateways = 0
 
   func measure() throws -> Outcome {
+    if gateways > 0 { return try measureBatched() }
     let daemon = try options.startDaemon(
       extraArguments: ["--max-subscriber-count", String(max(subscribers, 1))], curve: curve)
     defer { daemon.stop() }

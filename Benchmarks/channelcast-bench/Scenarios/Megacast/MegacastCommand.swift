@@ -42,8 +42,17 @@ struct MegacastCommand: ParsableCommand {
       block) is passed to the started daemon: with drop, what a full consumer queue cannot \
       take shows up as both missing and dropped.
 
+      GATEWAYS
+        --gateways N attaches the subscribers at N gateway sessions on the daemon's gateway \
+      socket instead (user i at gateway i % N, 10,000 per attach request), each a DEALER on its \
+      own thread that counts every recipient of every batch in one set: none may be missing or \
+      come twice. Before that, one gateway attaches every user alone, one request at a time, \
+      and says bye: the attach figure. The runs then time recipients per second from the \
+      request to the last recipient, and the reply to the last recipient.
+
       EXAMPLES
         channelcast-bench megacast --subscribers 1000000
+        channelcast-bench megacast --subscribers 1000000 --gateways 8
         channelcast-bench megacast --subscribers 250000 \\
           --consumers 4 --per-user-topics
         channelcast-bench megacast --subscribers 250000 --per-user-topics \\
@@ -71,12 +80,26 @@ struct MegacastCommand: ParsableCommand {
   @Flag(help: "Start the daemon with CURVE keys the harness makes; every socket uses CURVE.")
   var curve = false
 
+  @Option(
+    help: """
+      Gateway sessions on the gateway socket instead of consumer SUB sockets (0: none; up to \
+      256): user i is attached at gateway i % N, and each counts every recipient of every batch.
+      """)
+  var gateways = 0
+
   func validate() throws {
     guard (1...10_000_000).contains(subscribers) else {
       throw ValidationError("--subscribers must be between 1 and 10,000,000")
     }
     guard (1...256).contains(consumers), consumers <= subscribers else {
       throw ValidationError("--consumers must be between 1 and 256, and at most --subscribers")
+    }
+    guard (0...256).contains(gateways), gateways <= subscribers else {
+      throw ValidationError("--gateways must be between 0 and 256, and at most --subscribers")
+    }
+    guard gateways == 0 || (consumers == 1 && !perUserTopics) else {
+      throw ValidationError(
+        "--gateways replaces the consumers: leave out --consumers and --per-user-topics")
     }
     guard consumers == 1 || perUserTopics else {
       throw ValidationError(
@@ -89,7 +112,7 @@ struct MegacastCommand: ParsableCommand {
   func run() throws {
     let outcome = try Megacast(
       options: daemonOptions, subscribers: subscribers, payloadBytes: payloadBytes,
-      consumers: consumers, perUserTopics: perUserTopics, curve: curve
+      consumers: consumers, perUserTopics: perUserTopics, curve: curve, gateways: gateways
     ).measure()
     try outcome.report.publish(jsonPath: daemonOptions.json)
   }

@@ -4,6 +4,8 @@
 struct MegacastRun {
   /// The figure `compare` sets beside the raw ceiling and Redis.
   static let rateFigure = "deliveries/s (request → last delivery)"
+  /// The same for gateway batches: recipients counted in the batches.
+  static let batchedRateFigure = "recipients/s (request → last recipient)"
 
   let subscribers: Int
   /// Monotonic nanoseconds of the request, its reply, and the last delivery (0 if none came).
@@ -18,19 +20,22 @@ struct MegacastRun {
   let strangers: Int
   /// How much the daemon's `deliveriesDropped` grew during the run.
   let dropped: Int
+  /// Whether the users were counted in gateway batches rather than per-user deliveries.
+  var batched = false
 
   var isExactlyOnce: Bool { missing == 0 && duplicated == 0 && strangers == 0 }
 
   func record(into recorder: inout RunRecorder) {
     let received = subscribers - missing
     let anyArrived = lastDelivery != 0
+    let last = batched ? "last recipient" : "last delivery"
     recorder.record(
-      Self.rateFigure,
+      batched ? Self.batchedRateFigure : Self.rateFigure,
       anyArrived ? Double(received) / (Double(lastDelivery - requested) / 1e9) : .nan,
-      unit: "deliveries/s")
+      unit: batched ? "recipients/s" : "deliveries/s")
     // Signed: with few subscribers the last delivery may arrive before the reply.
     recorder.record(
-      "reply → last delivery",
+      "reply → \(last)",
       anyArrived ? (Double(lastDelivery) - Double(replied)) / 1e6 : .nan, unit: "ms")
     recorder.record("request → reply", Double(replied - requested) / 1e6, unit: "ms")
     recorder.record(
