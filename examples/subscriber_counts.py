@@ -2,8 +2,8 @@
 """Mirror each channel's subscriber count from channelcastd's event feed.
 
     pip install pyzmq
-    channelcastd --events-endpoint tcp://127.0.0.1:7703          # the feed is off by default
-    python3 subscriber_counts.py --events-endpoint tcp://127.0.0.1:7703
+    channelcastd --events-endpoint tcp://127.0.0.1:7704          # the feed is off by default
+    python3 subscriber_counts.py --events-endpoint tcp://127.0.0.1:7704
     python3 subscriber_counts.py --events-endpoint ... --server-key server.pub --key-file ops.key
 
 Prints one JSON line per change: {"logSeq", "officialAccountID", "subscriberCount"}. The counts

@@ -265,11 +265,15 @@ public final class GatewaySession {
 /// A gateway request the daemon refused.
 public enum GatewaySessionError: Error, CustomStringConvertible {
   case refused(ChannelCastClient.Reply)
+  /// The reader of `GatewaySession.batches` fell this many batches behind.
+  case readerTooSlow(buffered: Int)
 
   public var description: String {
     switch self {
     case .refused(let reply):
       "the daemon refused: \(reply.errorCodeName ?? "?"): \(reply.errorMessage ?? "")"
+    case .readerTooSlow(let buffered):
+      "the reader of the batches fell \(buffered) batches behind; the session ended"
     }
   }
 }
@@ -295,13 +299,18 @@ extension GatewaySession {
     }
   }
 
+  /// Batches the sequence of `batches` holds for a reader that has not taken them yet.
+  public static let bufferedBatches = 100_000
+
   /// The batches of a session that connects, says hello and attaches `configuration.userIDs`,
   /// on a thread of its own, as an async sequence. The session ends (`bye`) when the sequence
-  /// is no longer iterated; an error ends the sequence.
+  /// is no longer iterated; an error ends the sequence, and so does a reader that falls
+  /// `bufferedBatches` behind (``GatewaySessionError/readerTooSlow(buffered:)``): batches are
+  /// never lost silently.
   public static func batches(_ configuration: Configuration, context: ZMQContext)
     -> AsyncThrowingStream<Batch, any Error>
   {
-    AsyncThrowingStream(bufferingPolicy: .bufferingNewest(100_000)) { continuation in
+    AsyncThrowingStream(bufferingPolicy: .bufferingOldest(bufferedBatches)) { continuation in
       let flag = StopFlag()
       continuation.onTermination = { _ in flag.stop() }
       let thread = Thread {
@@ -312,8 +321,10 @@ extension GatewaySession {
             timeoutMilliseconds: configuration.timeoutMilliseconds, curve: configuration.curve)
           try session.attach(configuration.userIDs)
           while !flag.isStopped {
-            if let batch = try session.nextBatch(timeoutMilliseconds: 100) {
-              continuation.yield(batch)
+            if let batch = try session.nextBatch(timeoutMilliseconds: 100),
+              case .dropped = continuation.yield(batch)
+            {
+              throw GatewaySessionError.readerTooSlow(buffered: Self.bufferedBatches)
             }
           }
           try? session.bye()

@@ -24,8 +24,8 @@ struct EventsCommand: ParsableCommand {
       --key-file; if it refuses the key, events says so and exits with status 2.
 
       EXAMPLES
-        channelcast events --events-endpoint tcp://127.0.0.1:7703
-        channelcast events --events-endpoint tcp://127.0.0.1:7703 --type subscribed --type unsubscribed
+        channelcast events --events-endpoint tcp://127.0.0.1:7704
+        channelcast events --events-endpoint tcp://127.0.0.1:7704 --type subscribed --type unsubscribed
       """)
 
   @Option(help: "The daemon's event feed (its eventsEndpoint, a ZeroMQ endpoint).")

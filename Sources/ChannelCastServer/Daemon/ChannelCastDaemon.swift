@@ -61,8 +61,8 @@ public final class ChannelCastDaemon: Sendable {
   public var metricsAddress: String? { metricsServer?.boundAddress }
 
   /// The daemon's parts as services, in dependency order: the ZAP handler (with CURVE), the
-  /// delivery socket, the metrics listener (when on), the events publisher (when on), the
-  /// command server, the monitor. A
+  /// delivery socket, the gateway socket (when on), the metrics listener (when on), the events
+  /// publisher (when on), the command server, the monitor. A
   /// `ServiceGroup` stops them in the reverse order: the monitor (`STOPPING=1`, `/readyz`
   /// 503), the command server (no new commands, fan-outs finished or timed out, journal
   /// closed, snapshot written), the metrics listener, the delivery socket, the ZAP handler.
@@ -148,7 +148,7 @@ public final class ChannelCastDaemon: Sendable {
             batchMaxUsers: configuration.gatewayBatchMaxUsers,
             maxRequestBytes: max(configuration.maxRequestBytes, Self.gatewayRequestBytes)),
           outboxes: outboxes, wake: gatewayWake!, fanOut: fanOut, security: security,
-          logger: logger)
+          readiness: readiness, logger: logger)
       }
       self.gatewaySocket = gatewaySocket
       if let gatewaySocket {

@@ -34,13 +34,16 @@ struct GatewayServingLoop {
   /// With CURVE, the roles of the keys; nil without (every gateway may connect).
   let clients: ClientRegistry?
   let settings: GatewaySocket.Settings
+  /// Set once the daemon has recovered its state and serves (cleared when it stops).
+  let readiness: Readiness
   let logger: Logger
   let completions: GatewayCompletions
   private var sessions = GatewaySessionTable()
 
   init(
     socket: Socket, monitor: Socket, wake: WakeSignal, outboxes: GatewayOutboxes, fanOut: FanOut,
-    clients: ClientRegistry?, settings: GatewaySocket.Settings, logger: Logger
+    clients: ClientRegistry?, settings: GatewaySocket.Settings, readiness: Readiness,
+    logger: Logger
   ) {
     self.socket = socket
     self.monitor = monitor
@@ -49,6 +52,7 @@ struct GatewayServingLoop {
     self.fanOut = fanOut
     self.clients = clients
     self.settings = settings
+    self.readiness = readiness
     self.logger = logger
     self.completions = GatewayCompletions(wake: wake)
   }
@@ -59,17 +63,21 @@ struct GatewayServingLoop {
     var someGatewayFull = false
     while !thread.isStopRequested {
       do {
+        // Requests wait in libzmq until the state is recovered: an attach interns users into
+        // the directory the recovery fills.
+        let serving = readiness.isReady
         let ready = try Poller.poll(
-          [(socket, .readable), (monitor, .readable)], readableDescriptors: [wake.descriptor],
+          serving ? [(monitor, .readable), (socket, .readable)] : [(monitor, .readable)],
+          readableDescriptors: [wake.descriptor],
           timeoutMilliseconds: someGatewayFull
             ? Self.fullGatewayRetryMilliseconds : Self.idlePollMilliseconds)
         wake.reset()
         // Disconnections first: a hello on a connection that reuses a closed one's descriptor
         // arrives after the monitor reported the close.
-        if ready.sockets[1].contains(.readable) { endSessionsOfClosedConnections() }
+        if ready.sockets[0].contains(.readable) { endSessionsOfClosedConnections() }
         for completion in completions.takeAll() { complete(completion) }
         var received = 0
-        while received < Self.requestsPerTurn,
+        while serving, received < Self.requestsPerTurn,
           try socket.receiveMultipart(into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
@@ -114,7 +122,7 @@ struct GatewayServingLoop {
     do {
       decoded = try GatewayRequest.decode(request[2])
     } catch {
-      reply(error.reply, to: routingID)
+      respond(error.reply, to: routingID)
       return
     }
     let id = decoded.id
@@ -243,6 +251,12 @@ struct GatewayServingLoop {
   }
 
   // MARK: Sending
+
+  /// Replies to a connection: behind the batches queued for its session, when it has one.
+  private func respond(_ bytes: [UInt8], to routingID: [UInt8]) {
+    if let session = sessions.session(at: routingID), session.outbox.queueReply(bytes) { return }
+    reply(bytes, to: routingID)
+  }
 
   /// Sends a reply at once, outside any session (an error before `hello`, the reply to a
   /// `bye`). A gateway too full to take it loses it, with a warning.

@@ -28,11 +28,11 @@ final class GatewaySocket: Sendable {
   }
 
   /// Binds the socket (a CURVE server admitting `gateway` and `admin` keys when `security` is
-  /// given) and starts serving. `outboxes` must be the gateway sink `fanOut` was made with, and
+  /// given) and starts serving, taking requests once `readiness` says the state is recovered. `outboxes` must be the gateway sink `fanOut` was made with, and
   /// `wake` the signal they were given.
   init(
     context: ZMQContext, settings: Settings, outboxes: GatewayOutboxes, wake: WakeSignal,
-    fanOut: FanOut, security: CurveSecurity?, logger: Logger
+    fanOut: FanOut, security: CurveSecurity?, readiness: Readiness, logger: Logger
   ) throws {
     self.outboxes = outboxes
     thread = try DedicatedThread.start(
@@ -67,7 +67,7 @@ final class GatewaySocket: Sendable {
         }
         var loop = GatewayServingLoop(
           socket: socket, monitor: monitor, wake: wake, outboxes: outboxes, fanOut: fanOut,
-          clients: security?.registry, settings: settings, logger: logger)
+          clients: security?.registry, settings: settings, readiness: readiness, logger: logger)
         try loop.serve(until: thread)
       })
   }

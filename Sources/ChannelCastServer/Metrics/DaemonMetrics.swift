@@ -31,7 +31,8 @@ final class DaemonMetrics: @unchecked Sendable {
   private let users: CoreMetrics.Gauge
   private let journalBytes: CoreMetrics.Counter
   private let commandDisconnections: CoreMetrics.Counter
-  /// CURVE handshakes by socket (`command`, `delivery`) and result (`allowed`, `refused`).
+  /// CURVE handshakes by socket (`command`, `delivery`, `events`, `gateway`) and result
+  /// (`allowed`, `refused`).
   private let authentications: [String: CoreMetrics.Counter]
   private let fanOutDuration: CoreMetrics.Timer
   private let journalSyncDuration: CoreMetrics.Timer
@@ -109,7 +110,7 @@ final class DaemonMetrics: @unchecked Sendable {
     authentications = Dictionary(
       uniqueKeysWithValues: [
         (ClientRegistry.commandDomain, "command"), (ClientRegistry.deliveryDomain, "delivery"),
-        (ClientRegistry.eventsDomain, "events"),
+        (ClientRegistry.eventsDomain, "events"), (ClientRegistry.gatewayDomain, "gateway"),
       ].flatMap { domain, socket in
         [("allowed", true), ("refused", false)].map { result, allowed in
           (

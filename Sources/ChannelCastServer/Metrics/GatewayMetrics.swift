@@ -3,7 +3,8 @@ import CoreMetrics
 import Foundation
 
 /// The gateway socket's metrics, read from its counts when `/metrics` is scraped:
-/// `channelcast_gateway_sessions` and `channelcast_gateway_attached_users` (gauges),
+/// `channelcast_gateway_sessions`, `channelcast_gateway_attached_users` and
+/// `channelcast_gateway_presence_bytes` (what the shards' presence indexes hold) (gauges),
 /// `channelcast_gateway_batches_sent_total` and `channelcast_gateway_recipients_sent_total`,
 /// `channelcast_gateway_cut_offs_total`, and by `gatewayID`
 /// `channelcast_gateway_batches_dropped_total` and `channelcast_gateway_recipients_dropped_total`.
@@ -14,6 +15,7 @@ final class GatewayMetrics: @unchecked Sendable {
   private let lock = NSLock()
   private let sessions: CoreMetrics.Gauge
   private let attachedUsers: CoreMetrics.Gauge
+  private let presenceBytes: CoreMetrics.Gauge
   private let batchesSent: CoreMetrics.Counter
   private let recipientsSent: CoreMetrics.Counter
   private let cutOffs: CoreMetrics.Counter
@@ -29,6 +31,8 @@ final class GatewayMetrics: @unchecked Sendable {
     sessions = CoreMetrics.Gauge(label: "channelcast_gateway_sessions", factory: factory)
     attachedUsers = CoreMetrics.Gauge(
       label: "channelcast_gateway_attached_users", factory: factory)
+    presenceBytes = CoreMetrics.Gauge(
+      label: "channelcast_gateway_presence_bytes", factory: factory)
     batchesSent = CoreMetrics.Counter(
       label: "channelcast_gateway_batches_sent_total", factory: factory)
     recipientsSent = CoreMetrics.Counter(
@@ -37,10 +41,11 @@ final class GatewayMetrics: @unchecked Sendable {
   }
 
   /// Brings the metrics up to the gateway socket's counts.
-  func update(counts: GatewayCounts, attachedUsers attached: Int) {
+  func update(counts: GatewayCounts, attachedUsers attached: Int, presenceBytes bytes: Int) {
     lock.withLock {
       sessions.record(counts.sessions.load(ordering: .relaxed))
       attachedUsers.record(attached)
+      presenceBytes.record(bytes)
       let totals = counts.totals
       batchesSent.increment(by: Int64(totals.batchesSent - reported.batchesSent))
       recipientsSent.increment(by: Int64(totals.recipientsSent - reported.recipientsSent))

@@ -10,7 +10,8 @@ enum HealthEndpoints {
     switch path {
     case "/metrics":
       if let counts = gateways.counts {
-        gateways.metrics.update(counts: counts, attachedUsers: fanOut.attachedUsers)
+        gateways.metrics.update(
+          counts: counts, attachedUsers: fanOut.attachedUsers, presenceBytes: fanOut.presenceBytes)
       }
       return .init(
         status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",

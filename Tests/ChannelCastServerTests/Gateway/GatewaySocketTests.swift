@@ -1,6 +1,7 @@
 import ChannelCastClient
 import ChannelCastProtocol
 import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -43,6 +44,22 @@ import ZeroMQ
     #expect(notified.sorted() == loud.sorted())
     #expect(unnotified.sorted() == quiet.sorted())
     #expect(try gateway.batches(for: 200).isEmpty, "nothing else: no discard user, no duplicate")
+  }
+
+  @Test func theBatchesOfASessionAreAnAsyncSequence() async throws {
+    let daemon = try TestDaemon()
+    defer { daemon.stop() }
+    try daemon.channel(Self.channel, subscribers: [("alice", "acceptAndNotify")])
+    let batches = GatewaySession.batches(
+      .init(
+        endpoint: daemon.configuration.gatewayEndpoint, gatewayID: "gw-async",
+        userIDs: ["alice"]),
+      context: daemon.context)
+    #expect(daemon.waitForGateways { $1 == 1 })
+    try send(daemon, "async")
+    var iterator = batches.makeAsyncIterator()
+    let batch = try await iterator.next()
+    #expect(batch?.userIDs == [ByteString("alice")])
   }
 
   @Test func theEnvelopeIsByteForByteThePerUserDelivery() async throws {
@@ -144,6 +161,58 @@ import ZeroMQ
     try send(second, "again")
     let batches = try session.batches { $0.contains { $0.type == "message" } }
     #expect(batches.last?.users == ["alice"])
+  }
+
+  @Test func attachesSentWhileTheDaemonRecoversWaitForTheRecovery() throws {
+    let first = try TestDaemon()
+    defer { first.stop() }
+    let client = try first.client()
+    try first.channel(Self.channel, subscribers: [])
+    for batch in 0..<40 {
+      try client.expectOK(.subscribeOfficialAccount) {
+        $0.add("officialAccountID", Self.channel)
+        var list = JSONArrayWriter()
+        for user in 0..<1000 { list.append("user-\(batch)-\(user)") }
+        $0.add("userIDList", array: list)
+      }
+    }
+    first.daemon.shutdown()  // writes a snapshot of 40,000 users
+    // A gateway that attaches new users from before the restart until after it.
+    let attaching = Atomic<Bool>(true)
+    let context = first.context
+    let endpoint = first.configuration.gatewayEndpoint
+    let gateway = Thread {
+      guard let socket = try? Socket(context: context, type: .dealer) else { return }
+      defer { socket.close() }
+      try? socket.setOption(.linger, 0)
+      try? socket.connect(endpoint)
+      var request = 0
+      while attaching.load(ordering: .relaxed) {
+        request += 1
+        let body =
+          request == 1
+          ? #"{"op":"hello","id":0,"gatewayID":"early","protocolVersion":1}"#
+          : #"{"op":"attach","id":\#(request),"userIDList":["late-\#(request)"]}"#
+        _ = try? socket.send([], more: true, dontWait: true)
+        _ = try? socket.send(Array(body.utf8), dontWait: true)
+        while (try? socket.receiveMultipart(dontWait: true)) != nil {}
+        usleep(200)
+      }
+    }
+    gateway.start()
+    defer { attaching.store(false, ordering: .relaxed) }
+    usleep(50_000)
+    let second = try TestDaemon {
+      $0.commandEndpoint = first.configuration.commandEndpoint
+      $0.gatewayEndpoint = first.configuration.gatewayEndpoint
+      $0.dataDirectory = first.configuration.dataDirectory
+    }
+    defer { second.stop() }
+    // The early session was served once the state was recovered.
+    #expect(second.waitForGateways { sessions, attached in sessions == 1 && attached > 0 })
+    attaching.store(false, ordering: .relaxed)
+    let stats = try second.client().expectOK(.stats)
+    #expect(stats["subscriptions"] as? Int == 40_000)
   }
 
   @Test func eachChannelsBatchesArriveInSeqOrderAndTheDeletionAfterThem() async throws {

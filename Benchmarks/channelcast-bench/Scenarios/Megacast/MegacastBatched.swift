@@ -93,9 +93,10 @@ extension Megacast {
   }
 
   /// Seconds one gateway session takes to attach `users`, 10,000 per request, each request
-  /// waiting for its reply; the session then says bye.
+  /// waiting for its reply; `whileAttached` runs next, then the session says bye.
   static func attachFromOneGateway(
-    _ users: [String], endpoint: String, context: ZMQContext, curve: CurveClientCredentials?
+    _ users: [String], endpoint: String, context: ZMQContext, curve: CurveClientCredentials?,
+    whileAttached: () throws -> Void = {}
   ) throws -> Double {
     let socket = try Socket(context: context, type: .dealer)
     defer { socket.close() }
@@ -110,6 +111,7 @@ extension Megacast {
     let start = MonotonicClock.nanoseconds()
     try GatewayCounter.attach(users, on: socket, buffer: &buffer)
     let seconds = MonotonicClock.seconds(since: start)
+    try whileAttached()
     try GatewayCounter.call(#"{"op":"bye","id":"bye"}"#, on: socket, buffer: &buffer)
     return seconds
   }

@@ -22,6 +22,12 @@ struct MemoryCommand: ParsableCommand {
       launching the process to its first answered ping, next to the milliseconds the daemon \
       logs for loading, and `stats` must show the same subscriptions and users.
 
+      With --attached, once loaded, one gateway session attaches every user (10,000 per \
+      request, one request at a time): the resident memory that adds per user, what the \
+      daemon's presence indexes count (channelcast_gateway_presence_bytes), and users \
+      attached per second; then it says bye. `--channels 1 --subscriptions-per-user 1` makes \
+      every subscriber a user of its own.
+
       With --page-first-channel, before the stop, the first channel is paged end to end with \
       getSubscribers (limit 1000, one request at a time): subscribers per second and the page \
       round trips (median, p99, max); then as many pings, timed the same way, as the same run's \
@@ -33,6 +39,12 @@ struct MemoryCommand: ParsableCommand {
   @OptionGroup var populationOptions: UniformPopulationOptions
   @Flag(help: "Also page the first channel end to end with getSubscribers once it is loaded.")
   var pageFirstChannel = false
+  @Flag(
+    help: """
+      Also attach every user at one gateway session (10,000 per request) once loaded: bytes \
+      per attached user, and users attached per second.
+      """)
+  var attached = false
 
   func validate() throws {
     guard daemonOptions.endpoint == nil else {
@@ -56,6 +68,40 @@ struct MemoryCommand: ParsableCommand {
       settings: daemonOptions.settings.merging(populationOptions.settings) { $1 },
       figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)
+  }
+
+  /// Attaches every user at one gateway session: the resident memory it adds per user, what the
+  /// daemon's presence indexes say they hold (`channelcast_gateway_presence_bytes`), and how fast
+  /// one gateway attaches. The session then says bye.
+  private func measureAttaching(
+    users: Int, daemon: DaemonUnderTest, context: ZMQContext, label: String,
+    into recorder: inout RunRecorder
+  ) throws {
+    guard let endpoint = daemon.gatewayEndpoint, let metricsPort = daemon.metricsPort else {
+      throw BenchmarkError("--attached needs a daemon with a gateway socket started here")
+    }
+    let userIDs = (0..<users).map(RecipientSet.userID)
+    let before = try daemon.residentBytes()
+    var after = 0
+    var presenceBytes = 0.0
+    let seconds = try Megacast.attachFromOneGateway(
+      userIDs, endpoint: endpoint, context: context, curve: daemon.curve
+    ) {
+      after = try daemon.residentBytes()
+      presenceBytes = try MetricsScrape.sample(
+        "channelcast_gateway_presence_bytes", port: metricsPort)
+    }
+    recorder.record(
+      "\(label): attached users", Double(users), unit: "users")
+    recorder.record(
+      "\(label): bytes per attached user (RSS growth while attached)",
+      Double(after - before) / Double(users), unit: "B")
+    recorder.record(
+      "\(label): bytes per attached user (the presence indexes' own count)",
+      presenceBytes / Double(users), unit: "B")
+    recorder.record(
+      "\(label): attach, users/s from one gateway (10,000 per request)",
+      Double(users) / seconds, unit: "users/s")
   }
 
   /// Measures one size on a fresh daemon, and what it leaves on disk and how it comes back.
@@ -93,6 +139,10 @@ struct MemoryCommand: ParsableCommand {
       try SubscriberPaging(
         channel: channel.id, expectedSubscribers: channel.subscribers, population: population
       ).record(label: label, into: &recorder)
+    }
+    if attached {
+      try measureAttaching(
+        users: plan.users, daemon: daemon, context: context, label: label, into: &recorder)
     }
     let restart = try RestartMeasurement(
       daemon: daemon, subscriptions: size, users: plan.users,

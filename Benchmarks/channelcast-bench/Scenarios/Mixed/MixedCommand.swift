@@ -59,6 +59,12 @@ struct MixedCommand: ParsableCommand {
   var transport = Transport.ipc
   @Flag(help: "Start the daemon with CURVE keys the harness makes; every socket uses CURVE.")
   var curve = false
+  @Option(
+    help: """
+      Gateway sessions on the gateway socket instead of the consumer (0: the consumer; up to \
+      256): user i is attached at gateway i % N; latencies are per recipient of each batch.
+      """)
+  var gateways = 0
 
   /// No channel can have more subscribers than there are users.
   private var channelCap: Int { min(largestChannel, users) }
@@ -75,6 +81,9 @@ struct MixedCommand: ParsableCommand {
       throw ValidationError(
         "\(channels) channels of at most \(channelCap) cannot hold "
           + "\(users * subscriptionsPerUser) subscriptions")
+    }
+    guard (0...256).contains(gateways) else {
+      throw ValidationError("--gateways must be between 0 and 256")
     }
     try daemonOptions.validate(curve: curve)
   }
@@ -103,17 +112,10 @@ struct MixedCommand: ParsableCommand {
     }
 
     let log = MixedDeliveryLog(channelSizes: sizes, smallChannelLimit: Self.smallChannelLimit)
-    // The consumer gets its own context, as a gateway is its own process: its I/O thread, busy
-    // with a million deliveries a second, would otherwise hold up the sender's replies.
-    let counter = try DeliveryCounter(
-      endpoint: daemon.deliveryEndpoint, context: try ZMQContext(), curve: daemon.curve,
-      receiveHighWaterMark: consumerHighWaterMark, receiveBufferBytes: consumerReceiveBufferBytes
-    ) {
-      _, envelope, arrival in log.record(envelope: envelope, arrival: arrival)
-    }
+    // The consumers get their own context, as a gateway is its own process: its I/O thread,
+    // busy with a million deliveries a second, would otherwise hold up the sender's replies.
+    let counter = try receivers(daemon: daemon, population: population, log: log)
     defer { counter.stop() }
-    try ConsumerReadiness.waitUntilReceiving(
-      counter, population: population, deadline: Deadline("consumer connection", seconds: 60))
     _ = log.take()
 
     let broadcaster = MixedBroadcaster(
@@ -126,6 +128,12 @@ struct MixedCommand: ParsableCommand {
         + "largest \(sizes.max() ?? 0), \(sizes.filter { $0 <= Self.smallChannelLimit }.count) "
         + "of at most \(Self.smallChannelLimit)) in \(String(format: "%.1f", setupSeconds)) s"
     ]
+    if gateways > 0 {
+      notes.append(
+        "\(gateways) gateway sessions (DEALER, each on its own thread), user i attached at "
+          + "gateway i % \(gateways); a batch of k recipients counts as k deliveries, all "
+          + "arrived when the batch did")
+    }
     for run in 1...daemonOptions.runs {
       let droppedBefore = try DaemonStats(population: population).deliveriesDropped
       let outcome = try broadcaster.run(
@@ -155,9 +163,47 @@ struct MixedCommand: ParsableCommand {
         "users": String(users), "channels": String(channels),
         "subscriptionsPerUser": String(subscriptionsPerUser),
         "largestChannel": String(largestChannel), "rate": String(rate),
-        "duration": String(duration), "curve": String(curve),
+        "duration": String(duration), "curve": String(curve), "gateways": String(gateways),
       ]) { $1 },
       figures: recorder.figures, notes: notes
     ).publish(jsonPath: daemonOptions.json)
   }
+
+  /// What receives the deliveries: one consumer subscribed to everything, or with `--gateways`
+  /// that many gateway sessions sharing the users; either passes what arrives to `log`.
+  private func receivers(daemon: DaemonUnderTest, population: Population, log: MixedDeliveryLog)
+    throws -> any MixedReceivers
+  {
+    guard gateways > 0 else {
+      let counter = try DeliveryCounter(
+        endpoint: daemon.deliveryEndpoint, context: try ZMQContext(), curve: daemon.curve,
+        receiveHighWaterMark: consumerHighWaterMark,
+        receiveBufferBytes: consumerReceiveBufferBytes
+      ) {
+        _, envelope, arrival in log.record(envelope: envelope, arrival: arrival)
+      }
+      try ConsumerReadiness.waitUntilReceiving(
+        counter, population: population, deadline: Deadline("consumer connection", seconds: 60))
+      return counter
+    }
+    guard let endpoint = daemon.gatewayEndpoint else {
+      throw BenchmarkError("--gateways needs a daemon with a gateway socket (this build has none)")
+    }
+    // Attached before any broadcast: the attach replies mean every later one includes them.
+    return try GatewayGroup(
+      gateways: gateways, users: users, endpoint: endpoint, context: try ZMQContext(),
+      curve: daemon.curve
+    ) { _, recipients, envelope, arrival in
+      log.record(envelope: envelope, recipients: recipients, arrival: arrival)
+    }
+  }
 }
+
+/// The mixed scenario's receivers: a consumer, or gateway sessions.
+protocol MixedReceivers: DeliveryCounting {
+  func reset()
+  func stop()
+}
+
+extension DeliveryCounter: MixedReceivers {}
+extension GatewayGroup: MixedReceivers {}

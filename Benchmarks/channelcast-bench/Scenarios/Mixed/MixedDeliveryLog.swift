@@ -42,9 +42,9 @@ final class MixedDeliveryLog: Sendable {
       return arrivals.count - 1
     }
 
-    fileprivate mutating func recordArrival(at position: Int, time: UInt64) {
+    fileprivate mutating func recordArrival(at position: Int, time: UInt64, count: Int) {
       arrivals[position].last = time
-      arrivals[position].count += 1
+      arrivals[position].count += count
     }
 
     private static func histogram() -> Histogram<UInt64> {
@@ -95,20 +95,27 @@ final class MixedDeliveryLog: Sendable {
   /// find everything without parsing the JSON; an envelope the same as the one before is not
   /// searched again.
   func record(envelope: UnsafeRawBufferPointer, arrival: UInt64) {
+    record(envelope: envelope, recipients: 1, arrival: arrival)
+  }
+
+  /// Reads one gateway batch: `recipients` deliveries of one envelope, arrived together.
+  func record(envelope: UnsafeRawBufferPointer, recipients: Int, arrival: UInt64) {
     state.withLock { state in
       let now = Int64(arrival / 1000) + state.wallClockOffset
       if state.lastEnvelope?.matches(envelope) != true {
         state.lastEnvelope = read(envelope, arrival: arrival, into: &state.results)
       }
       guard let message = state.lastEnvelope else {
-        state.results.others += 1
+        state.results.others += recipients
         return
       }
       let latency = UInt64(max(now - Int64(message.sendTime), 0))
-      state.results.messages += 1
-      state.results.latency.record(latency)
-      if message.isSmallChannel { state.results.smallChannelLatency.record(latency) }
-      state.results.recordArrival(at: message.arrivalsPosition, time: arrival)
+      state.results.messages += recipients
+      state.results.latency.record(latency, count: UInt64(recipients))
+      if message.isSmallChannel {
+        state.results.smallChannelLatency.record(latency, count: UInt64(recipients))
+      }
+      state.results.recordArrival(at: message.arrivalsPosition, time: arrival, count: recipients)
     }
   }
 
