@@ -132,22 +132,22 @@ public final class FanOut: Sendable {
 }
 
 /// Adds up what the shards report for one presence change and calls the completion once, after
-/// the last shard.
+/// the last shard. Atomics (which ThreadSanitizer follows): each shard adds its count, then
+/// counts itself done; the last one reads the total.
 private final class PresenceTally: Sendable {
-  private let state: Mutex<(remaining: Int, changed: Int)>
+  private let remaining: Atomic<Int>
+  private let changed = Atomic<Int>(0)
   private let completion: @Sendable (Int) -> Void
 
   init(shards: Int, completion: @escaping @Sendable (Int) -> Void) {
-    state = Mutex((shards, 0))
+    remaining = Atomic(shards)
     self.completion = completion
   }
 
-  func shardDone(changed: Int) {
-    let total: Int? = state.withLock { state in
-      state.remaining -= 1
-      state.changed += changed
-      return state.remaining == 0 ? state.changed : nil
+  func shardDone(changed count: Int) {
+    changed.add(count, ordering: .relaxed)
+    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+      completion(changed.load(ordering: .relaxed))
     }
-    if let total { completion(total) }
   }
 }

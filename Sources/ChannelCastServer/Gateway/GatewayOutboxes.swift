@@ -1,13 +1,15 @@
 import ChannelCastCore
+import Foundation
 import Logging
 import Synchronization
 
 /// The shards' side of the gateway socket: the outbox of each gateway session, by number, and
 /// the counts of what went through them.
 ///
-/// Ownership: the table is behind a `Mutex`, changed by the `cc-gateway` thread (a session
-/// starts or ends) and read by the shards for every batch; each outbox guards itself.
-final class GatewayOutboxes: GatewayBatchSink {
+/// Ownership: the table is behind `lock` (an `NSLock`, which ThreadSanitizer understands),
+/// changed by the `cc-gateway` thread (a session starts or ends) and read by the shards for
+/// every batch; each outbox guards itself.
+final class GatewayOutboxes: GatewayBatchSink, @unchecked Sendable {
   /// Batches an outbox holds between the shards and the gateway thread, on top of the
   /// `gatewayHighWaterMark` libzmq queues per gateway: enough for the thread to always find
   /// the next batch ready, few enough that a full gateway is noticed within a few batches.
@@ -16,7 +18,8 @@ final class GatewayOutboxes: GatewayBatchSink {
   let batchMaxUsers: Int
   private let policy: SlowConsumerPolicy
   private let graceMilliseconds: Atomic<Int>
-  private let outboxes = Mutex<[GatewayNumber: GatewayOutbox]>([:])
+  private let lock = NSLock()
+  private var outboxes: [GatewayNumber: GatewayOutbox] = [:]
   private let closing = Atomic<Bool>(false)
   private let wake: @Sendable () -> Void
   private let logger: Logger
@@ -44,7 +47,7 @@ final class GatewayOutboxes: GatewayBatchSink {
   var totals: GatewayCounts.Totals { counts.totals }
 
   func send(_ batch: GatewayBatch) {
-    guard let outbox = outboxes.withLock({ $0[batch.gateway] }) else { return }
+    guard let outbox = lock.withLock({ outboxes[batch.gateway] }) else { return }
     let outcome = outbox.offer(
       batch, policy: policy, graceMilliseconds: slowConsumerGraceMilliseconds,
       closing: { closing.load(ordering: .relaxed) },
@@ -68,19 +71,19 @@ final class GatewayOutboxes: GatewayBatchSink {
 
   /// Opens the outbox of a new session.
   func open(_ outbox: GatewayOutbox) {
-    outboxes.withLock { $0[outbox.gateway] = outbox }
+    lock.withLock { outboxes[outbox.gateway] = outbox }
   }
 
   /// Closes a session's outbox: batches for it are discarded from now on.
   func close(_ gateway: GatewayNumber) {
-    let outbox = outboxes.withLock { $0.removeValue(forKey: gateway) }
+    let outbox = lock.withLock { outboxes.removeValue(forKey: gateway) }
     outbox?.close()
   }
 
   /// Stops waiting for full gateways: the daemon is closing.
   func closeAll() {
     closing.store(true, ordering: .relaxed)
-    for outbox in outboxes.withLock({ Array($0.values) }) { outbox.wakeWaiters() }
+    for outbox in lock.withLock({ Array(outboxes.values) }) { outbox.wakeWaiters() }
   }
 
   /// Counts a batch (or gap notice) the gateway thread sent.
@@ -91,7 +94,9 @@ final class GatewayOutboxes: GatewayBatchSink {
 }
 
 /// What went through the gateway outboxes since start, for `/metrics` and tests.
-final class GatewayCounts: Sendable {
+///
+/// `@unchecked Sendable`: the counters are atomics; the drops by gateway are under `dropLock`.
+final class GatewayCounts: @unchecked Sendable {
   struct Totals: Sendable {
     var batchesSent: UInt64
     var recipientsSent: UInt64
@@ -111,19 +116,20 @@ final class GatewayCounts: Sendable {
   let backPressureWaits = Atomic<UInt64>(0)
 
   /// Batches and recipients dropped, by `gatewayID`: the metrics' labels.
-  private let droppedByGateway = Mutex<[String: (batches: UInt64, recipients: UInt64)]>([:])
+  private let dropLock = NSLock()
+  private var droppedByGateway: [String: (batches: UInt64, recipients: UInt64)] = [:]
 
   var dropsByGateway: [String: (batches: UInt64, recipients: UInt64)] {
-    droppedByGateway.withLock { $0 }
+    dropLock.withLock { droppedByGateway }
   }
 
   /// Counts a dropped batch (a slow path: the gateway is cut off).
   func countDrop(of batch: GatewayBatch, at gatewayID: String) {
     batchesDropped.add(1, ordering: .relaxed)
     recipientsDropped.add(UInt64(batch.recipientCount), ordering: .relaxed)
-    droppedByGateway.withLock {
-      $0[gatewayID, default: (0, 0)].batches += 1
-      $0[gatewayID, default: (0, 0)].recipients += UInt64(batch.recipientCount)
+    dropLock.withLock {
+      droppedByGateway[gatewayID, default: (0, 0)].batches += 1
+      droppedByGateway[gatewayID, default: (0, 0)].recipients += UInt64(batch.recipientCount)
     }
   }
 

@@ -89,8 +89,12 @@ enum GatewayCompletion: Sendable {
 }
 
 /// Completions posted by the shards, taken by the `cc-gateway` thread.
-final class GatewayCompletions: Sendable {
-  private let posted = Mutex<[GatewayCompletion]>([])
+///
+/// `@unchecked Sendable`: `posted` is read and written under `lock` (an `NSLock`, which
+/// ThreadSanitizer understands).
+final class GatewayCompletions: @unchecked Sendable {
+  private let lock = NSLock()
+  private var posted: [GatewayCompletion] = []
   private let wake: WakeSignal
 
   init(wake: WakeSignal) {
@@ -98,12 +102,12 @@ final class GatewayCompletions: Sendable {
   }
 
   func post(_ completion: GatewayCompletion) {
-    posted.withLock { $0.append(completion) }
+    lock.withLock { posted.append(completion) }
     wake.signal()
   }
 
   func takeAll() -> [GatewayCompletion] {
-    posted.withLock { posted in
+    lock.withLock {
       defer { posted.removeAll() }
       return posted
     }

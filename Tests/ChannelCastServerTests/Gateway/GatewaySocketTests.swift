@@ -254,20 +254,29 @@ import ZeroMQ
     defer { daemon.stop() }
     try daemon.channel(Self.channel, subscribers: [])
     let gateway = try daemon.gateway("gw-1")
-    try gateway.attach(["alice", "bob"])
+    try gateway.attach(["alice", "bob", "owner"])
     let client = try daemon.client()
     try client.expectOK(.subscribeOfficialAccount) {
       $0.add("officialAccountID", Self.channel)
       $0.add("userID", "alice")
     }
+    try client.expectOK(.sendMessageToOfficialAccount) {
+      $0.add("officialAccountID", Self.channel)
+      $0.add("userID", "alice")
+      $0.add("payload", rawJSON: Array(#"{"q":"hello?"}"#.utf8))
+    }
     try client.expectOK(.unsubscribeOfficialAccount) {
       $0.add("officialAccountID", Self.channel)
       $0.add("userID", "alice")
     }
-    let batches = try gateway.batches { $0.count >= 2 }
+    let batches = try gateway.batches { $0.count >= 3 }
+    #expect(batches.allSatisfy { $0.userIDs.count == 1 })
+    // Alice's events in their order; the owner's (on its own shard, maybe) in any place.
     #expect(
-      batches.map { $0.type } == ["officialAccountSubscribed", "officialAccountUnsubscribed"])
-    #expect(batches.allSatisfy { $0.users == ["alice"] })
+      batches.filter { $0.users == ["alice"] }.map { $0.type } == [
+        "officialAccountSubscribed", "officialAccountUnsubscribed",
+      ])
+    #expect(batches.filter { $0.users == ["owner"] }.map { $0.type } == ["subscriberMessage"])
   }
 
   @Test func badRequestsGetClearErrors() async throws {

@@ -55,6 +55,18 @@ import Testing
     }
   }
 
+  @Test func anExposedGatewayEndpointNeedsCurveToo() {
+    var configuration = DaemonConfiguration()
+    configuration.gatewayEndpoint = "tcp://0.0.0.0:7703"
+    #expect {
+      try configuration.validateSecurity()
+    } throws: { error in
+      (error as? ConfigurationError)?.key == "gatewayEndpoint"
+    }
+    configuration.gatewayEndpoint = ""
+    #expect(throws: Never.self) { try configuration.validateSecurity() }
+  }
+
   @Test func theDaemonRefusesToStartOnAnExposedEndpointWithoutCurve() {
     #expect(throws: ConfigurationError.self) {
       let daemon = try TestDaemon { $0.deliveryEndpoint = "tcp://0.0.0.0:0" }
