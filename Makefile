@@ -1,5 +1,6 @@
 # The two commands of the README's quick start, the CI's sanitizer run and the deployment checks.
-# `make run` and `make test` install libzmq3-dev when it is missing (with sudo when not root).
+# `make run` and `make test` install libzmq3-dev, and for cluster mode (in progress) the NATS C
+# client and server, libnats-dev and nats-server, when they are missing (with sudo when not root).
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_TEST := swift test --disable-xctest
@@ -7,8 +8,8 @@ SWIFT_TEST := swift test --disable-xctest
 .PHONY: deps deploy-deps build build-install run test test-tsan test-install verify-unit fuzz clean
 
 deps:
-	@dpkg -s libzmq3-dev >/dev/null 2>&1 || \
-		($(SUDO) apt-get update && $(SUDO) apt-get install -y libzmq3-dev)
+	@dpkg -s libzmq3-dev libnats-dev nats-server >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y libzmq3-dev libnats-dev nats-server)
 
 build: deps
 	swift build -c release

@@ -27,6 +27,15 @@ let package = Package(
     ),
     // A small, safe Swift binding over libzmq. Knows nothing about channels.
     .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+    // The NATS C client (nats.c), from Debian's libnats-dev: cluster mode's replicated log.
+    .systemLibrary(
+      name: "CNATS",
+      pkgConfig: "libnats",
+      providers: [.apt(["libnats-dev"])]
+    ),
+    // A small Swift binding over the NATS C client: connections, JetStream streams, publishes
+    // and ordered reads. Knows nothing about channels.
+    .target(name: "NATS", dependencies: ["CNATS"]),
     // CURVE keys as files and text: key files, public keys on command lines. Knows nothing about
     // channels.
     .target(
@@ -108,6 +117,7 @@ let package = Package(
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(name: "NATSTests", dependencies: ["NATS"]),
     .testTarget(
       name: "ChannelCastKeysTests",
       dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]

@@ -1,0 +1,100 @@
+import Foundation
+
+/// A `nats-server` with JetStream on a loopback port, its store in a temporary folder; stopped
+/// and removed by `stop()`. With `cluster`, one of several servers that route to each other.
+final class NATSServerProcess {
+  let name: String
+  let port: Int
+  let folder: URL
+  private let process = Process()
+
+  var url: String { "nats://127.0.0.1:\(port)" }
+
+  /// Starts the server and waits until it accepts connections (up to 10 s).
+  init(name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = []) throws {
+    self.name = name
+    self.port = port
+    folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("channelcast-nats-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    var config = """
+      server_name: \(name)
+      listen: 127.0.0.1:\(port)
+      jetstream { store_dir: "\(folder.path)/store", max_memory_store: 64MB, max_file_store: 256MB }
+
+      """
+    if let clusterPort {
+      config += """
+        cluster {
+          name: channelcast-test
+          listen: 127.0.0.1:\(clusterPort)
+          routes: [\(routes.map { "nats-route://127.0.0.1:\($0)" }.joined(separator: ", "))]
+        }
+
+        """
+    }
+    let configFile = folder.appendingPathComponent("\(name).conf")
+    try config.write(to: configFile, atomically: true, encoding: .utf8)
+    process.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
+    process.arguments = ["-c", configFile.path]
+    let logPath = folder.appendingPathComponent("\(name).log").path
+    FileManager.default.createFile(atPath: logPath, contents: nil)
+    let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+    process.standardOutput = log
+    process.standardError = log
+    try process.run()
+    let deadline = Date().addingTimeInterval(10)
+    while !Self.accepts(port: port) {
+      guard Date() < deadline, process.isRunning else {
+        stop()
+        throw NATSTestError("nats-server on port \(port) did not start")
+      }
+      usleep(20_000)
+    }
+  }
+
+  func stop() {
+    if process.isRunning {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  /// A loopback port nothing listens on now (bound and released).
+  static func freePort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+      }
+    }
+    guard bound else { throw NATSTestError("no free port: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  private static func accepts(port: Int) -> Bool {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+}
+
+struct NATSTestError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
