@@ -1,0 +1,70 @@
+/// Who owns each partition, as every node reads it from the replicated log, and which entries
+/// of a partition take effect: the fence between an old owner and its successor.
+///
+/// An owner's term is an epoch. A node takes a partition over by appending a claim for the
+/// epoch after the current one; the first such claim in log order wins, for every reader, and
+/// a later claim for the same epoch (a node that lost the race) changes nothing. A record takes
+/// effect only when it carries the current owner's node and epoch: a record that an old owner
+/// appended after it was replaced (it paused, or was cut off, and did not know) is ignored by
+/// every reader alike, as is one from a claimant that lost. JetStream's own checks are not
+/// enough for this in nats-server 2.9 (its expected-sequence check is pre-checked on the
+/// leader only), so the fence lives in the entries and in this rule.
+///
+/// Ownership: a value applied in log order by one reader; two readers fed the same entries give
+/// the same verdicts, which `PartitionLedgerTests` checks.
+public struct PartitionLedger: Sendable {
+  /// A partition's owner: the node, and the epoch of its term.
+  public struct Owner: Sendable, Equatable {
+    public let node: String
+    public let epoch: UInt64
+  }
+
+  /// What the log holds about a partition, in the order the log holds it.
+  public enum Entry: Sendable, Equatable {
+    /// `node` takes the partition over for `epoch`, which should be the current epoch + 1.
+    case claim(partition: Int, node: String, epoch: UInt64)
+    /// A record that `node` sequenced as the owner for `epoch`.
+    case record(partition: Int, node: String, epoch: UInt64)
+  }
+
+  /// What an entry did.
+  public enum Verdict: Sendable, Equatable {
+    /// A claim that made its node the owner, or a record of the current owner: it takes effect.
+    case applies
+    /// A claim for an epoch that is not the next one (it lost the race, or came too late).
+    case staleClaim(current: Owner?)
+    /// A record not from the current owner's term: fenced off, it changes nothing.
+    case fencedRecord(current: Owner?)
+  }
+
+  private var owners: [Int: Owner] = [:]
+
+  public init() {}
+
+  /// The partition's owner, nil while no claim took effect.
+  public func owner(of partition: Int) -> Owner? {
+    owners[partition]
+  }
+
+  /// The epoch a node claiming `partition` now should claim.
+  public func nextEpoch(of partition: Int) -> UInt64 {
+    (owners[partition]?.epoch ?? 0) + 1
+  }
+
+  /// Applies the next entry of the log.
+  public mutating func apply(_ entry: Entry) -> Verdict {
+    switch entry {
+    case .claim(let partition, let node, let epoch):
+      guard epoch == nextEpoch(of: partition) else {
+        return .staleClaim(current: owners[partition])
+      }
+      owners[partition] = Owner(node: node, epoch: epoch)
+      return .applies
+    case .record(let partition, let node, let epoch):
+      guard let owner = owners[partition], owner.node == node, owner.epoch == epoch else {
+        return .fencedRecord(current: owners[partition])
+      }
+      return .applies
+    }
+  }
+}
