@@ -55,6 +55,11 @@ let package = Package(
     // Knows nothing about channels.
     .target(name: "ChannelCastStorage"),
     // The daemon's wiring: configuration, the command socket, the delivery socket.
+    // Cluster mode (in progress): the domain core over a replicated log on NATS JetStream.
+    .target(
+      name: "ChannelCastCluster",
+      dependencies: ["ChannelCastCore", "ChannelCastProtocol", "NATS"]
+    ),
     .target(
       name: "ChannelCastServer",
       dependencies: [
@@ -117,7 +122,9 @@ let package = Package(
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-    .testTarget(name: "NATSTests", dependencies: ["NATS"]),
+    .testTarget(
+      name: "ClusterTests",
+      dependencies: ["NATS", "ChannelCastCluster", "ChannelCastCore", "ChannelCastProtocol"]),
     .testTarget(
       name: "ChannelCastKeysTests",
       dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]

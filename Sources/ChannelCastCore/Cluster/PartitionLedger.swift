@@ -17,6 +17,11 @@ public struct PartitionLedger: Sendable {
   public struct Owner: Sendable, Equatable {
     public let node: String
     public let epoch: UInt64
+
+    public init(node: String, epoch: UInt64) {
+      self.node = node
+      self.epoch = epoch
+    }
   }
 
   /// What the log holds about a partition, in the order the log holds it.

@@ -92,7 +92,11 @@ import Testing
       }
       #expect(ack.sequence == UInt64(n))
     }
-    let reader = try OrderedReader(connection: connection, stream: "LOG", subject: "log.a")
+    // Making the reader's consumer is a JetStream request too: it may time out while the
+    // cluster settles after the election.
+    let reader = try retrying(for: 30) { () throws(NATSError) in
+      try OrderedReader(connection: connection, stream: "LOG", subject: "log.a")
+    }
     var read: [String] = []
     while read.count < 60, let message = try reader.next(timeoutMilliseconds: 5000) {
       read.append(String(decoding: message.data, as: UTF8.self))
