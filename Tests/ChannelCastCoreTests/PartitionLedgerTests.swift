@@ -33,7 +33,7 @@ import Testing
   /// two readers agree on every verdict, and the records that take effect in a partition come
   /// from one term at a time, terms in increasing epochs.
   @Test(arguments: 0..<20) func readersAgreeAndTermsNeverOverlap(seed: UInt64) {
-    var generator = SplitMix(seed: seed)
+    var generator = SplitMix64(seed: seed)
     var writerView: [String: [Int: UInt64]] = [:]  // what each node believes its epoch is
     var log: [PartitionLedger.Entry] = []
     var truth = PartitionLedger()
@@ -86,18 +86,5 @@ import Testing
       StableHash.jumpConsistentHash(StableHash.fnv1a64($0), buckets: 256)
     }
     #expect(partitions.partition(ofUser: ByteString("u42")) == shard)
-  }
-}
-
-/// A small seeded generator, so that a failing interleaving can be replayed.
-private struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -75,24 +75,13 @@ struct Megacast {
           + "first began making its subscriptions)")
     }
 
-    let payload = Array(
-      ("\"" + String(repeating: "x", count: max(payloadBytes - 2, 0)) + "\"").utf8)
     var recorder = RunRecorder()
     var incompleteRuns: [String] = []
     for number in 1...options.runs {
       group.reset()
       recipients.reset()
       let droppedBefore = try DaemonStats(population: population).deliveriesDropped
-      let requested = MonotonicClock.nanoseconds()
-      let reply = try population.call(.sendMessage) {
-        $0.add("officialAccountID", channel)
-        $0.add("payload", rawJSON: payload)
-      }
-      let replied = MonotonicClock.nanoseconds()
-      let recipientCount = reply.result?.objectMembers?["recipientCount"]?.int64Value ?? -1
-      guard recipientCount == Int64(subscribers) else {
-        throw BenchmarkError("recipientCount \(recipientCount), expected \(subscribers)")
-      }
+      let (requested, replied) = try broadcast(to: channel, through: population)
       // What does not arrive by the deadline is reported as missing, not as a failure.
       _ = try group.waitUntilCounted(
         subscribers, deadline: Deadline("megacast run", seconds: options.timeoutSeconds))
@@ -119,6 +108,26 @@ struct Megacast {
       ]) { $1 },
       figures: recorder.figures, notes: notes)
     return Outcome(report: report, incompleteRuns: incompleteRuns)
+  }
+
+  /// Sends one run's message to `channel` and checks that it went to every subscriber; returns
+  /// when it was requested and when the reply came (monotonic nanoseconds).
+  func broadcast(to channel: String, through population: Population) throws -> (
+    requested: UInt64, replied: UInt64
+  ) {
+    let payload = Array(
+      ("\"" + String(repeating: "x", count: max(payloadBytes - 2, 0)) + "\"").utf8)
+    let requested = MonotonicClock.nanoseconds()
+    let reply = try population.call(.sendMessage) {
+      $0.add("officialAccountID", channel)
+      $0.add("payload", rawJSON: payload)
+    }
+    let replied = MonotonicClock.nanoseconds()
+    let recipientCount = reply.result?.objectMembers?["recipientCount"]?.int64Value ?? -1
+    guard recipientCount == Int64(subscribers) else {
+      throw BenchmarkError("recipientCount \(recipientCount), expected \(subscribers)")
+    }
+    return (requested, replied)
   }
 
   /// How the consumers subscribed and how long after connecting each had every subscription in

@@ -36,23 +36,13 @@ extension Megacast {
     ) { frame, _, _, _ in recipients.mark(recipients: frame) }
     defer { group.stop() }
 
-    let payload = Array(
-      ("\"" + String(repeating: "x", count: max(payloadBytes - 2, 0)) + "\"").utf8)
     var incompleteRuns: [String] = []
     var batchesPerRun: [Int] = []
     for number in 1...options.runs {
       group.reset()
       recipients.reset()
       let droppedBefore = try DaemonStats(population: population).deliveriesDropped
-      let requested = MonotonicClock.nanoseconds()
-      let reply = try population.call(.sendMessage) {
-        $0.add("officialAccountID", channel)
-        $0.add("payload", rawJSON: payload)
-      }
-      let replied = MonotonicClock.nanoseconds()
-      guard reply.result?.objectMembers?["recipientCount"]?.int64Value == Int64(subscribers) else {
-        throw BenchmarkError("sendMessage: \(String(decoding: reply.raw, as: UTF8.self))")
-      }
+      let (requested, replied) = try broadcast(to: channel, through: population)
       _ = try group.waitUntilCounted(
         subscribers, deadline: Deadline("megacast run", seconds: options.timeoutSeconds))
       let lastRecipient = group.lastArrivalNanoseconds
