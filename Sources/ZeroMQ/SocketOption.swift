@@ -98,11 +98,6 @@ extension SocketOption where Value == Int32 {
   public static var heartbeatTimeout: SocketOption {
     int(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT")
   }
-  /// Milliseconds the peer should wait without traffic before closing the connection, sent in
-  /// each heartbeat (`ZMQ_HEARTBEAT_TTL`, rounded down to tenths of a second by libzmq).
-  public static var heartbeatTimeToLive: SocketOption {
-    int(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL")
-  }
 }
 
 extension SocketOption where Value == Int64 {

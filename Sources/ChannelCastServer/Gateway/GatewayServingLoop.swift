@@ -25,6 +25,9 @@ struct GatewayServingLoop {
   private static let itemsPerTurn = 64
   /// Frames read of one message: routing ID, delimiter, request; more is malformed.
   private static let maximumFrames = 4
+  /// Requests held while the daemon recovers its state, at most: a restart's reconnecting
+  /// gateways say hello and re-attach (10,000 users a request), far fewer than this.
+  private static let heldRequestLimit = 10_000
 
   let socket: Socket
   let monitor: Socket
@@ -39,6 +42,8 @@ struct GatewayServingLoop {
   let logger: Logger
   let completions: GatewayCompletions
   private var sessions = GatewaySessionTable()
+  /// Requests that arrived before the daemon served, in arrival order.
+  private var held: [ReceivedRequest] = []
 
   init(
     socket: Socket, monitor: Socket, wake: WakeSignal, outboxes: GatewayOutboxes, fanOut: FanOut,
@@ -63,12 +68,8 @@ struct GatewayServingLoop {
     var someGatewayFull = false
     while !thread.isStopRequested {
       do {
-        // Requests wait in libzmq until the state is recovered: an attach interns users into
-        // the directory the recovery fills.
-        let serving = readiness.isReady
         let ready = try Poller.poll(
-          serving ? [(monitor, .readable), (socket, .readable)] : [(monitor, .readable)],
-          readableDescriptors: [wake.descriptor],
+          [(monitor, .readable), (socket, .readable)], readableDescriptors: [wake.descriptor],
           timeoutMilliseconds: someGatewayFull
             ? Self.fullGatewayRetryMilliseconds : Self.idlePollMilliseconds)
         wake.reset()
@@ -76,12 +77,26 @@ struct GatewayServingLoop {
         // arrives after the monitor reported the close.
         if ready.sockets[0].contains(.readable) { endSessionsOfClosedConnections() }
         for completion in completions.takeAll() { complete(completion) }
+        // Requests are held until the state is recovered (an attach interns users into the
+        // directory the recovery fills), but always read: libzmq 4.3.4 aborts the process
+        // when a heartbeat times out on a connection whose input it had stopped for a full
+        // receive queue (zeromq/libzmq#4364).
+        let serving = readiness.isReady
+        if serving && !held.isEmpty {
+          for waiting in held { answer(waiting) }
+          held.removeAll()
+        }
         var received = 0
-        while serving, received < Self.requestsPerTurn,
+        while received < Self.requestsPerTurn,
           try socket.receiveMultipart(into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
           received += 1
-          answer(request)
+          let message = ReceivedRequest(request)
+          if serving {
+            answer(message)
+          } else {
+            hold(message)
+          }
         }
         someGatewayFull = try sendOutboxes()
       } catch  where error.isTerminated {
@@ -94,10 +109,48 @@ struct GatewayServingLoop {
 
   // MARK: Requests
 
-  private mutating func answer(_ request: MultipartBuffer) {
-    guard request.count >= 1 else { return }
-    let routingID = Array(request[0])
-    guard request.count == 3, request[1].isEmpty, !request.truncated else {
+  /// One request as received: copied out of the receive buffer, so that it can wait.
+  private struct ReceivedRequest {
+    let routingID: [UInt8]
+    /// The delimiter and one frame, nothing more.
+    let isWellFormed: Bool
+    let frame: [UInt8]
+    /// The `User-Id` its connection authenticated with (with CURVE).
+    let userID: String?
+    /// Its connection's file descriptor.
+    let connection: Int32
+
+    init(_ buffer: MultipartBuffer) {
+      routingID = buffer.count >= 1 ? Array(buffer[0]) : []
+      isWellFormed = buffer.count == 3 && buffer[1].isEmpty && !buffer.truncated
+      frame = isWellFormed ? Array(buffer[2]) : []
+      userID = buffer.userID
+      connection = buffer.sourceFileDescriptor
+    }
+  }
+
+  /// Keeps a request that arrived before the daemon serves, up to `heldRequestLimit`; past it,
+  /// the gateway is told to retry.
+  private mutating func hold(_ request: ReceivedRequest) {
+    guard held.count < Self.heldRequestLimit else {
+      reply(
+        GatewayReply.failure(
+          id: Array("null".utf8),
+          ChannelCastError(
+            .overloaded,
+            "the daemon is starting (recovering its state) and holds \(Self.heldRequestLimit) "
+              + "gateway requests already: retry",
+            details: .init(limit: Self.heldRequestLimit, retryAfterMs: 1000))),
+        to: request.routingID)
+      return
+    }
+    held.append(request)
+  }
+
+  private mutating func answer(_ request: ReceivedRequest) {
+    guard !request.routingID.isEmpty else { return }
+    let routingID = request.routingID
+    guard request.isWellFormed else {
       reply(
         GatewayReply.failure(
           id: Array("null".utf8),
@@ -120,7 +173,7 @@ struct GatewayServingLoop {
     }
     let decoded: GatewayRequest
     do {
-      decoded = try GatewayRequest.decode(request[2])
+      decoded = try GatewayRequest.decode(request.frame)
     } catch {
       respond(error.reply, to: routingID)
       return
@@ -128,7 +181,7 @@ struct GatewayServingLoop {
     let id = decoded.id
     switch decoded.operation {
     case .hello(let gatewayID):
-      hello(gatewayID, id: id, routingID: routingID, connection: request.sourceFileDescriptor)
+      hello(gatewayID, id: id, routingID: routingID, connection: request.connection)
     case .attach(let userIDs):
       guard let session = sessionOrRefusal(routingID, id: id) else { return }
       let completions = completions

@@ -42,10 +42,12 @@ final class GatewaySocket: Sendable {
         try security?.secure(socket, domain: ClientRegistry.gatewayDomain)
         try socket.setOption(.maxMessageSize, Int64(settings.maxRequestBytes))
         if settings.heartbeatSeconds > 0 {
+          // No ZMQ_HEARTBEAT_TTL: a gateway told one times the connection out from its side
+          // too, and libzmq 4.3.4 aborts a process whose heartbeat times out while it has
+          // stopped reading a full queue (zeromq/libzmq#4364): a slow gateway would crash.
           let interval = Int32(settings.heartbeatSeconds * 1000)
           try socket.setOption(.heartbeatInterval, interval)
           try socket.setOption(.heartbeatTimeout, interval * 3)
-          try socket.setOption(.heartbeatTimeToLive, interval * 3)
         }
         let monitorEndpoint = "inproc://channelcast-gateway-monitor-\(UUID().uuidString)"
         try socket.monitor(monitorEndpoint, kinds: .disconnected)
