@@ -119,3 +119,23 @@ import Testing
     }
   }
 }
+
+/// The key-value binding, and the check that a node's settings agree with the cluster's.
+@Suite struct KeyValueTests {
+  @Test func createWritesOnlyWhenTheKeyHasNoValue() throws {
+    let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
+    defer { server.stop() }
+    let connection = try NATSConnection(urls: [server.url], name: "test")
+    let bucket = try KeyValueBucket(connection: connection, name: "cc-test")
+    #expect(try bucket.get("k") == nil)
+    let first = try #require(try bucket.create("k", [1]))
+    #expect(try bucket.create("k", [2]) == nil)
+    let stored = try #require(try bucket.get("k"))
+    #expect(stored.value == [1] && stored.revision == first)
+    let put = try bucket.put("k", [3])
+    #expect(put > first)
+    #expect(try bucket.get("k")?.value == [3])
+    // Bound again by name, the bucket holds the same.
+    #expect(try KeyValueBucket(connection: connection, name: "cc-test").get("k")?.value == [3])
+  }
+}
