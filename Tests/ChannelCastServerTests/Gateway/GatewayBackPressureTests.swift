@@ -63,6 +63,9 @@ import ZeroMQ
       $0.slowConsumerGraceMilliseconds = 200
       $0.gatewayHighWaterMark = 2
       $0.gatewayBatchMaxUsers = 1
+      // A stalled gateway's libzmq reads nothing, heartbeats included: the daemon would end
+      // its session after three intervals, which a slow run (ThreadSanitizer) can outlast.
+      $0.gatewayHeartbeatSeconds = 0
     }
     defer { daemon.stop() }
     let stalledUsers = (0..<50).map { "stalled-\($0)" }
@@ -141,6 +144,9 @@ import ZeroMQ
       $0.slowConsumerPolicy = .block
       $0.gatewayHighWaterMark = 2
       $0.gatewayBatchMaxUsers = 1
+      // A stalled gateway's libzmq reads nothing, heartbeats included: the daemon would end
+      // its session after three intervals, which a slow run (ThreadSanitizer) can outlast.
+      $0.gatewayHeartbeatSeconds = 0
       $0.limits.maxPendingDeliveries = 2_000
     }
     defer { daemon.stop() }
