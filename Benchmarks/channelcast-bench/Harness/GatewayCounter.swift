@@ -21,7 +21,6 @@ final class GatewayCounter: DeliveryCounting, Sendable {
   private let received = Atomic<Int>(0)
   private let batches = Atomic<Int>(0)
   private let lastArrival = Atomic<UInt64>(0)
-  private let attachNanoseconds = Atomic<UInt64>(0)
   private let stopRequested = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
   private let failure = Mutex<String?>(nil)
@@ -48,9 +47,7 @@ final class GatewayCounter: DeliveryCounting, Sendable {
         try Self.call(
           #"{"op":"hello","id":0,"gatewayID":"\#(gatewayID)","protocolVersion":1}"#,
           on: socket, buffer: &buffer)
-        let start = MonotonicClock.nanoseconds()
         try Self.attach(users, on: socket, buffer: &buffer)
-        attachNanoseconds.store(MonotonicClock.nanoseconds() - start, ordering: .releasing)
         ready.signal()
         try count(from: socket, buffer: &buffer, inspect: inspect)
       } catch {
@@ -69,8 +66,6 @@ final class GatewayCounter: DeliveryCounting, Sendable {
   /// Batches counted since the last reset.
   var batchCount: Int { batches.load(ordering: .acquiring) }
   var lastArrivalNanoseconds: UInt64 { lastArrival.load(ordering: .acquiring) }
-  /// How long attaching the users took, from the first attach request to the last reply.
-  var attachSeconds: Double { Double(attachNanoseconds.load(ordering: .acquiring)) / 1e9 }
 
   func reset() {
     received.store(0, ordering: .releasing)

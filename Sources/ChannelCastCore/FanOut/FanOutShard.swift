@@ -145,7 +145,7 @@ final class FanOutShard: Sendable {
       // lookup of an optional reference or an existential would count a reference.
       let gatewayJob =
         gateways.presence.isEmpty || gatewaySink == nil
-        ? nil : gateways.assembly.jobIndex(for: job, key: key)
+        ? nil : gateways.assembly.jobIndex(for: job)
       let envelopes = (
         job.envelopes[.acceptAndNotify].map(Unmanaged.passUnretained),
         job.envelopes[.acceptNotNotify].map(Unmanaged.passUnretained),
@@ -164,20 +164,9 @@ final class FanOutShard: Sendable {
           let topic = directory.topic(of: entry.user)
           batch.deliveries.append(Delivery(topic: topic, sharedEnvelope: envelope))
           if let gatewayJob {
-            let attached = gateways.presence.gateways(of: entry.user)
-            if !attached.isNone {
-              let variant = variants[flag]
-              if let gateway = attached.single {
-                gateways.assembly.add(
-                  topic, gateway: gateway, envelope: envelope, variant: variant, job: gatewayJob)
-              } else {
-                for gateway in gateways.presence.multiDeviceGateways(attached.value) {
-                  gateways.assembly.add(
-                    topic, gateway: gateway, envelope: envelope, variant: variant,
-                    job: gatewayJob)
-                }
-              }
-            }
+            addToGatewayBatches(
+              topic, user: entry.user, envelope: envelope, variant: variants[flag],
+              job: gatewayJob, gateways: &gateways)
           }
         }
         if batch.deliveries.count == Self.batchSize {
@@ -215,6 +204,24 @@ final class FanOutShard: Sendable {
         }
       }
       pendingDeliveries.subtract(1, ordering: .relaxed)
+    }
+  }
+
+  /// Adds a recipient to the open batches of each gateway it is attached at (none, one, or
+  /// several for a user on several devices).
+  @inline(__always)
+  private func addToGatewayBatches(
+    _ topic: UnsafeRawBufferPointer, user: UInt32, envelope: Unmanaged<SharedBytes>,
+    variant: Int, job: Int, gateways: inout Gateways
+  ) {
+    let attached = gateways.presence.gateways(of: user)
+    guard !attached.isNone else { return }
+    if let gateway = attached.single {
+      gateways.assembly.add(topic, gateway: gateway, envelope: envelope, variant: variant, job: job)
+      return
+    }
+    for gateway in gateways.presence.multiDeviceGateways(attached.value) {
+      gateways.assembly.add(topic, gateway: gateway, envelope: envelope, variant: variant, job: job)
     }
   }
 

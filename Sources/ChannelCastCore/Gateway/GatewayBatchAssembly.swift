@@ -42,9 +42,9 @@ struct GatewayBatchAssembly {
   }
 
   /// Where `job`'s batches are kept, opening them on first use.
-  mutating func jobIndex(for job: FanOutJob, key: ObjectIdentifier) -> Int {
-    if let index = jobs.firstIndex(where: { $0.key == key }) { return index }
-    jobs.append(JobBatches(key: key, mark: job.mark))
+  mutating func jobIndex(for job: FanOutJob) -> Int {
+    if let index = index(of: job.key) { return index }
+    jobs.append(JobBatches(key: job.key, mark: job.mark))
     return jobs.count - 1
   }
 

@@ -27,9 +27,11 @@ struct GatewayPresence {
   private static let multiDeviceFlag: UInt32 = 1 << 31
   private static let initialCapacity = 1024
 
+  /// Empty, allocating nothing until the first attachment: most shards of most daemons never
+  /// get one, and a round of fan-out makes a placeholder of this (see `FanOutShard.runRound`).
   init() {
-    keys = Array(repeating: 0, count: Self.initialCapacity)
-    values = Array(repeating: 0, count: Self.initialCapacity)
+    keys = []
+    values = []
   }
 
   var isEmpty: Bool { userCount == 0 }
@@ -65,6 +67,7 @@ struct GatewayPresence {
 
   /// Detaches `user` from `gateway`; false when it was not attached there.
   mutating func detach(_ user: UInt32, from gateway: GatewayNumber) -> Bool {
+    guard !isEmpty else { return false }
     let slot = findSlot(user)
     guard keys[slot] != 0 else { return false }
     let value = values[slot]
@@ -103,6 +106,7 @@ struct GatewayPresence {
   /// reference counting).
   @inline(__always)
   func gateways(of user: UInt32) -> AttachedGateways {
+    guard !isEmpty else { return AttachedGateways(value: Self.none) }
     let mask = keys.count - 1
     var slot = Int(user) & mask
     let key = user &+ 1
@@ -169,8 +173,9 @@ struct GatewayPresence {
   private mutating func grow() {
     let oldKeys = keys
     let oldValues = values
-    keys = Array(repeating: 0, count: oldKeys.count * 2)
-    values = Array(repeating: 0, count: oldKeys.count * 2)
+    let capacity = max(oldKeys.count * 2, Self.initialCapacity)
+    keys = Array(repeating: 0, count: capacity)
+    values = Array(repeating: 0, count: capacity)
     for (key, value) in zip(oldKeys, oldValues) where key != 0 {
       let slot = findSlot(key - 1)
       keys[slot] = key

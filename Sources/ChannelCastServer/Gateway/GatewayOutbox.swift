@@ -63,9 +63,6 @@ final class GatewayOutbox: @unchecked Sendable {
     self.batchMaxUsers = batchMaxUsers
   }
 
-  /// Items waiting.
-  var count: Int { condition.withLock { items.count - head } }
-
   /// Queues `batch`, waiting while the outbox is full as `policy` says; `wakeThread` is called
   /// when the outbox was empty (the gateway thread may be asleep).
   func offer(

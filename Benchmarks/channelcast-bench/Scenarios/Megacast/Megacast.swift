@@ -32,18 +32,9 @@ struct Megacast {
     let context = try ZMQContext()
     let population = try Population(
       commandEndpoint: daemon.commandEndpoint, context: context, curve: daemon.curve)
-    let channel = "@TOA#_megacast-\(UInt32.random(in: 0...UInt32.max))"
-    let setup = Deadline("subscribing \(subscribers) users", seconds: options.timeoutSeconds * 4)
-    let setupStart = MonotonicClock.nanoseconds()
-    try population.createChannel(channel, maxSubscriberCount: subscribers)
-    try population.subscribe((0..<subscribers).lazy.map(RecipientSet.userID), to: channel)
-    let setupSeconds = MonotonicClock.seconds(since: setupStart)
-    try setup.check()
-
     // The consumers connect to an idle daemon, with nothing sending that would make libzmq
     // apply their subscriptions for it: the subscribed events of the setup are out first.
-    try DaemonStats.waitUntilIdle(
-      population: population, deadline: Deadline("setup's events", seconds: options.timeoutSeconds))
+    let (channel, setupSeconds) = try fillChannel(through: population)
     let recipients = RecipientSet(size: subscribers)
     let connecting = MonotonicClock.nanoseconds()
     let group = try ConsumerGroup(
@@ -108,6 +99,23 @@ struct Megacast {
       ]) { $1 },
       figures: recorder.figures, notes: notes)
     return Outcome(report: report, incompleteRuns: incompleteRuns)
+  }
+
+  /// Creates the megacast channel and subscribes users u0 ... uN-1 to it, then waits until the
+  /// daemon has sent their subscribed events; returns the channel and the seconds it took.
+  func fillChannel(through population: Population) throws -> (
+    channel: String, setupSeconds: Double
+  ) {
+    let channel = "@TOA#_megacast-\(UInt32.random(in: 0...UInt32.max))"
+    let setup = Deadline("subscribing \(subscribers) users", seconds: options.timeoutSeconds * 4)
+    let setupStart = MonotonicClock.nanoseconds()
+    try population.createChannel(channel, maxSubscriberCount: subscribers)
+    try population.subscribe((0..<subscribers).lazy.map(RecipientSet.userID), to: channel)
+    let setupSeconds = MonotonicClock.seconds(since: setupStart)
+    try setup.check()
+    try DaemonStats.waitUntilIdle(
+      population: population, deadline: Deadline("setup's events", seconds: options.timeoutSeconds))
+    return (channel, setupSeconds)
   }
 
   /// Sends one run's message to `channel` and checks that it went to every subscriber; returns

@@ -16,13 +16,7 @@ extension Megacast {
     let context = try ZMQContext()
     let population = try Population(
       commandEndpoint: daemon.commandEndpoint, context: context, curve: daemon.curve)
-    let channel = "@TOA#_megacast-\(UInt32.random(in: 0...UInt32.max))"
-    let setupStart = MonotonicClock.nanoseconds()
-    try population.createChannel(channel, maxSubscriberCount: subscribers)
-    try population.subscribe((0..<subscribers).lazy.map(RecipientSet.userID), to: channel)
-    let setupSeconds = MonotonicClock.seconds(since: setupStart)
-    try DaemonStats.waitUntilIdle(
-      population: population, deadline: Deadline("setup's events", seconds: options.timeoutSeconds))
+    let (channel, setupSeconds) = try fillChannel(through: population)
 
     var recorder = RunRecorder()
     // Attach throughput: one gateway attaches every user, 10,000 per request, then says bye.
