@@ -54,17 +54,19 @@ let package = Package(
     // Durable files: framed, checksummed records, the journal, the locked data directory.
     // Knows nothing about channels.
     .target(name: "ChannelCastStorage"),
-    // The daemon's wiring: configuration, the command socket, the delivery socket.
-    // Cluster mode (in progress): the domain core over a replicated log on NATS JetStream.
+    // Cluster mode: the domain core over a replicated log on NATS JetStream (the log, the
+    // ledger's reading, heartbeats, partition assignment). Knows nothing about sockets.
     .target(
       name: "ChannelCastCluster",
       dependencies: ["ChannelCastCore", "ChannelCastProtocol", "NATS"]
     ),
+    // The daemon's wiring: configuration, the command socket, the delivery socket, the
+    // gateway socket, and a cluster node's forwarding.
     .target(
       name: "ChannelCastServer",
       dependencies: [
         "ChannelCastCore", "ChannelCastProtocol", "ChannelCastStorage", "ChannelCastKeys",
-        "ZeroMQ",
+        "ChannelCastCluster", "NATS", "ZeroMQ",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "TOMLKit", package: "TOMLKit"),

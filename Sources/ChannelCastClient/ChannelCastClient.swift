@@ -49,7 +49,9 @@ public final class ChannelCastClient {
   /// Reused for every reply, so that a pipelining client allocates only the reply it returns.
   private var received = MultipartBuffer()
 
-  /// Connects to the daemon's command socket, over CURVE when `curve` is given. A reply that
+  /// Connects to the daemon's command socket, over CURVE when `curve` is given; `endpoint` may
+  /// list several, comma-separated (a cluster's nodes), over which requests are spread (their
+  /// replies may then come back in another order than the requests: match them by `id`). A reply that
   /// takes longer than the timeout makes `call` and `receiveReply` throw
   /// ``ClientError/timedOut(milliseconds:)``; with `curve`, a failed handshake makes them throw
   /// ``ClientError/keyRefused(status:)`` or ``ClientError/handshakeFailed`` as soon as it
@@ -61,7 +63,7 @@ public final class ChannelCastClient {
     socket = try Socket(context: context, type: .dealer)
     try socket.setOption(.linger, 0)
     handshake = try curve?.secure(socket, context: context)
-    try socket.connect(endpoint)
+    try EndpointList.connect(socket, to: endpoint)
     self.timeoutMilliseconds = timeoutMilliseconds
   }
 

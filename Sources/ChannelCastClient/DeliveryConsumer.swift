@@ -15,7 +15,8 @@ public final class DeliveryConsumer {
   private let handshake: HandshakeWatch?
 
   /// Connects, over CURVE when `curve` is given, and subscribes to the given users' topics, or
-  /// to every delivery when `users` is nil.
+  /// to every delivery when `users` is nil. `endpoint` may list several, comma-separated: a
+  /// cluster's nodes, each of which delivers to the users of its partitions.
   public init(
     endpoint: String, context: ZMQContext, users: [String]? = nil,
     receiveHighWaterMark: Int32? = nil, curve: CurveClientCredentials? = nil
@@ -35,7 +36,7 @@ public final class DeliveryConsumer {
     } else {
       try socket.subscribe([UInt8]())
     }
-    try socket.connect(endpoint)
+    try EndpointList.connect(socket, to: endpoint)
   }
 
   deinit {

@@ -1,21 +1,30 @@
 import ChannelCastCore
 import ChannelCastProtocol
 
-/// One entry of a channel partition's stream, as it travels in a JetStream message: a claim of
-/// the partition, or a record its owner sequenced, each with the partition, the node and the
-/// epoch that `PartitionLedger` fences by.
+/// One entry of the cluster's log, as it travels in a JetStream message: a claim or a release of
+/// a partition (of channels or of users), or a record a channel partition's owner sequenced,
+/// each with the partition, the node and the epoch that `PartitionLedger` fences by.
 ///
-/// Layout (little-endian): version (1 byte, 1), kind (1 byte: 0 claim, 1 record), partition
-/// (4 bytes), epoch (8 bytes), node name length (2 bytes) and its UTF-8 bytes; a record then
-/// has its journal type (1 byte) and its journal body, exactly as the journal would hold them.
+/// Layout (little-endian): version (1 byte, 1), kind (1 byte: 0 claim, 1 record, 2 release),
+/// space (1 byte: 0 channel partitions, 1 user partitions), partition (4 bytes), epoch (8
+/// bytes), node name length (2 bytes) and its UTF-8 bytes; a record then has its journal type
+/// (1 byte) and its journal body, exactly as the journal would hold them.
 struct LogEntry: Equatable {
   static let version: UInt8 = 1
+
+  /// Which partitions an entry's partition number counts.
+  enum Space: UInt8, Equatable {
+    case channels = 0
+    case users = 1
+  }
 
   enum Content: Equatable {
     case claim
     case record(JournalRecord)
+    case release
   }
 
+  var space: Space = .channels
   let partition: Int
   let node: String
   let epoch: UInt64
@@ -26,12 +35,18 @@ struct LogEntry: Equatable {
     switch content {
     case .claim: .claim(partition: partition, node: node, epoch: epoch)
     case .record: .record(partition: partition, node: node, epoch: epoch)
+    case .release: .release(partition: partition, node: node, epoch: epoch)
     }
   }
 
   func encoded() -> [UInt8] {
     var bytes: [UInt8] = [Self.version]
-    if case .claim = content { bytes.append(0) } else { bytes.append(1) }
+    switch content {
+    case .claim: bytes.append(0)
+    case .record: bytes.append(1)
+    case .release: bytes.append(2)
+    }
+    bytes.append(space.rawValue)
     Self.append(UInt32(partition), to: &bytes)
     Self.append(epoch, to: &bytes)
     let name = Array(node.utf8)
@@ -57,13 +72,20 @@ struct LogEntry: Equatable {
     }
     guard try integer(UInt8.self) == version else { throw LogEntryError("an unknown version") }
     let kind = try integer(UInt8.self)
+    guard let space = Space(rawValue: try integer(UInt8.self)) else {
+      throw LogEntryError("an unknown partition space")
+    }
     let partition = Int(try integer(UInt32.self))
     let epoch = try integer(UInt64.self)
     let nameLength = Int(try integer(UInt16.self))
     let node = String(decoding: try take(nameLength), as: UTF8.self)
     switch kind {
     case 0:
-      return LogEntry(partition: partition, node: node, epoch: epoch, content: .claim)
+      return LogEntry(
+        space: space, partition: partition, node: node, epoch: epoch, content: .claim)
+    case 2:
+      return LogEntry(
+        space: space, partition: partition, node: node, epoch: epoch, content: .release)
     case 1:
       let type = try integer(UInt8.self)
       let body = Array(bytes[position...])

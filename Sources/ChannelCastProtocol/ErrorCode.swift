@@ -14,5 +14,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
   /// Too many deliveries accepted and not yet delivered: a request that fans out to a channel's
   /// subscribers is refused until the shards catch up.
   case overloaded = "overloaded"
+  /// Cluster mode: the channel's partition has no owner that can decide now (a takeover is
+  /// under way); nothing was changed. `details.retryAfterMs` says when to try again.
+  case unavailable = "unavailable"
   case `internal` = "internal"
 }

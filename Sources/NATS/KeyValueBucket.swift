@@ -10,7 +10,7 @@ import CNATS
 ///
 /// Ownership: the C client's store is thread-safe; `@unchecked Sendable` for that reason.
 public final class KeyValueBucket: @unchecked Sendable {
-  private let store: OpaquePointer
+  let store: OpaquePointer
   /// Keeps the connection alive while the store is.
   private let connection: NATSConnection
 

@@ -29,6 +29,19 @@ import Testing
     #expect(ledger.apply(.claim(partition: 0, node: "a", epoch: 3)) == .applies)
   }
 
+  @Test func aReleasedPartitionHasNoOwnerUntilTheNextEpochIsClaimed() {
+    var ledger = PartitionLedger()
+    _ = ledger.apply(.claim(partition: 1, node: "a", epoch: 1))
+    let a = PartitionLedger.Owner(node: "a", epoch: 1)
+    #expect(ledger.apply(.release(partition: 1, node: "b", epoch: 1)) == .fencedRecord(current: a))
+    #expect(ledger.apply(.release(partition: 1, node: "a", epoch: 1)) == .applies)
+    #expect(ledger.owner(of: 1) == nil)
+    #expect(ledger.apply(.record(partition: 1, node: "a", epoch: 1)) == .fencedRecord(current: nil))
+    #expect(ledger.apply(.claim(partition: 1, node: "b", epoch: 1)) == .staleClaim(current: nil))
+    #expect(ledger.nextEpoch(of: 1) == 2)
+    #expect(ledger.apply(.claim(partition: 1, node: "b", epoch: 2)) == .applies)
+  }
+
   /// Random interleavings of three nodes that claim and append as they believe they own:
   /// two readers agree on every verdict, and the records that take effect in a partition come
   /// from one term at a time, terms in increasing epochs.

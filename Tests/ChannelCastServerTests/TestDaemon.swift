@@ -9,14 +9,108 @@ import ZeroMQ
 
 /// A daemon started in-process on `ipc://` endpoints in its own temporary directory, with a
 /// client context for the test's sockets. `stop()` shuts it down and removes the directory.
+///
+/// With `CHANNELCAST_TEST_CLUSTER=1` in the environment (`make test-cluster`), it is a cluster
+/// instead: a nats-server of its own and three nodes (`daemon` is the first), whose clients
+/// spread their requests over the three command sockets and whose consumers read the three
+/// delivery sockets, so that the protocol's tests run unchanged against a cluster.
 final class TestDaemon {
   let directory: URL
+  /// The (first) node's configuration.
   let configuration: DaemonConfiguration
+  /// The (first) node.
   let daemon: ChannelCastDaemon
   let context: ZMQContext
+  /// Every node: `daemon` alone outside cluster mode.
+  let nodes: [ChannelCastDaemon]
+  /// The command and delivery endpoints of every node, comma-separated.
+  let commandEndpoints: String
+  let deliveryEndpoints: String
+  private let natsServer: NATSServerProcess?
+
+  static let clusterMode = ProcessInfo.processInfo.environment["CHANNELCAST_TEST_CLUSTER"] == "1"
 
   init(configure: (inout DaemonConfiguration) -> Void = { _ in }) throws {
-    directory = FileManager.default.temporaryDirectory
+    guard Self.clusterMode else {
+      let (directory, configuration, daemon) = try Self.startNode(configure: configure)
+      self.directory = directory
+      self.configuration = configuration
+      self.daemon = daemon
+      nodes = [daemon]
+      commandEndpoints = configuration.commandEndpoint
+      deliveryEndpoints = configuration.deliveryEndpoint
+      natsServer = nil
+      context = try ZMQContext()
+      return
+    }
+    let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
+    var started: [(URL, DaemonConfiguration, ChannelCastDaemon)] = []
+    do {
+      for name in ["n1", "n2", "n3"] {
+        started.append(
+          try Self.startNode { configuration in
+            configure(&configuration)
+            configuration.cluster.natsURLs = [server.url]
+            configuration.cluster.nodeName = name
+            configuration.cluster.channelPartitions = 8
+            configuration.cluster.userPartitions = 16
+            configuration.cluster.streamReplicas = 1
+            configuration.cluster.heartbeatMilliseconds = 100
+            configuration.cluster.ownerTimeoutMilliseconds = 1000
+          })
+      }
+    } catch {
+      for (directory, _, daemon) in started {
+        daemon.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+      }
+      server.stop()
+      throw error
+    }
+    (directory, configuration, daemon) = started[0]
+    nodes = started.map(\.2)
+    commandEndpoints = started.map(\.1.commandEndpoint).joined(separator: ",")
+    deliveryEndpoints = started.map(\.1.deliveryEndpoint).joined(separator: ",")
+    natsServer = server
+    context = try ZMQContext()
+    directories = started.map(\.0)
+    try waitUntilSettled()
+  }
+
+  /// The nodes' own directories (the first is `directory`).
+  private var directories: [URL] = []
+
+  /// Waits until every node sees the three and the partitions are spread over them: each
+  /// partition has one owner, whichever node a request goes to.
+  private func waitUntilSettled() throws {
+    var previous: [[String: Any]] = []
+    for _ in 0..<300 {
+      var clusters: [[String: Any]] = []
+      for node in nodes.indices {
+        let endpoint = commandEndpoints.split(separator: ",")[node]
+        let client = try ChannelCastClient(
+          endpoint: String(endpoint), context: context, timeoutMilliseconds: 5000)
+        let ping = try JSON.object(try client.call(.ping).raw)
+        clusters.append((ping["result"] as? [String: Any])?["cluster"] as? [String: Any] ?? [:])
+      }
+      let counts = clusters.map {
+        (($0["channelPartitions"] as? [Int])?.count ?? 0, ($0["userPartitions"] as? [Int])?.count ?? 0)
+      }
+      let settled =
+        clusters.allSatisfy { ($0["nodes"] as? [String])?.count == 3 }
+        && counts.map(\.0).reduce(0, +) == 8 && counts.map(\.1).reduce(0, +) == 16
+        && counts.allSatisfy { $0.0 > 0 && $0.1 > 0 }
+      if settled, clusters.map({ "\($0)" }) == previous.map({ "\($0)" }) { return }
+      previous = settled ? clusters : []
+      usleep(100_000)
+    }
+    throw ClientError.timedOut(milliseconds: 30_000)
+  }
+
+  private static func startNode(configure: (inout DaemonConfiguration) -> Void) throws -> (
+    URL, DaemonConfiguration, ChannelCastDaemon
+  ) {
+    let directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-test-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var configuration = DaemonConfiguration()
@@ -29,28 +123,31 @@ final class TestDaemon {
     configuration.shards = 4
     configuration.shutdownTimeoutSeconds = 60
     configure(&configuration)
-    self.configuration = configuration
     var logger = Logger(label: "test-daemon")
     logger.logLevel =
       ProcessInfo.processInfo.environment["CHANNELCAST_TEST_LOG"] == "info" ? .info : .warning
     do {
-      daemon = try ChannelCastDaemon(configuration: configuration, logger: logger)
+      return (
+        directory, configuration,
+        try ChannelCastDaemon(configuration: configuration, logger: logger)
+      )
     } catch {
       try? FileManager.default.removeItem(at: directory)
       throw error
     }
-    context = try ZMQContext()
   }
 
   func stop() {
-    daemon.shutdown()
+    for node in nodes { node.shutdown() }
     try? FileManager.default.removeItem(at: directory)
+    for other in directories.dropFirst() { try? FileManager.default.removeItem(at: other) }
+    natsServer?.stop()
   }
 
+  /// A client of every node's command socket (in cluster mode its requests go to each in turn).
   func client(timeoutMilliseconds: Int = 10_000) throws -> ChannelCastClient {
     try ChannelCastClient(
-      endpoint: configuration.commandEndpoint, context: context,
-      timeoutMilliseconds: timeoutMilliseconds)
+      endpoint: commandEndpoints, context: context, timeoutMilliseconds: timeoutMilliseconds)
   }
 
   /// A consumer subscribed to `users` (or everyone), returned only once its subscriptions are
@@ -60,7 +157,7 @@ final class TestDaemon {
   {
     let probeUser = "probe-\(UUID().uuidString)"
     let consumer = try DeliveryConsumer(
-      endpoint: configuration.deliveryEndpoint, context: context,
+      endpoint: deliveryEndpoints, context: context,
       users: users.map { $0 + [probeUser] }, receiveHighWaterMark: receiveHighWaterMark)
     let client = try client()
     let probeChannel = "@TOA#_probe-\(UUID().uuidString.prefix(12))"

@@ -47,26 +47,45 @@ import Testing
     return try requests.map { try call(service, $0) }
   }
 
-  /// A node's log, having claimed every partition (as the only node, the first claims win).
-  private static func owningLog(_ connection: NATSConnection, node: String) throws
-    -> PartitionStreamLog
-  {
-    let log = try PartitionStreamLog(
-      connection: connection, streamName: "CC", subjectPrefix: "cc", node: node,
-      partitions: partitions, replicas: 1)
-    for partition in 0..<partitions.channelPartitions {
-      try log.claim(partition, epoch: 1)
-      log.ownershipTookEffect(partition, epoch: 1)
-    }
-    return log
+  private static func settings(_ node: String) -> ClusterLog.Settings {
+    var settings = ClusterLog.Settings(nodeName: node, partitions: partitions)
+    settings.streamName = "CC"
+    settings.subjectPrefix = "cc.log"
+    settings.publishPatienceMilliseconds = 5000
+    return settings
+  }
+
+  /// A node that applies the log into a fresh state, read to the stream's end.
+  private static func replica(_ connection: NATSConnection, node: String) throws -> (
+    log: ClusterLog, service: ChannelCastService
+  ) {
+    let log = try ClusterLog(connection: connection, settings: settings(node))
+    let service = makeService(state: makeState(), log: log)
+    #expect(
+      try log.catchUp(
+        to: log.streamLastSequence(), service: service, timeoutMilliseconds: 10_000))
+    return (log, service)
+  }
+
+  /// Makes `log`'s node the owner of every partition it prefers among `members` (alone: all),
+  /// its claims read back and applied.
+  private static func takeOver(
+    _ node: (log: ClusterLog, service: ChannelCastService), members: [String: String] = [:]
+  ) throws {
+    try node.log.rebalance(members: members)
+    #expect(
+      try node.log.catchUp(
+        to: node.log.streamLastSequence(), service: node.service, timeoutMilliseconds: 10_000))
   }
 
   @Test func aNodeApplyingTheLogAnswersEveryReadAsTheNodeThatDecided() throws {
     let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
     defer { server.stop() }
     let connection = try NATSConnection(urls: [server.url], name: "test")
-    let owner = Self.makeService(
-      state: Self.makeState(), log: try Self.owningLog(connection, node: "a"))
+    let a = try Self.replica(connection, node: "a")
+    try Self.takeOver(a)
+    #expect(a.log.servedChannelPartitions.count == Self.partitions.channelPartitions)
+    let owner = a.service
     var random = SystemRandomNumberGenerator()
     for channel in Self.channels {
       try Self.call(
@@ -90,55 +109,44 @@ import Testing
         }
       try Self.call(owner, request)
     }
-    let replicaState = Self.makeState()
-    let applier = try ReplicaApplier(
-      connection: connection, streamName: "CC", subjectPrefix: "cc", state: replicaState)
-    #expect(try applier.catchUp(to: try connection.streamState("CC").lastSequence))
-    #expect(applier.ignoredEntries == 0)
-    let replica = Self.makeService(state: replicaState, log: nil)
-    #expect(try Self.observe(replica) == Self.observe(owner))
+    let b = try Self.replica(connection, node: "b")
+    #expect(b.log.fencedEntries == 0)
+    #expect(try Self.observe(b.service) == Self.observe(owner))
   }
 
-  @Test func aStaleOwnersRecordsAreFencedOffForEveryReader() throws {
+  @Test func aStaleOwnersRecordIsFencedOffForEveryReaderAndStopsIt() throws {
     let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
     defer { server.stop() }
     let connection = try NATSConnection(urls: [server.url], name: "test")
     let channel = "@TOA#_fenced"
-    let partition = Self.partitions.partition(ofChannel: ByteString(channel))
     // "a" owns every partition and creates the channel.
-    let oldLog = try Self.owningLog(connection, node: "a")
-    let old = Self.makeService(state: Self.makeState(), log: oldLog)
+    let a = try Self.replica(connection, node: "a")
+    try Self.takeOver(a)
     try Self.call(
-      old,
+      a.service,
       #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
     )
-    // "b" takes the channel's partition over (epoch 2) from a state read from the log.
-    let newState = Self.makeState()
-    let newApplier = try ReplicaApplier(
-      connection: connection, streamName: "CC", subjectPrefix: "cc", state: newState)
-    #expect(try newApplier.catchUp(to: try connection.streamState("CC").lastSequence))
-    let newLog = try PartitionStreamLog(
-      connection: connection, streamName: "CC", subjectPrefix: "cc", node: "b",
-      partitions: Self.partitions, replicas: 1)
-    try newLog.claim(partition, epoch: newApplier.ledger.nextEpoch(of: partition))
-    #expect(try newApplier.catchUp(to: try connection.streamState("CC").lastSequence))
-    #expect(newApplier.ledger.owner(of: partition) == .init(node: "b", epoch: 2))
-    newLog.ownershipTookEffect(partition, epoch: 2)
-    let new = Self.makeService(state: newState, log: newLog)
-    // "a", paused through the takeover, still believes it owns the partition.
+    // "b" takes every partition over (epoch 2): it does not see "a" alive.
+    let b = try Self.replica(connection, node: "b")
+    try Self.takeOver(b)
+    #expect(b.log.serves(channel: ByteString(channel)))
+    #expect(b.log.takeovers == Self.partitions.channelPartitions + Self.partitions.userPartitions)
+    // "a", paused through the takeover, still believes it owns the partition: its record is
+    // fenced off when it reads it back, and its commit fails rather than acknowledge it.
+    #expect(a.log.serves(channel: ByteString(channel)))
+    _ = a.service.handle(
+      Array(
+        #"{"op":"subscribeOfficialAccount","officialAccountID":"\#(channel)","userID":"ghost"}"#
+          .utf8))
+    #expect(throws: ClusterLogError.self) { try a.service.finishRun() }
     try Self.call(
-      old, #"{"op":"subscribeOfficialAccount","officialAccountID":"\#(channel)","userID":"ghost"}"#)
-    try Self.call(
-      new, #"{"op":"subscribeOfficialAccount","officialAccountID":"\#(channel)","userID":"real"}"#)
+      b.service,
+      #"{"op":"subscribeOfficialAccount","officialAccountID":"\#(channel)","userID":"real"}"#)
     // A reader of the whole log sees "b"'s subscriber only.
-    let readerState = Self.makeState()
-    let reader = try ReplicaApplier(
-      connection: connection, streamName: "CC", subjectPrefix: "cc", state: readerState)
-    #expect(try reader.catchUp(to: try connection.streamState("CC").lastSequence))
-    #expect(reader.ignoredEntries == 1)
+    let c = try Self.replica(connection, node: "c")
+    #expect(c.log.fencedEntries == 1)
     let view = try Self.call(
-      Self.makeService(state: readerState, log: nil),
-      #"{"op":"getSubscribers","officialAccountID":"\#(channel)","limit":10}"#)
+      c.service, #"{"op":"getSubscribers","officialAccountID":"\#(channel)","limit":10}"#)
     #expect(view.contains("\"real\"") && !view.contains("ghost"))
   }
 }

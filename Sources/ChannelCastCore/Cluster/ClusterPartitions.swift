@@ -23,6 +23,13 @@ public struct ClusterPartitions: Sendable, Equatable {
     Self.bucket(userID, of: userPartitions)
   }
 
+  /// The partition of the user whose ID is the bytes `userID` (as the directory keeps them).
+  @inline(__always)
+  public func partition(ofUserBytes userID: UnsafeRawBufferPointer) -> Int {
+    StableHash.jumpConsistentHash(
+      StableHash.fnv1a64(userID.assumingMemoryBound(to: UInt8.self)), buckets: userPartitions)
+  }
+
   private static func bucket(_ id: ByteString, of count: Int) -> Int {
     id.bytes.withUnsafeBufferPointer {
       StableHash.jumpConsistentHash(StableHash.fnv1a64($0), buckets: count)

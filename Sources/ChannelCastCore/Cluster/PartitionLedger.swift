@@ -6,7 +6,9 @@
 /// a later claim for the same epoch (a node that lost the race) changes nothing. A record takes
 /// effect only when it carries the current owner's node and epoch: a record that an old owner
 /// appended after it was replaced (it paused, or was cut off, and did not know) is ignored by
-/// every reader alike, as is one from a claimant that lost. JetStream's own checks are not
+/// every reader alike, as is one from a claimant that lost. An owner hands a partition on by
+/// appending a release of its term: the partition then has no owner, and the next claim (for
+/// the next epoch) takes it. JetStream's own checks are not
 /// enough for this in nats-server 2.9 (its expected-sequence check is pre-checked on the
 /// leader only), so the fence lives in the entries and in this rule.
 ///
@@ -30,6 +32,8 @@ public struct PartitionLedger: Sendable {
     case claim(partition: Int, node: String, epoch: UInt64)
     /// A record that `node` sequenced as the owner for `epoch`.
     case record(partition: Int, node: String, epoch: UInt64)
+    /// `node` ends its term `epoch`: it appends nothing more for the partition.
+    case release(partition: Int, node: String, epoch: UInt64)
   }
 
   /// What an entry did.
@@ -38,11 +42,14 @@ public struct PartitionLedger: Sendable {
     case applies
     /// A claim for an epoch that is not the next one (it lost the race, or came too late).
     case staleClaim(current: Owner?)
-    /// A record not from the current owner's term: fenced off, it changes nothing.
+    /// A record (or a release) not from the current owner's term: fenced off, it changes
+    /// nothing.
     case fencedRecord(current: Owner?)
   }
 
   private var owners: [Int: Owner] = [:]
+  /// The epoch of each partition's last term, whether it is still under way or released.
+  private var epochs: [Int: UInt64] = [:]
 
   public init() {}
 
@@ -53,7 +60,7 @@ public struct PartitionLedger: Sendable {
 
   /// The epoch a node claiming `partition` now should claim.
   public func nextEpoch(of partition: Int) -> UInt64 {
-    (owners[partition]?.epoch ?? 0) + 1
+    (epochs[partition] ?? 0) + 1
   }
 
   /// Applies the next entry of the log.
@@ -64,11 +71,18 @@ public struct PartitionLedger: Sendable {
         return .staleClaim(current: owners[partition])
       }
       owners[partition] = Owner(node: node, epoch: epoch)
+      epochs[partition] = epoch
       return .applies
     case .record(let partition, let node, let epoch):
       guard let owner = owners[partition], owner.node == node, owner.epoch == epoch else {
         return .fencedRecord(current: owners[partition])
       }
+      return .applies
+    case .release(let partition, let node, let epoch):
+      guard let owner = owners[partition], owner.node == node, owner.epoch == epoch else {
+        return .fencedRecord(current: owners[partition])
+      }
+      owners[partition] = nil
       return .applies
     }
   }

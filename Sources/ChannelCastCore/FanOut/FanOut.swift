@@ -14,10 +14,11 @@ public final class FanOut: Sendable {
   let broadcastFinished: (@Sendable (Duration) -> Void)?
 
   /// With a `gatewaySink`, recipients attached at gateways also get their deliveries as
-  /// batches there (see `attach`).
+  /// batches there (see `attach`). With a `scope` (a cluster node), only the users of the
+  /// scope's partitions get deliveries: other nodes deliver to the rest.
   public init(
     shardCount: Int, directory: UserDirectory, sink: any DeliverySink,
-    gatewaySink: (any GatewayBatchSink)? = nil,
+    gatewaySink: (any GatewayBatchSink)? = nil, scope: DeliveryScope? = nil,
     broadcastFinished: (@Sendable (Duration) -> Void)? = nil
   ) {
     precondition(shardCount > 0)
@@ -26,7 +27,7 @@ public final class FanOut: Sendable {
     let counters = counters
     shards = (0..<shardCount).map {
       FanOutShard(
-        number: $0, directory: directory, sink: sink, gatewaySink: gatewaySink,
+        number: $0, directory: directory, sink: sink, gatewaySink: gatewaySink, scope: scope,
         counters: counters)
     }
   }

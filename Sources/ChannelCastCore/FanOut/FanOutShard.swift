@@ -20,6 +20,8 @@ final class FanOutShard: Sendable {
   let number: Int
   private let queue: DispatchQueue
   private let directory: UserDirectory
+  /// A cluster node's users: recipients outside it are skipped. Nil: everyone.
+  private let scope: DeliveryScope?
   private let sink: any DeliverySink
   /// Where batches for gateways go; nil when the gateway socket is off.
   private let gatewaySink: (any GatewayBatchSink)?
@@ -54,8 +56,9 @@ final class FanOutShard: Sendable {
 
   init(
     number: Int, directory: UserDirectory, sink: any DeliverySink,
-    gatewaySink: (any GatewayBatchSink)?, counters: FanOutCounters
+    gatewaySink: (any GatewayBatchSink)?, scope: DeliveryScope?, counters: FanOutCounters
   ) {
+    self.scope = scope
     self.number = number
     self.queue = DispatchQueue(label: "channelcast.fanout.shard-\(number)")
     self.directory = directory
@@ -152,7 +155,9 @@ final class FanOutShard: Sendable {
         job.envelopes[.discard].map(Unmanaged.passUnretained)
       )
       let variants = job.envelopes.variants
+      let scope = scope?.current
       for entry in members[range] {
+        if let scope, !scope.contains(userID: directory.idBytes(entry.user)) { continue }
         let flag = entry.flag
         let chosen: Unmanaged<SharedBytes>? =
           switch flag {
@@ -185,7 +190,9 @@ final class FanOutShard: Sendable {
         batch.finishing.append(progress)
       }
     case .user(let user):
-      if let envelope = job.envelopes[.acceptAndNotify] {
+      if let envelope = job.envelopes[.acceptAndNotify],
+        scope?.current.contains(userID: directory.idBytes(user)) ?? true
+      {
         let topic = directory.topic(of: user)
         batch.deliveries.append(Delivery(topic: topic, envelope: envelope))
         if let gatewaySink, !gateways.presence.isEmpty {

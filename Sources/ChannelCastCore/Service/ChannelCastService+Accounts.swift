@@ -36,8 +36,8 @@ extension ChannelCastService {
         details: .init(field: "officialAccountID"))
     }
 
-    let number = journalAndApply(.channelCreated(account)) { state throws(RecoveryError) in
-      try state.applyChannelCreated(account)
+    guard case .channelCreated(let number) = record(.channelCreated(account)) else {
+      preconditionFailure("not a creation")
     }
     return state.view(of: number)
   }
@@ -80,28 +80,16 @@ extension ChannelCastService {
       faceUrl: account.faceUrl, organization: account.organization,
       introduction: account.introduction, customData: account.customData,
       maxSubscriberCount: account.maxSubscriberCount)
-    let changed = journalAndApply(.channelChanged(change)) { state throws(RecoveryError) in
-      try state.applyChannelChanged(change)
+    guard case .channelChanged(let view) = record(.channelChanged(change)) else {
+      preconditionFailure("not a change")
     }
-    broadcast(
-      .officialAccountInfoChanged, number, envelopes: .everyone(SharedBytes(changed.entry)))
-    return changed.view
+    return view
   }
 
   func deleteOfficialAccount(_ request: Request) throws(ChannelCastError) -> JSONObjectWriter {
     let id = try request.requiredOfficialAccountID()
     _ = try channelNumber(id)
-    let deleted = journalAndApply(.channelDeleted(officialAccountID: id)) {
-      state throws(RecoveryError) in try state.applyChannelDeleted(id)
-    }
-    sendRates.forget(id)
-    fanOutsInProgress.removeAll { $0.officialAccountID == id }
-    broadcast(
-      .officialAccountDeleted, to: deleted.lastMembers,
-      envelopes: .everyone(SharedBytes(Envelope.officialAccountDeleted(officialAccountID: id))),
-      channel: deleted.number,
-      mark: DeliveryMark(
-        officialAccountID: id, seq: state.channels.retiredLastSeq(of: id) ?? 0))
+    record(.channelDeleted(officialAccountID: id))
     return JSONObjectWriter()
   }
 

@@ -31,13 +31,7 @@ extension ChannelCastService {
       sendTimeMs: max(state.channels.lastSendTimeMs(of: number), nowMs), sentAtMs: nowMs,
       recipientCount: state.index.members(of: number).messageRecipientCount,
       clientMsgID: clientMsgID, payload: Array(payload))
-    journalAndApply(.messageSent(message)) { state throws(RecoveryError) in
-      _ = try state.applyMessageSent(message)
-    }
-    fanOutsInProgress.append(
-      MessageFanOut(
-        officialAccountID: id, seq: message.seq,
-        progress: broadcast(.message, number, envelopes: .message(message))))
+    record(.messageSent(message))
     return Self.sentResult(message)
   }
 
@@ -98,15 +92,7 @@ extension ChannelCastService {
       officialAccountID: id, fromUserID: userID, msgKey: identifiers.nextMessageKey(),
       sendTimeMs: max(state.channels.lastSendTimeMs(of: number), clock.nowMilliseconds()),
       payload: Array(payload))
-    let (_, owner) = journalAndApply(.subscriberMessage(message)) {
-      state throws(RecoveryError) in try state.applySubscriberMessage(message)
-    }
-    sendEvent(
-      .subscriberMessage,
-      Envelope.subscriberMessage(
-        officialAccountID: id, fromUserID: userID, msgKey: message.msgKey,
-        sendTimeMs: message.sendTimeMs, payload: payload),
-      toUser: owner, channel: number)
+    record(.subscriberMessage(message))
     var result = JSONObjectWriter()
     result.add("msgKey", message.msgKey)
     result.add("sendTimeMs", message.sendTimeMs)
@@ -138,14 +124,7 @@ extension ChannelCastService {
         let recall = JournalRecord.RecalledMessage(
           officialAccountID: id, msgKey: msgKey, messageSeq: messageSeq,
           seq: state.nextSeq(number), reason: reason, timeMs: clock.nowMilliseconds())
-        let (_, entry) = journalAndApply(.messageRecalled(recall)) {
-          state throws(RecoveryError) in try state.applyMessageRecalled(recall)
-        }
-        let shared = SharedBytes(entry)
-        broadcast(
-          .messageRecalled, number,
-          envelopes: BroadcastEnvelopes(
-            acceptAndNotify: shared, acceptNotNotify: shared, discard: nil))
+        record(.messageRecalled(recall))
         result.addResult()
       case .alreadyRecalled:
         result.addResult(info: "already recalled")

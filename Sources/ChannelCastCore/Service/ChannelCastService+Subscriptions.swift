@@ -39,17 +39,10 @@ extension ChannelCastService {
         details: .init(field: "userID", limit: limits.maxSubscriptionsPerUser))
     }
     let now = UInt32(clamping: nowSeconds)
-    let (_, user) = journalAndApply(
-      .subscribed(officialAccountID: id, userID: userID, subscribeTime: now)
-    ) { state throws(RecoveryError) in
-      try state.applySubscribed(
-        id, userID: userID, subscribeTime: now, channel: number, user: known)
-    }
-    // The reply and the event carry the same view: encode it once.
-    let view = state.view(of: number, subscribeTime: now)
-    sendEvent(
-      .officialAccountSubscribed, Envelope.officialAccountSubscribed(officialAccountInfo: view),
-      toUser: user, channel: number)
+    let applied = record(
+      .subscribed(officialAccountID: id, userID: userID, subscribeTime: now), channel: number,
+      user: known)
+    guard case .subscribed(let view) = applied else { preconditionFailure("not a subscription") }
     return view
   }
 
@@ -88,13 +81,7 @@ extension ChannelCastService {
     guard let known = state.directory.lookup(userID),
       state.index.subscription(user: known, channel: number) != nil
     else { throw notSubscribed(userID, id) }
-    let (_, user) = journalAndApply(.unsubscribed(officialAccountID: id, userID: userID)) {
-      state throws(RecoveryError) in
-      try state.applyUnsubscribed(id, userID: userID, channel: number, user: known)
-    }
-    sendEvent(
-      .officialAccountUnsubscribed, state.channels.unsubscribedEnvelope(of: number), toUser: user,
-      channel: number)
+    record(.unsubscribed(officialAccountID: id, userID: userID), channel: number, user: known)
     return JSONObjectWriter()
   }
 
@@ -118,9 +105,9 @@ extension ChannelCastService {
     if flag != nil || customData != nil {
       let change = JournalRecord.SubscriptionOptionsChange(
         officialAccountID: id, userID: userID, flag: flag, customData: customData)
-      subscription = journalAndApply(.subscriptionOptionsChanged(change)) {
-        state throws(RecoveryError) in try state.applySubscriptionOptionsChanged(change)
-      }
+      guard case .subscriptionOptionsChanged(let changed) = record(.subscriptionOptionsChanged(change))
+      else { preconditionFailure("not an options change") }
+      subscription = changed
     }
     var result = JSONObjectWriter()
     result.add("userID", utf8: userID.bytes)

@@ -31,9 +31,12 @@ public final class ChannelCastService {
   let fanOut: FanOut
   let clock: any TimeSource
   /// Where every record is written before its effects show; nil in tests that keep nothing.
-  private let log: (any MutationLog)?
+  let log: (any MutationLog)?
   /// The daemon's file operations (`backup`); nil where there are no files.
   let administration: (any ServiceAdministration)?
+  /// A cluster node's `ping` object (its name, the live nodes, its partitions); nil outside a
+  /// cluster.
+  public var clusterStatus: (() -> JSONObjectWriter)?
 
   // Deciding's own state: not journaled, not in snapshots; a restart starts it afresh.
   var identifiers = IdentifierGenerator()
@@ -175,23 +178,6 @@ public final class ChannelCastService {
       nowMs: clock.nowMilliseconds())
   }
 
-  // MARK: Records
-
-  /// Journals a record `decide` produced and applies it; returns what the state answers. The
-  /// record was decided against this state, so the state cannot refuse it: if it did, decide
-  /// and apply would disagree, which is a bug, not a condition to handle.
-  func journalAndApply<Answer>(
-    _ record: JournalRecord,
-    _ apply: (ChannelCastState) throws(RecoveryError) -> Answer
-  ) -> Answer {
-    log?.append(record)
-    do {
-      return try apply(state)
-    } catch {
-      preconditionFailure("a decided record does not apply: \(error)")
-    }
-  }
-
   // MARK: Effects
 
   var nowSeconds: Int64 { clock.nowMilliseconds() / 1000 }
@@ -239,9 +225,7 @@ public final class ChannelCastService {
     fanOutsInProgress.removeAll { fanOut in
       guard fanOut.progress.isFinished else { return false }
       let (id, seq) = (fanOut.officialAccountID, fanOut.seq)
-      journalAndApply(.messageFannedOut(officialAccountID: id, seq: seq)) {
-        $0.applyMessageFannedOut(id, seq: seq)
-      }
+      record(.messageFannedOut(officialAccountID: id, seq: seq))
       return true
     }
   }
@@ -312,6 +296,7 @@ extension ChannelCastService {
     var result = JSONObjectWriter()
     result.add("version", Self.version)
     result.add("protocolVersion", Self.protocolVersion)
+    if let clusterStatus { result.add("cluster", object: clusterStatus()) }
     return result
   }
 
@@ -342,6 +327,15 @@ extension ChannelCastService {
 }
 
 extension ChannelCastService {
+  /// An error reply to `frame`, echoing its `id` when it has one: for a request the service
+  /// does not handle (a cluster node that cannot have it decided).
+  public static func errorReply(to frame: ArraySlice<UInt8>, _ error: ChannelCastError)
+    -> [UInt8]
+  {
+    let id = (try? JSONParser.parseObject(frame))?["id"]?.bytes ?? Reply.nullID
+    return Reply.failure(id: id, error: error)
+  }
+
   /// The reply to a message that is not a single request frame, so never reaches `handle`.
   public static func malformedReply(_ message: String) -> [UInt8] {
     Reply.failure(id: Reply.nullID, error: ChannelCastError(.invalidArgument, message))

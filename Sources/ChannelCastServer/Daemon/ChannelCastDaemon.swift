@@ -134,9 +134,20 @@ public final class ChannelCastDaemon: Sendable {
           graceMilliseconds: configuration.slowConsumerGraceMilliseconds, logger: logger,
           wake: { wake.signal() })
       }
+      // Cluster mode: this node delivers to the users of the user partitions it serves.
+      let cluster = configuration.clusterSettings.map { settings in
+        (
+          settings: settings,
+          scope: DeliveryScope(
+            partitions: ClusterPartitions(
+              channelPartitions: settings.channelPartitions,
+              userPartitions: settings.userPartitions))
+        )
+      }
       let fanOut = FanOut(
         shardCount: configuration.shards, directory: userDirectory, sink: deliverySocket,
-        gatewaySink: gatewayOutboxes, broadcastFinished: { metrics.recordFanOut($0) })
+        gatewaySink: gatewayOutboxes, scope: cluster?.scope,
+        broadcastFinished: { metrics.recordFanOut($0) })
       self.fanOut = fanOut
       let gatewaySocket = try gatewayOutboxes.map { outboxes in
         try GatewaySocket(
@@ -186,7 +197,7 @@ public final class ChannelCastDaemon: Sendable {
           settings: configuration.persistence, fanOut: fanOut,
           shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds,
           resumeFanOutDelay: .milliseconds(configuration.resumeFanOutDelayMilliseconds),
-          logger: logger, metrics: metrics, eventFeed: eventPublisher?.queue)
+          logger: logger, metrics: metrics, eventFeed: eventPublisher?.queue, cluster: cluster)
       }
       self.commandServer = commandServer
       parts.append(DaemonPartService("command server", thread: commandServer.thread))

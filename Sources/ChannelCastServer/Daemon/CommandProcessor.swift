@@ -5,12 +5,17 @@ import Dispatch
 import Logging
 
 /// What the command thread works with: the state, the service deciding requests against it,
-/// the journal and snapshots that keep it, and the fan-out it feeds.
+/// the journal and snapshots that keep it (or, in cluster mode, the cluster's log), and the
+/// fan-out it feeds.
 ///
 /// Ownership: made on the command thread, used only there.
 final class CommandProcessor {
   private let service: ChannelCastService
-  private let persistence: Persistence
+  /// Single-node mode: the journal and snapshots. Nil in cluster mode.
+  private let persistence: Persistence?
+  /// Cluster mode: the replicated log and the forwarding between nodes. Nil in single-node
+  /// mode.
+  let cluster: ClusterNode?
   private let fanOut: FanOut
   private var shutdownTimeoutSeconds: Int
   private let logger: Logger
@@ -19,7 +24,9 @@ final class CommandProcessor {
   private var resumeFanOutsAt: ContinuousClock.Instant?
 
   /// Recovers the state from the data directory (throws if it cannot) and makes the service
-  /// that journals into it.
+  /// that journals into it. In cluster mode (`cluster` given, with the delivery scope its
+  /// fan-out uses) the state comes from the cluster's log instead, and the service commits to
+  /// it.
   ///
   /// The messages whose fan-out a crash cut short are sent again `resumeFanOutDelay` after
   /// that, so that consumers, which reconnect on their own every 100 ms or so, are back first.
@@ -27,12 +34,27 @@ final class CommandProcessor {
     limits: ServiceLimits, users: UserDirectory, directory: DataDirectory,
     settings: Persistence.Settings, fanOut: FanOut, shutdownTimeoutSeconds: Int,
     resumeFanOutDelay: Duration, logger: Logger, metrics: DaemonMetrics? = nil,
-    eventFeed: EventFeedQueue? = nil
+    eventFeed: EventFeedQueue? = nil,
+    cluster: (settings: ClusterSettings, scope: DeliveryScope)? = nil
   ) throws {
     self.fanOut = fanOut
     self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
     self.logger = logger
     self.metrics = metrics
+    if let cluster {
+      persistence = nil
+      let node = try ClusterNode(settings: cluster.settings, scope: cluster.scope, logger: logger)
+      { log in
+        ChannelCastService(
+          state: ChannelCastState(
+            shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits)),
+          limits: limits, fanOut: fanOut, log: log)
+      }
+      self.cluster = node
+      service = node.service
+      return
+    }
+    self.cluster = nil
     let persistence = try Persistence(
       directory: directory, settings: settings,
       state: ChannelCastState(
@@ -52,6 +74,12 @@ final class CommandProcessor {
     let handled = service.handle(frame, as: role)
     metrics.recordCommand(handled.outcome, duration: ContinuousClock.now - started)
     return handled.reply
+  }
+
+  /// Cluster mode: applies what the log has ready and decides what other nodes forwarded (see
+  /// `ClusterNode.turn`). Call it each turn of the loop, before the run's requests.
+  func clusterTurn() throws(DaemonPartError) {
+    try cluster?.turn { handle($0, as: .admin) }
   }
 
   /// A client's connection to the command socket ended.
@@ -77,18 +105,19 @@ final class CommandProcessor {
     } catch let error as StorageError {
       throw .journalNotWritten(error)
     } catch {
+      if cluster != nil { throw .clusterLogFailed("\(error)") }
       throw .endedUnexpectedly("command server (\(error))")
     }
-    persistence.snapshotIfDue()
-    metrics?.publish(service, journalBytesWritten: persistence.journalBytesWritten)
+    persistence?.snapshotIfDue()
+    metrics?.publish(service, journalBytesWritten: persistence?.journalBytesWritten ?? 0)
   }
 
   /// Applies the settings a reload may change live: the service's limits (history retention
   /// at once, for every channel), the snapshot triggers and the shutdown timeout.
   func apply(_ configuration: DaemonConfiguration) {
     service.updateLimits(configuration.limits)
-    persistence.settings.snapshotJournalBytes = configuration.snapshotJournalBytes
-    persistence.settings.snapshotIntervalSeconds = configuration.snapshotIntervalSeconds
+    persistence?.settings.snapshotJournalBytes = configuration.snapshotJournalBytes
+    persistence?.settings.snapshotIntervalSeconds = configuration.snapshotIntervalSeconds
     shutdownTimeoutSeconds = configuration.shutdownTimeoutSeconds
   }
 
@@ -98,6 +127,11 @@ final class CommandProcessor {
   /// journal: the state in memory holds changes the journal does not, and the next start
   /// recovers from what it does.
   func stop() {
+    defer { cluster?.stop() }
+    guard let persistence else {
+      _ = fanOut.waitUntilDrained(timeout: .seconds(shutdownTimeoutSeconds))
+      return
+    }
     guard persistence.journalFailure == nil else {
       try? persistence.close()
       return

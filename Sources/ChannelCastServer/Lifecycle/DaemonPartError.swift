@@ -14,6 +14,10 @@ enum DaemonPartError: Error, CustomStringConvertible {
   case authenticationFailed(ZMQError)
   /// The gateway socket failed.
   case gatewaySocketFailed(String)
+  /// Cluster mode: the cluster's log refused a record, fenced one off, or could not be read;
+  /// the node's state may hold what the log does not, so it stops (the others take its
+  /// partitions over; a restart rebuilds its state from the log).
+  case clusterLogFailed(String)
   /// A part's thread ended although nothing failed and no one asked it to stop.
   case endedUnexpectedly(String)
 
@@ -27,6 +31,8 @@ enum DaemonPartError: Error, CustomStringConvertible {
       "the ZAP handler failed (\(error)); stopped rather than serve unauthenticated clients"
     case .gatewaySocketFailed(let reason):
       "the gateway socket failed: \(reason)"
+    case .clusterLogFailed(let reason):
+      "the cluster's log failed (\(reason)); stopped without acknowledging what it does not hold"
     case .endedUnexpectedly(let part):
       "the \(part) stopped by itself"
     }

@@ -47,23 +47,26 @@ struct CommandServingLoop {
     var request = MultipartBuffer()
     request.readsUserID = clients != nil
     var replies = RunReplies()
+    let cluster = processor.cluster
+    let wake = cluster.map { [$0.inbox.wake.descriptor] } ?? []
     while !thread.isStopRequested {
       loopTurns.advance()
       mailbox.run(on: processor)
       do {
         let ready = try Poller.poll(
-          [(socket, .readable), (monitor, .readable)],
+          [(socket, .readable), (monitor, .readable)], readableDescriptors: wake,
           timeoutMilliseconds: Self.idlePollMilliseconds)
-        if ready[1].contains(.readable) { countDisconnections() }
-        guard ready[0].contains(.readable) else {
-          try processor.finishRun()  // journals the fan-outs that finished while it was quiet
-          continue
+        if ready.sockets[1].contains(.readable) { countDisconnections() }
+        if let cluster {
+          cluster.inbox.wake.reset()
+          try processor.clusterTurn()
         }
         // Take what has arrived (up to a run's worth) before looking at the stop flag again.
         // The run's events go to the shards together, then its replies go out together, so
         // that libzmq's I/O thread is woken once for the run rather than once per reply.
+        // When nothing has, the run journals the fan-outs that finished while it was quiet.
         var received = 0
-        while received < Self.requestsPerRun,
+        while ready.sockets[0].contains(.readable), received < Self.requestsPerRun,
           try socket.receiveMultipart(
             into: &request, maxFrames: Self.maximumFrames, dontWait: true)
         {
@@ -73,6 +76,7 @@ struct CommandServingLoop {
         }
         try processor.finishRun()
         replies.sendAll { routingFrames, reply in send(reply, after: routingFrames) }
+        cluster?.sendReplies { routingFrames, reply in send(reply, after: routingFrames) }
       } catch let error as DaemonPartError {
         throw error
       } catch let error as ZMQError where error.isTerminated {
@@ -114,6 +118,15 @@ struct CommandServingLoop {
       reply = ChannelCastService.malformedReply(
         "a request is exactly one frame holding a JSON object after the empty delimiter; "
           + "this one had \(count)")
+    } else if let cluster = processor.cluster {
+      switch cluster.route(
+        request[body.lowerBound], as: role, routingFrames: envelope.lazy.map { request[$0] })
+      {
+      case .local: reply = processor.handle(request[body.lowerBound], as: role)
+      case .decideHere(let frame): reply = processor.handle(frame[...], as: role)
+      case .answered(let answer): reply = answer
+      case .forwarded: return  // its reply comes back from the owner
+      }
     } else {
       reply = processor.handle(request[body.lowerBound], as: role)
     }

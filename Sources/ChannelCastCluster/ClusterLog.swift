@@ -1,0 +1,321 @@
+import ChannelCastCore
+import ChannelCastProtocol
+import Foundation
+import NATS
+
+/// A cluster node's side of the replicated log: one JetStream stream holding every partition's
+/// entries (claims, releases, and the records channel partitions' owners sequence), read by
+/// every node in the stream's order.
+///
+/// As the service's `MutationLog` it publishes the records the node decided for the channel
+/// partitions it serves, each stamped with the node's term (its identity and epoch), and
+/// returns from `commit()` only once the stream has acknowledged every one and the node has
+/// read each back in log order and found that it takes effect (no takeover fenced it off): only
+/// then do the run's replies and deliveries leave the process. The node applied its records
+/// when it decided them; reading them back it only checks them.
+///
+/// Everything else it reads (other nodes' records, claims, releases) is applied in log order by
+/// `applyAvailable(to:)`, through the same `PartitionLedger` rule on every node, and changes
+/// which partitions this node serves when its own claims and releases take effect.
+///
+/// A node identifies itself in the log by its name and an instance number drawn at start
+/// (`name/instance`), so that a node restarted under the same name does not take its former
+/// self's terms for its own: it claims them anew.
+///
+/// Ownership: the command thread, which decides, commits and applies; the reader runs a thread
+/// of its own (`ClusterLogReader`).
+public final class ClusterLog: MutationLog {
+  public struct Settings: Sendable {
+    public var streamName = "CHANNELCAST_LOG"
+    /// The stream's subjects: `<subjectPrefix>.channels.<partition>`, `.users.<partition>`.
+    public var subjectPrefix = "channelcast.log"
+    public var nodeName: String
+    public var partitions: ClusterPartitions
+    public var replicas = 1
+    /// How long a commit keeps publishing a record again (under the same message ID, which the
+    /// stream's duplicate window drops if the first made it) while no stream leader answers,
+    /// and waits for reading it back, before it gives up and the node stops.
+    public var publishPatienceMilliseconds: Int64 = 60_000
+
+    public init(nodeName: String, partitions: ClusterPartitions) {
+      self.nodeName = nodeName
+      self.partitions = partitions
+    }
+  }
+
+  /// A partition this node serves, with the epoch of its term.
+  public typealias Term = (partition: Int, epoch: UInt64)
+
+  public let settings: Settings
+  /// This node in the log: `name/instance`.
+  public let identity: String
+  private let connection: NATSConnection
+  private let reader: ClusterLogReader
+
+  /// Owners of the channel partitions, as read so far (in log order, ahead of what is applied).
+  public private(set) var channelLedger = PartitionLedger()
+  /// Owners of the user partitions, as read so far.
+  public private(set) var userLedger = PartitionLedger()
+  /// The channel partitions this node decides for, by partition: its claim took effect (and
+  /// was applied), and it has not released them.
+  public private(set) var servedChannelPartitions: [Int: UInt64] = [:]
+  /// The user partitions this node delivers to.
+  public private(set) var servedUserPartitions: [Int: UInt64] = [:]
+  /// Told, on the command thread, the user partitions served after each change.
+  public var userPartitionsChanged: ((Set<Int>) -> Void)?
+
+  /// The stream sequence of the last entry read, and of the last one applied.
+  public private(set) var readSequence: UInt64 = 0
+  public private(set) var appliedSequence: UInt64 = 0
+  /// Entries the ledger fenced off (records and releases of an ended term, stale claims).
+  public private(set) var fencedEntries = 0
+
+  private var appended: [JournalRecord] = []
+  /// The sequences of this node's records acknowledged and not yet read back, ascending.
+  private var awaitingReadBack: [UInt64] = []
+  /// Entries read and not yet applied (read while a commit waited for its own records).
+  private var unapplied: [ReadEntry] = []
+  private var published: UInt64 = 0
+  /// The epoch of the last claim this node appended, by partition.
+  private var claimsAppended: [ClaimKey: UInt64] = [:]
+  /// Claims of this node that took over a partition another node had (not a first claim).
+  public private(set) var takeovers = 0
+
+  private struct ClaimKey: Hashable {
+    let space: LogEntry.Space
+    let partition: Int
+  }
+
+  /// An entry as read, in log order: whether it takes effect, and whether it is one of this
+  /// node's records (applied when it was decided).
+  private struct ReadEntry {
+    let entry: LogEntry
+    let sequence: UInt64
+    let takesEffect: Bool
+    let isOwnRecord: Bool
+  }
+
+  /// Creates the stream if it does not exist and starts reading it from the beginning;
+  /// `onAvailable` is called from the reader's thread when entries arrive.
+  public init(
+    connection: NATSConnection, settings: Settings,
+    onAvailable: @escaping @Sendable () -> Void = {}
+  ) throws(NATSError) {
+    self.connection = connection
+    self.settings = settings
+    var random = SystemRandomNumberGenerator()
+    identity = "\(settings.nodeName)/\(String(random.next() as UInt64, radix: 36))"
+    var configuration = StreamConfiguration(
+      name: settings.streamName, subjects: ["\(settings.subjectPrefix).>"])
+    configuration.replicas = settings.replicas
+    // Longer than a commit's patience: a record published again is still recognised.
+    configuration.duplicateWindowMilliseconds = max(120_000, 2 * settings.publishPatienceMilliseconds)
+    try connection.addStream(configuration)
+    reader = try ClusterLogReader(
+      connection: connection, stream: settings.streamName, subject: "\(settings.subjectPrefix).>",
+      startSequence: 1, onAvailable: onAvailable)
+  }
+
+  /// The stream's last sequence now (a round trip to the stream's leader).
+  public func streamLastSequence() throws(NATSError) -> UInt64 {
+    try connection.streamState(settings.streamName).lastSequence
+  }
+
+  /// The owner of a channel's partition as read so far, nil while it has none.
+  public func owner(ofChannel officialAccountID: ByteString) -> PartitionLedger.Owner? {
+    channelLedger.owner(of: settings.partitions.partition(ofChannel: officialAccountID))
+  }
+
+  /// Whether this node decides for `officialAccountID`'s partition now.
+  public func serves(channel officialAccountID: ByteString) -> Bool {
+    servedChannelPartitions[settings.partitions.partition(ofChannel: officialAccountID)] != nil
+  }
+
+  // MARK: Ownership
+
+  /// Appends a claim of a partition for the epoch after the last one read, unless this node
+  /// already claimed that epoch (and has not read the claim back yet); returns whether it
+  /// appended one. It takes effect if it is the first claim of that epoch in the log:
+  /// `applyAvailable` then starts serving the partition.
+  func claimOnce(_ space: LogEntry.Space, _ partition: Int) throws -> Bool {
+    let epoch = (space == .channels ? channelLedger : userLedger).nextEpoch(of: partition)
+    let key = ClaimKey(space: space, partition: partition)
+    guard claimsAppended[key] != epoch else { return false }
+    claimsAppended[key] = epoch
+    try append(space, .claim, partition, epoch: epoch)
+    return true
+  }
+
+  /// Stops serving a channel (or user) partition at once and appends the release of its term,
+  /// so that the node it should go to can claim it.
+  public func release(channelPartition partition: Int) throws {
+    guard let epoch = servedChannelPartitions.removeValue(forKey: partition) else { return }
+    try append(.channels, .release, partition, epoch: epoch)
+  }
+
+  public func release(userPartition partition: Int) throws {
+    guard let epoch = servedUserPartitions.removeValue(forKey: partition) else { return }
+    userPartitionsChanged?(Set(servedUserPartitions.keys))
+    try append(.users, .release, partition, epoch: epoch)
+  }
+
+  private func append(
+    _ space: LogEntry.Space, _ content: LogEntry.Content, _ partition: Int, epoch: UInt64
+  ) throws {
+    _ = try publish(
+      LogEntry(space: space, partition: partition, node: identity, epoch: epoch, content: content))
+  }
+
+  // MARK: MutationLog
+
+  public func append(_ record: JournalRecord) {
+    // How far this node's fan-outs got is its own business, not the cluster's.
+    if case .messageFannedOut = record { return }
+    appended.append(record)
+  }
+
+  public func commit() throws {
+    guard !appended.isEmpty else { return }
+    defer { appended.removeAll(keepingCapacity: true) }
+    for record in appended {
+      let partition = settings.partitions.partition(ofChannel: record.officialAccountID)
+      guard let epoch = servedChannelPartitions[partition] else {
+        throw ClusterLogError.notServing(partition: partition)
+      }
+      let sequence = try publish(
+        LogEntry(partition: partition, node: identity, epoch: epoch, content: .record(record)))
+      awaitingReadBack.append(sequence)
+    }
+    let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
+    while !awaitingReadBack.isEmpty {
+      guard try read(waitingUntil: deadline) else {
+        throw ClusterLogError.notReadBack(sequence: awaitingReadBack[0])
+      }
+    }
+  }
+
+  /// Publishes an entry and returns its sequence, publishing it again under the same message
+  /// ID while the stream does not answer, up to the commit's patience.
+  private func publish(_ entry: LogEntry) throws -> UInt64 {
+    published += 1
+    let messageID = "\(identity)-\(published)"
+    let subject =
+      "\(settings.subjectPrefix).\(entry.space == .channels ? "channels" : "users").\(entry.partition)"
+    let data = entry.encoded()
+    let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
+    while true {
+      do {
+        return try connection.publish(data, subject: subject, messageID: messageID).sequence
+      } catch {
+        // No stream leader answers while one is being elected: 4 to 9 s in nats-server 2.9.
+        let retry = error.isTimeout || error.isNoResponders
+        guard retry, ContinuousClock.now < deadline else { throw error }
+      }
+      usleep(100_000)
+    }
+  }
+
+  // MARK: Reading and applying
+
+  /// Reads one entry into the ledgers, waiting until `deadline` at most; returns whether one
+  /// came. A record of this node that does not take effect throws: the node applied it when it
+  /// decided it, so its state is no longer the log's.
+  private func read(waitingUntil deadline: ContinuousClock.Instant?) throws -> Bool {
+    let wait =
+      deadline.map { max(0, Int((ContinuousClock.now.duration(to: $0)) / .milliseconds(1))) } ?? 0
+    guard let message = try reader.next(timeoutMilliseconds: wait) else { return false }
+    let entry = try LogEntry.decode(message.data)
+    let verdict =
+      entry.space == .channels
+      ? channelLedger.apply(entry.ledgerEntry) : userLedger.apply(entry.ledgerEntry)
+    let takesEffect = verdict == .applies
+    if !takesEffect { fencedEntries += 1 }
+    readSequence = message.streamSequence
+    let isOwnRecord = awaitingReadBack.first == message.streamSequence
+    if isOwnRecord {
+      awaitingReadBack.removeFirst()
+      guard takesEffect else {
+        throw ClusterLogError.fencedOff(partition: entry.partition, verdict: "\(verdict)")
+      }
+    }
+    unapplied.append(
+      ReadEntry(
+        entry: entry, sequence: message.streamSequence, takesEffect: takesEffect,
+        isOwnRecord: isOwnRecord))
+    return true
+  }
+
+  /// Applies, in log order, what has been read and what the reader has ready (up to `limit`
+  /// entries), the records to `service` (which sends their events to this node's users);
+  /// returns how many entries it applied. Throws if the service refuses a record (the log and
+  /// the state disagree) or the reader failed.
+  @discardableResult
+  public func applyAvailable(to service: ChannelCastService, limit: Int = 4096) throws -> Int {
+    var count = 0
+    while count < limit {
+      if unapplied.isEmpty, try !read(waitingUntil: nil) { break }
+      for read in unapplied { try apply(read, to: service) }
+      count += unapplied.count
+      unapplied.removeAll(keepingCapacity: true)
+    }
+    return count
+  }
+
+  /// Applies entries until the one at `sequence` is applied, waiting for them up to
+  /// `timeoutMilliseconds`; returns whether it got there.
+  public func catchUp(
+    to sequence: UInt64, service: ChannelCastService, timeoutMilliseconds: Int64
+  ) throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+    while appliedSequence < sequence {
+      try applyAvailable(to: service)
+      if appliedSequence < sequence, try !read(waitingUntil: deadline) { return false }
+    }
+    return true
+  }
+
+  private func apply(_ read: ReadEntry, to service: ChannelCastService) throws {
+    defer { appliedSequence = read.sequence }
+    guard read.takesEffect, !read.isOwnRecord else { return }
+    let entry = read.entry
+    switch entry.content {
+    case .record(let record):
+      try service.applyReplicated(record)
+    case .claim:
+      let mine = entry.node == identity
+      if mine, entry.epoch > 1 { takeovers += 1 }
+      switch entry.space {
+      case .channels:
+        servedChannelPartitions[entry.partition] = mine ? entry.epoch : nil
+      case .users:
+        servedUserPartitions[entry.partition] = mine ? entry.epoch : nil
+        userPartitionsChanged?(Set(servedUserPartitions.keys))
+      }
+    case .release:
+      break  // this node stopped serving it when it appended the release
+    }
+  }
+}
+
+/// Why a cluster node's log refused a commit: the node must stop serving (its state holds
+/// records the log does not).
+public enum ClusterLogError: Error, CustomStringConvertible {
+  /// A record of a channel partition this node does not serve.
+  case notServing(partition: Int)
+  /// Another node took the partition over before this node's record: the log ignores it.
+  case fencedOff(partition: Int, verdict: String)
+  /// The acknowledged record did not come back from the stream in time.
+  case notReadBack(sequence: UInt64)
+
+  public var description: String {
+    switch self {
+    case .notServing(let partition):
+      "a record of channel partition \(partition), which this node does not serve"
+    case .fencedOff(let partition, let verdict):
+      "another node took channel partition \(partition) over before this node's record "
+        + "(\(verdict)): the cluster ignores it"
+    case .notReadBack(let sequence):
+      "the stream acknowledged record \(sequence) but did not deliver it back in time"
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import NATS
+
+/// Reads the cluster's log on a thread of its own (`cc-log-reader`) into a bounded buffer that
+/// the command thread takes entries from: the C client's ordered reads block, the command
+/// thread must not, and it needs to be woken when entries arrive.
+///
+/// When the buffer is full the thread waits before reading on (the C client then holds what
+/// the server sends, and its ordered consumer starts again from the next sequence after a
+/// gap, so nothing is lost or repeated).
+///
+/// Ownership: the reader thread owns the `OrderedReader`; the buffer is `Buffer`'s, under its
+/// lock. One thread (the command thread) takes entries.
+final class ClusterLogReader {
+  /// Entries held for the command thread at most.
+  static let capacity = 16_384
+
+  private let buffer = Buffer()
+
+  /// Starts reading `subject` of `stream` at `startSequence`; `onAvailable` is called (on the
+  /// reader thread) when an entry arrives in an empty buffer.
+  init(
+    connection: NATSConnection, stream: String, subject: String, startSequence: UInt64,
+    onAvailable: @escaping @Sendable () -> Void
+  ) throws(NATSError) {
+    nonisolated(unsafe) let reader = try OrderedReader(
+      connection: connection, stream: stream, subject: subject, startSequence: startSequence)
+    let buffer = buffer
+    let thread = Thread {
+      defer { buffer.finished.signal() }
+      while buffer.isRunning {
+        do throws(NATSError) {
+          guard let message = try reader.next(timeoutMilliseconds: 100) else { continue }
+          if buffer.put(message) { onAvailable() }
+        } catch {
+          buffer.fail(error)
+          return
+        }
+      }
+    }
+    thread.name = "cc-log-reader"
+    thread.start()
+  }
+
+  deinit {
+    buffer.stop()
+  }
+
+  /// The next entry, waiting up to `timeoutMilliseconds` (0: only what is there). Throws the
+  /// read's failure once the reader has failed and the buffer is empty.
+  func next(timeoutMilliseconds: Int = 0) throws(NATSError) -> StreamMessage? {
+    try buffer.take(timeoutMilliseconds: timeoutMilliseconds)
+  }
+
+  /// The buffer between the two threads.
+  ///
+  /// `@unchecked Sendable`: every field is guarded by `condition` (an NSCondition, which
+  /// ThreadSanitizer sees).
+  private final class Buffer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var messages: [StreamMessage] = []
+    private var head = 0
+    private var stopped = false
+    private var failure: NATSError?
+    let finished = DispatchSemaphore(value: 0)
+
+    var isRunning: Bool { condition.withLock { !stopped } }
+
+    /// Adds a message, waiting while the buffer is full; returns whether it was empty.
+    func put(_ message: StreamMessage) -> Bool {
+      condition.lock()
+      defer { condition.unlock() }
+      while messages.count - head >= ClusterLogReader.capacity, !stopped { condition.wait() }
+      let wasEmpty = messages.count == head
+      messages.append(message)
+      condition.broadcast()
+      return wasEmpty
+    }
+
+    func fail(_ error: NATSError) {
+      condition.withLock {
+        failure = error
+        condition.broadcast()
+      }
+    }
+
+    func take(timeoutMilliseconds: Int) throws(NATSError) -> StreamMessage? {
+      let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+      condition.lock()
+      defer { condition.unlock() }
+      while messages.count == head {
+        if let failure { throw failure }
+        guard timeoutMilliseconds > 0, !stopped, condition.wait(until: deadline) else {
+          return nil
+        }
+      }
+      let message = messages[head]
+      head += 1
+      if head == messages.count {
+        messages.removeAll(keepingCapacity: true)
+        head = 0
+      } else if head >= 4096, head * 2 >= messages.count {
+        messages.removeFirst(head)
+        head = 0
+      }
+      condition.broadcast()
+      return message
+    }
+
+    /// Stops the thread and waits until it has ended (within its 100 ms read).
+    func stop() {
+      let wasRunning = condition.withLock {
+        defer {
+          stopped = true
+          condition.broadcast()
+        }
+        return !stopped
+      }
+      if wasRunning { finished.wait() }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import NATS
+
+/// The cluster's live nodes, from heartbeats in a key-value bucket: every node writes its
+/// identity under its name every `heartbeatMilliseconds`, on a thread of its own
+/// (`cc-heartbeat`), and watches the bucket for the others'. A node whose key has not been
+/// written for `ownerTimeoutMilliseconds` of this node's own clock is taken for dead: no
+/// comparison of two machines' clocks is involved.
+///
+/// It is also this node's lease: `leaseHolds` is false once this node's own last successful
+/// heartbeat is older than half the owner timeout (NATS unreachable, or the process was
+/// paused), since the others may take its partitions over soon after; the node must not decide
+/// for its partitions then.
+///
+/// Ownership: the heartbeat thread owns the watcher and the table of last writes; what the
+/// command thread reads (`members`, the time of the last heartbeat) is under `lock` (an
+/// NSLock, which ThreadSanitizer sees): `@unchecked Sendable` for that reason.
+public final class ClusterMembership: @unchecked Sendable {
+  public struct Settings: Sendable {
+    public var bucketName = "CHANNELCAST_NODES"
+    public var heartbeatMilliseconds = 1000
+    public var ownerTimeoutMilliseconds = 5000
+    public var replicas = 1
+
+    public init() {}
+  }
+
+  private struct Shared {
+    /// Live nodes: name → identity (`name/instance`).
+    var members: [String: String] = [:]
+    var lastHeartbeat: ContinuousClock.Instant?
+    var stopped = false
+  }
+
+  private var shared = Shared()
+  private let lock = NSLock()
+  private let settings: Settings
+  private let finished = DispatchSemaphore(value: 0)
+
+  /// Starts heartbeating as `identity` under `name`; `changed` is called on the heartbeat
+  /// thread with the live nodes each time they change.
+  public init(
+    connection: NATSConnection, name: String, identity: String, settings: Settings,
+    changed: @escaping @Sendable ([String: String]) -> Void
+  ) throws(NATSError) {
+    self.settings = settings
+    let bucket = try KeyValueBucket(
+      connection: connection, name: settings.bucketName, replicas: settings.replicas,
+      maxAgeMilliseconds: Int64(max(60_000, 10 * settings.ownerTimeoutMilliseconds)))
+    try bucket.put(name, Array(identity.utf8))
+    nonisolated(unsafe) let watcher = try KeyValueWatcher(bucket: bucket)
+    lockedState { $0.lastHeartbeat = .now }
+    let thread = Thread { [self] in
+      defer { finished.signal() }
+      heartbeat(bucket: bucket, watcher: watcher, name: name, identity: identity, changed: changed)
+    }
+    thread.name = "cc-heartbeat"
+    thread.start()
+  }
+
+  /// Live nodes: name → identity.
+  public var members: [String: String] { lockedState { $0.members } }
+
+  /// Whether this node's own heartbeats are recent enough for it to decide as an owner.
+  public var leaseHolds: Bool {
+    guard let last = lockedState({ $0.lastHeartbeat }) else { return false }
+    return ContinuousClock.now - last < .milliseconds(settings.ownerTimeoutMilliseconds / 2)
+  }
+
+  /// Stops heartbeating (the others take this node for dead an owner timeout later) and waits
+  /// for the thread.
+  public func stop() {
+    let wasRunning = lockedState { shared in
+      defer { shared.stopped = true }
+      return !shared.stopped
+    }
+    if wasRunning { finished.wait() }
+  }
+
+  private func lockedState<Result>(_ body: (inout Shared) -> Result) -> Result {
+    lock.withLock { body(&shared) }
+  }
+
+  private func heartbeat(
+    bucket: KeyValueBucket, watcher: KeyValueWatcher, name: String, identity: String,
+    changed: @Sendable ([String: String]) -> Void
+  ) {
+    let interval = Duration.milliseconds(settings.heartbeatMilliseconds)
+    let timeout = Duration.milliseconds(settings.ownerTimeoutMilliseconds)
+    /// Each node's identity and when this node last saw its key written.
+    var lastWrites: [String: (identity: String, at: ContinuousClock.Instant)] = [:]
+    var reported: [String: String] = [:]
+    var nextBeat = ContinuousClock.now
+    while !lockedState({ $0.stopped }) {
+      let now = ContinuousClock.now
+      if now >= nextBeat {
+        if (try? bucket.put(name, Array(identity.utf8))) != nil {
+          lockedState { $0.lastHeartbeat = now }
+        }
+        nextBeat = now + interval
+      }
+      let wait = max(1, Int64(ContinuousClock.now.duration(to: nextBeat) / .milliseconds(1)))
+      while let update = try? watcher.next(timeoutMilliseconds: min(wait, 100)) {
+        guard !update.isDeletion else {
+          lastWrites[update.key] = nil
+          continue
+        }
+        lastWrites[update.key] = (String(decoding: update.value, as: UTF8.self), .now)
+      }
+      let seenAt = ContinuousClock.now
+      let members = lastWrites.filter { seenAt - $0.value.at <= timeout }.mapValues(\.identity)
+      if members != reported {
+        reported = members
+        lockedState { $0.members = members }
+        changed(members)
+      }
+    }
+  }
+}
