@@ -33,8 +33,9 @@ let package = Package(
       pkgConfig: "libnats",
       providers: [.apt(["libnats-dev"])]
     ),
-    // A small Swift binding over the NATS C client: connections, JetStream streams, publishes
-    // and ordered reads. Knows nothing about channels.
+    // A small Swift binding over the NATS C client: connections, core messages and
+    // subscriptions, JetStream streams, publishes (one or a batch) and ordered reads. Knows
+    // nothing about channels.
     .target(name: "NATS", dependencies: ["CNATS"]),
     // CURVE keys as files and text: key files, public keys on command lines. Knows nothing about
     // channels.

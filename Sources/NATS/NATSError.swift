@@ -6,7 +6,7 @@ import CNATS
 
 /// A failed call into the NATS C client: the status it returned, its text, and for JetStream
 /// calls the server's error code (`jsErrCode`, 0 when none).
-public struct NATSError: Error, Sendable, CustomStringConvertible {
+public struct NATSError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The client's `natsStatus`, as its raw value.
   public let status: Int32
   /// The JetStream API's error code, such as 10071 (wrong last sequence); 0 when none.

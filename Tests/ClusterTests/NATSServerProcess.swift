@@ -53,8 +53,20 @@ final class NATSServerProcess {
     }
   }
 
+  /// Stops the server's process without ending it (SIGSTOP): connections stay open and
+  /// nothing answers, as with a server that hangs; `resume()` lets it go on.
+  func pause() {
+    _ = process.suspend()
+  }
+
+  func resume() {
+    _ = process.resume()
+  }
+
   func stop() {
     if process.isRunning {
+      // A paused server would not act on the termination signal.
+      resume()
       process.terminate()
       process.waitUntilExit()
     }
