@@ -125,9 +125,13 @@ let package = Package(
       path: "Fuzz/JournalFuzzer"
     ),
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    // nats-server processes for the tests that need NATS (cluster mode's).
+    .target(name: "NATSTestSupport", path: "Tests/NATSTestSupport"),
     .testTarget(
       name: "ClusterTests",
-      dependencies: ["NATS", "ChannelCastCluster", "ChannelCastCore", "ChannelCastProtocol"]),
+      dependencies: [
+        "NATS", "ChannelCastCluster", "ChannelCastCore", "ChannelCastProtocol", "NATSTestSupport",
+      ]),
     .testTarget(
       name: "ChannelCastKeysTests",
       dependencies: ["ChannelCastKeys", "ChannelCastClient", "ZeroMQ"]
@@ -140,7 +144,7 @@ let package = Package(
       name: "ChannelCastServerTests",
       dependencies: [
         "ChannelCastServer", "ChannelCastClient", "ZeroMQ", "ChannelCastCore",
-        "ChannelCastProtocol",
+        "ChannelCastProtocol", "NATSTestSupport",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]

@@ -67,6 +67,11 @@ public final class ClusterLog: MutationLog {
   /// The stream sequence of the last entry read, and of the last one applied.
   public private(set) var readSequence: UInt64 = 0
   public private(set) var appliedSequence: UInt64 = 0
+  /// Entries the stream held after the last one read, when it was sent.
+  private var pendingAtLastRead: UInt64 = 0
+  /// Entries of the stream this node has not applied yet (as of the last entry read): the
+  /// replication lag.
+  public var entriesBehind: UInt64 { readSequence + pendingAtLastRead - appliedSequence }
   /// Entries the ledger fenced off (records and releases of an ended term, stale claims).
   public private(set) var fencedEntries = 0
 
@@ -231,6 +236,7 @@ public final class ClusterLog: MutationLog {
     let takesEffect = verdict == .applies
     if !takesEffect { fencedEntries += 1 }
     readSequence = message.streamSequence
+    pendingAtLastRead = message.pending
     let isOwnRecord = awaitingReadBack.first == message.streamSequence
     if isOwnRecord {
       awaitingReadBack.removeFirst()

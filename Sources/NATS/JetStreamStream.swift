@@ -35,6 +35,9 @@ public struct StreamMessage: Sendable {
   public let data: [UInt8]
   /// The message's sequence in its stream (1, 2, 3, ...).
   public let streamSequence: UInt64
+  /// Messages of the subject after this one that the stream held when it sent this one: how
+  /// far behind the reader is.
+  public let pending: UInt64
 }
 
 extension NATSConnection {

@@ -61,6 +61,7 @@ public final class OrderedReader {
       ? [] : Array(UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: count))
     return StreamMessage(
       subject: String(cString: natsMsg_GetSubject(message)), data: data,
-      streamSequence: metadata?.pointee.Sequence.Stream ?? 0)
+      streamSequence: metadata?.pointee.Sequence.Stream ?? 0,
+      pending: metadata?.pointee.NumPending ?? 0)
   }
 }

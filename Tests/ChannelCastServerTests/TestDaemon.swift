@@ -1,3 +1,4 @@
+import NATSTestSupport
 import ChannelCastClient
 import ChannelCastCore
 import ChannelCastProtocol

@@ -1,3 +1,4 @@
+import NATSTestSupport
 import ChannelCastCluster
 import NATS
 import Testing

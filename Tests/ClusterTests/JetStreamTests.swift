@@ -1,3 +1,4 @@
+import NATSTestSupport
 import Foundation
 import NATS
 import Testing

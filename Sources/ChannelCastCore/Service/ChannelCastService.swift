@@ -37,6 +37,9 @@ public final class ChannelCastService {
   /// A cluster node's `ping` object (its name, the live nodes, its partitions); nil outside a
   /// cluster.
   public var clusterStatus: (() -> JSONObjectWriter)?
+  /// A cluster node's `stats` object (partitions owned, replication lag, takeovers, forwarded
+  /// requests); nil outside a cluster.
+  public var clusterStatistics: (() -> JSONObjectWriter)?
 
   // Deciding's own state: not journaled, not in snapshots; a restart starts it afresh.
   var identifiers = IdentifierGenerator()
@@ -322,6 +325,7 @@ extension ChannelCastService {
     for depth in fanOut.queueDepths { depths.append(rawJSON: Array(String(depth).utf8)) }
     result.add("shardQueueDepths", array: depths)
     result.add("uptimeSeconds", (clock.nowMilliseconds() - startedAtMs) / 1000)
+    if let clusterStatistics { result.add("cluster", object: clusterStatistics()) }
     return result
   }
 }

@@ -131,6 +131,7 @@ final class ClusterNode {
         .init(token: token, reply: message.data, reachedNobody: message.isNoResponders))
     }
     service.clusterStatus = { [unowned self] in status() }
+    service.clusterStatistics = { [unowned self] in statistics() }
   }
 
   /// Stops heartbeating and taking requests.
@@ -306,6 +307,40 @@ final class ClusterNode {
     }
     repliesToNodes.removeAll(keepingCapacity: true)
     repliesToClients.sendAll(sendToClient)
+  }
+
+  /// What the node has done, for `stats` and the metrics.
+  struct Counts {
+    var channelPartitions = 0
+    var userPartitions = 0
+    var liveNodes = 0
+    var replicationLag: UInt64 = 0
+    var takeovers = 0
+    var forwardedOut: UInt64 = 0
+    var forwardedIn: UInt64 = 0
+  }
+
+  var counts: Counts {
+    Counts(
+      channelPartitions: log.servedChannelPartitions.count,
+      userPartitions: log.servedUserPartitions.count, liveNodes: membership.members.count,
+      replicationLag: log.entriesBehind, takeovers: log.takeovers, forwardedOut: forwardedOut,
+      forwardedIn: forwardedIn)
+  }
+
+  /// `stats`' `cluster` object.
+  func statistics() -> JSONObjectWriter {
+    let counts = counts
+    var object = JSONObjectWriter()
+    object.add("nodeName", settings.nodeName)
+    object.add("liveNodes", counts.liveNodes)
+    object.add("channelPartitionsOwned", counts.channelPartitions)
+    object.add("userPartitionsOwned", counts.userPartitions)
+    object.add("replicationLag", counts.replicationLag)
+    object.add("takeovers", counts.takeovers)
+    object.add("forwardedOut", counts.forwardedOut)
+    object.add("forwardedIn", counts.forwardedIn)
+    return object
   }
 
   /// `ping`'s `cluster` object.

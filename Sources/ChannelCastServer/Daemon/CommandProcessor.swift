@@ -20,6 +20,8 @@ final class CommandProcessor {
   private var shutdownTimeoutSeconds: Int
   private let logger: Logger
   private let metrics: DaemonMetrics?
+  /// Cluster mode with metrics: the node's.
+  private let clusterMetrics: ClusterMetrics?
   /// When the fan-outs a crash cut short are sent again; nil once they have been.
   private var resumeFanOutsAt: ContinuousClock.Instant?
 
@@ -41,6 +43,7 @@ final class CommandProcessor {
     self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
     self.logger = logger
     self.metrics = metrics
+    clusterMetrics = cluster == nil ? nil : metrics.map { ClusterMetrics(factory: $0.factory) }
     if let cluster {
       persistence = nil
       let node = try ClusterNode(settings: cluster.settings, scope: cluster.scope, logger: logger)
@@ -110,6 +113,7 @@ final class CommandProcessor {
     }
     persistence?.snapshotIfDue()
     metrics?.publish(service, journalBytesWritten: persistence?.journalBytesWritten ?? 0)
+    if let cluster, let clusterMetrics { clusterMetrics.publish(cluster.counts) }
   }
 
   /// Applies the settings a reload may change live: the service's limits (history retention

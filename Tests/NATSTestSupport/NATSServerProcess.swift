@@ -2,16 +2,16 @@ import Foundation
 
 /// A `nats-server` with JetStream on a loopback port, its store in a temporary folder; stopped
 /// and removed by `stop()`. With `cluster`, one of several servers that route to each other.
-final class NATSServerProcess {
-  let name: String
-  let port: Int
-  let folder: URL
+public final class NATSServerProcess {
+  public let name: String
+  public let port: Int
+  public let folder: URL
   private let process = Process()
 
-  var url: String { "nats://127.0.0.1:\(port)" }
+  public var url: String { "nats://127.0.0.1:\(port)" }
 
   /// Starts the server and waits until it accepts connections (up to 10 s).
-  init(name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = []) throws {
+  public init(name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = []) throws {
     self.name = name
     self.port = port
     folder = FileManager.default.temporaryDirectory
@@ -55,15 +55,15 @@ final class NATSServerProcess {
 
   /// Stops the server's process without ending it (SIGSTOP): connections stay open and
   /// nothing answers, as with a server that hangs; `resume()` lets it go on.
-  func pause() {
+  public func pause() {
     _ = process.suspend()
   }
 
-  func resume() {
+  public func resume() {
     _ = process.resume()
   }
 
-  func stop() {
+  public func stop() {
     if process.isRunning {
       // A paused server would not act on the termination signal.
       resume()
@@ -74,7 +74,7 @@ final class NATSServerProcess {
   }
 
   /// A loopback port nothing listens on now (bound and released).
-  static func freePort() throws -> Int {
+  public static func freePort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
@@ -106,7 +106,7 @@ final class NATSServerProcess {
   }
 }
 
-struct NATSTestError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
+public struct NATSTestError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
 }
