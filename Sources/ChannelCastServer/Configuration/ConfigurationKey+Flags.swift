@@ -49,6 +49,10 @@ extension ConfigurationKey {
           key: name, reason: "expected true or false, got \"\(text)\"", source: "command line")
       }
       return .boolean(flag)
+    case .stringList:
+      return .strings(
+        text.isEmpty
+          ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
     }
   }
 }

@@ -8,6 +8,7 @@ public enum ConfigurationValue: Sendable, Equatable {
   case string(String)
   case integer(Int)
   case boolean(Bool)
+  case strings([String])
 }
 
 /// One setting, declared once: its name in the file, its type, its help, whether a reload
@@ -20,6 +21,8 @@ public struct ConfigurationKey: Sendable {
     case integer
     case string
     case boolean
+    /// A TOML array of strings; a flag gives it comma-separated.
+    case stringList
   }
 
   public let name: String
@@ -38,15 +41,17 @@ public struct ConfigurationKey: Sendable {
   /// Copies the key's value from the second configuration into the first.
   let transfer: @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void
 
-  /// The flag, in kebab-case: `commandEndpoint` → `--command-endpoint`.
+  /// The flag, in kebab-case, a run of capitals as one word: `commandEndpoint` →
+  /// `--command-endpoint`, `clusterNatsURLs` → `--cluster-nats-urls`.
   public var flag: String {
-    "--"
+    var previousIsUppercase = false
+    return "--"
       + name.reduce(into: "") { flag, character in
-        if character.isUppercase {
-          flag += "-" + character.lowercased()
-        } else {
-          flag.append(character)
+        if character.isUppercase && !previousIsUppercase {
+          flag += "-"
         }
+        flag += character.lowercased()
+        previousIsUppercase = character.isUppercase
       }
   }
 
@@ -61,7 +66,11 @@ public struct ConfigurationKey: Sendable {
   /// The keys a reload applies while the daemon runs.
   public static var reloadable: [ConfigurationKey] { all.filter(\.isReloadable) }
 
-  public static let all: [ConfigurationKey] = [
+  /// Every key: those of every daemon, then those of cluster mode.
+  public static let all = common + cluster
+
+  /// The keys of every daemon, alone or in a cluster.
+  private static let common: [ConfigurationKey] = [
     string(
       "commandEndpoint", help: "ZeroMQ endpoint of the command socket (ROUTER).",
       \.commandEndpoint),
@@ -224,10 +233,12 @@ public struct ConfigurationKey: Sendable {
       \.logLevel, reloadable: true),
   ]
 
-  /// A string key; unless `allowsEmpty` (for "none"), the empty string is refused.
-  private static func string(
+  /// A string key; unless `allowsEmpty` (for "none"), the empty string is refused, and any other
+  /// value for which `problem` gives a reason.
+  static func string(
     _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, String> & Sendable,
-    allowsEmpty: Bool = false, reloadable: Bool = false
+    allowsEmpty: Bool = false, reloadable: Bool = false,
+    problem: @escaping @Sendable (String) -> String? = { _ in nil }
   ) -> ConfigurationKey {
     ConfigurationKey(
       name: name, help: help, kind: .string, isReloadable: reloadable, defaultDescription: nil,
@@ -238,15 +249,46 @@ public struct ConfigurationKey: Sendable {
         guard allowsEmpty || !text.isEmpty else {
           throw ConfigurationError(key: name, reason: "must not be empty")
         }
+        if !text.isEmpty, let reason = problem(text) {
+          throw ConfigurationError(key: name, reason: reason)
+        }
         configuration[keyPath: path] = text
       },
       current: { "\"\($0[keyPath: path])\"" }, transfer: transfer(path))
   }
 
-  private static func integer(
+  static func integer(
     _ name: String, help: String, _ range: ClosedRange<Int>,
     _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable, reloadable: Bool = false,
     defaultDescription: String? = nil
+  ) -> ConfigurationKey {
+    integer(
+      name, help: help, path, reloadable: reloadable, defaultDescription: defaultDescription
+    ) { number in
+      range.contains(number)
+        ? nil
+        : "\(number) is out of range; it must be between \(range.lowerBound) and \(range.upperBound)"
+    }
+  }
+
+  /// An integer key whose value must be one of `values`.
+  static func integer(
+    _ name: String, help: String, oneOf values: [Int],
+    _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable
+  ) -> ConfigurationKey {
+    integer(name, help: help, path) { number in
+      values.contains(number)
+        ? nil
+        : "\(number) is not allowed; it must be one of "
+          + values.map(String.init).joined(separator: ", ")
+    }
+  }
+
+  /// An integer key refusing the values for which `problem` gives a reason.
+  private static func integer(
+    _ name: String, help: String, _ path: WritableKeyPath<DaemonConfiguration, Int> & Sendable,
+    reloadable: Bool = false, defaultDescription: String? = nil,
+    problem: @escaping @Sendable (Int) -> String?
   ) -> ConfigurationKey {
     ConfigurationKey(
       name: name, help: help, kind: .integer, isReloadable: reloadable,
@@ -255,16 +297,36 @@ public struct ConfigurationKey: Sendable {
         guard case .integer(let number) = value else {
           throw ConfigurationError(key: name, reason: "expected an integer")
         }
-        guard range.contains(number) else {
-          throw ConfigurationError(
-            key: name,
-            reason:
-              "\(number) is out of range; it must be between \(range.lowerBound) and \(range.upperBound)"
-          )
+        if let reason = problem(number) {
+          throw ConfigurationError(key: name, reason: reason)
         }
         configuration[keyPath: path] = number
       },
       current: { String($0[keyPath: path]) }, transfer: transfer(path))
+  }
+
+  /// A list of strings, empty for none, refusing any element for which `problem` gives a
+  /// reason.
+  static func stringList(
+    _ name: String, help: String,
+    _ path: WritableKeyPath<DaemonConfiguration, [String]> & Sendable,
+    problem: @escaping @Sendable (String) -> String?
+  ) -> ConfigurationKey {
+    ConfigurationKey(
+      name: name, help: help, kind: .stringList, isReloadable: false, defaultDescription: nil,
+      apply: { (configuration, value) throws(ConfigurationError) in
+        guard case .strings(let texts) = value else {
+          throw ConfigurationError(key: name, reason: "expected an array of strings")
+        }
+        for text in texts {
+          if let reason = problem(text) {
+            throw ConfigurationError(key: name, reason: reason)
+          }
+        }
+        configuration[keyPath: path] = texts
+      },
+      current: { "[" + $0[keyPath: path].map { "\"\($0)\"" }.joined(separator: ", ") + "]" },
+      transfer: transfer(path))
   }
 
   private static func boolean(

@@ -32,11 +32,15 @@ extension DaemonConfiguration {
       throw ConfigurationError(key: nil, reason: "not valid TOML: \(error)", source: source)
     }
     for name in table.keys {
-      guard ConfigurationKey.named(name) != nil else {
+      guard let key = ConfigurationKey.named(name) else {
         throw Self.unknownKey(name, source: source)
       }
       let value = table[name]!
-      if let integer = value.int {
+      if key.kind == .stringList {
+        try set(
+          name, to: .strings(try Self.strings(of: value, key: name, source: source)), source: source
+        )
+      } else if let integer = value.int {
         try set(name, to: .integer(integer), source: source)
       } else if let string = value.string {
         try set(name, to: .string(string), source: source)
@@ -48,6 +52,27 @@ extension DaemonConfiguration {
           source: source)
       }
     }
+  }
+
+  /// The strings of a TOML array of strings.
+  private static func strings(of value: TOMLValueConvertible, key: String, source: String)
+    throws(ConfigurationError) -> [String]
+  {
+    guard let array = value.array else {
+      throw ConfigurationError(
+        key: key, reason: "expected an array of strings, got a \(value.type)", source: source)
+    }
+    var strings: [String] = []
+    for (index, element) in array.enumerated() {
+      guard let string = element.string else {
+        throw ConfigurationError(
+          key: key,
+          reason: "expected an array of strings; element \(index + 1) is of type \(element.type)",
+          source: source)
+      }
+      strings.append(string)
+    }
+    return strings
   }
 
   private static func unknownKey(_ name: String, source: String) -> ConfigurationError {

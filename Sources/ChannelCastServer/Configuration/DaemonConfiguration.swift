@@ -71,6 +71,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// Where `/metrics`, `/healthz` and `/readyz` are served over HTTP ("host:port"); empty for
   /// nowhere.
   public var metricsAddress = "127.0.0.1:9464"
+  /// The `cluster…` keys, in force or not; `clusterSettings` gives them in cluster mode.
+  var cluster = ClusterSettings()
 
   /// `limits.channelSendRatePerSecond` as the whole number the configuration gives.
   public var channelSendRatePerSecond: Int {
@@ -134,6 +136,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "\(exposed) can be reached from other machines, and without CURVE anyone who reaches it "
         + "can broadcast to every subscriber (or read every delivery). Set serverKeyFile and "
         + "clientsFile (see channelcast keygen), or allowInsecure = true to serve it anyway.")
+  }
+
+  /// The settings of cluster mode; nil in single-node mode (`clusterNatsURLs` empty), the
+  /// default.
+  public var clusterSettings: ClusterSettings? {
+    cluster.natsURLs.isEmpty ? nil : cluster
+  }
+
+  /// Checks the cluster settings together, in cluster mode: the node's name is required, and
+  /// `clusterOwnerTimeoutMilliseconds` must be at least three heartbeats.
+  public func validateCluster() throws(ConfigurationError) {
+    try clusterSettings?.validate()
   }
 
   var persistence: Persistence.Settings {

@@ -70,12 +70,13 @@ public final class ChannelCastDaemon: Sendable {
   /// fails): run them with `failureTerminationBehavior: .gracefullyShutdownGroup`.
   public var services: [any Service] { parts }
 
-  /// Checks the security settings, locks the data directory, loads the keys and starts the ZAP
-  /// handler (with CURVE), binds the delivery socket and the metrics listener (whose `/readyz`
-  /// answers 503 meanwhile), recovers the state, binds the command socket and starts serving.
-  /// Throws if an exposed endpoint lacks CURVE, a key file or the clients file is wrong, the
-  /// directory is in use or damaged, or an address cannot be bound; the parts started by then
-  /// are stopped again, in order.
+  /// Checks the security and cluster settings, locks the data directory, loads the keys and
+  /// starts the ZAP handler (with CURVE), binds the delivery socket and the metrics listener
+  /// (whose `/readyz` answers 503 meanwhile), recovers the state, binds the command socket and
+  /// starts serving. Throws if an exposed endpoint lacks CURVE, cluster mode lacks a node name
+  /// or its owner timeout is shorter than three heartbeats, a key file or the clients file is
+  /// wrong, the directory is in use or damaged, or an address cannot be bound; the parts started
+  /// by then are stopped again, in order.
   public init(
     configuration: DaemonConfiguration, logger: Logger,
     notifier: SystemdNotifier = SystemdNotifier(), logLevel: LogLevelControl? = nil
@@ -84,6 +85,7 @@ public final class ChannelCastDaemon: Sendable {
     self.logLevel = logLevel
     self.logger = logger
     try configuration.validateSecurity()
+    try configuration.validateCluster()
     let directory = try DataDirectory(path: configuration.dataDirectory)
     try IPCEndpointGuard.ensureUnused(configuration.commandEndpoint)
     try IPCEndpointGuard.ensureUnused(configuration.deliveryEndpoint)
