@@ -114,7 +114,8 @@ public final class ClusterLog: MutationLog {
       name: settings.streamName, subjects: ["\(settings.subjectPrefix).>"])
     configuration.replicas = settings.replicas
     // Longer than a commit's patience: a record published again is still recognised.
-    configuration.duplicateWindowMilliseconds = max(120_000, 2 * settings.publishPatienceMilliseconds)
+    configuration.duplicateWindowMilliseconds = max(
+      120_000, 2 * settings.publishPatienceMilliseconds)
     try connection.addStream(configuration)
     reader = try ClusterLogReader(
       connection: connection, stream: settings.streamName, subject: "\(settings.subjectPrefix).>",

@@ -52,8 +52,7 @@ struct PartitionAssignment {
     names.max { weight($0, space, partition) < weight($1, space, partition) }
   }
 
-  private static func weight(_ name: String, _ space: LogEntry.Space, _ partition: Int) -> UInt64
-  {
+  private static func weight(_ name: String, _ space: LogEntry.Space, _ partition: Int) -> UInt64 {
     // FNV-1a alone barely mixes names that differ in their last characters ("n1", "n2"):
     // a finalizer (SplitMix64's) spreads them, so that partitions split evenly.
     var value = StableHash.fnv1a64(Array("\(name)|\(space.rawValue)|\(partition)".utf8))

@@ -26,13 +26,12 @@ public final class KeyValueBucket: @unchecked Sendable {
     config.Bucket = UnsafePointer(bucket)
     config.Replicas = Int32(replicas)
     config.History = history
-    config.TTL = maxAgeMilliseconds
+    config.TTL = maxAgeMilliseconds * 1_000_000  // the client passes it on as nanoseconds
     var store: OpaquePointer?
-    var status = js_CreateKeyValue(&store, connection.jetStream, &config)
-    if status != NATS_OK {
-      status = js_KeyValue(&store, connection.jetStream, name)
+    let created = js_CreateKeyValue(&store, connection.jetStream, &config)
+    if created != NATS_OK, js_KeyValue(&store, connection.jetStream, name) != NATS_OK {
+      try check(created, "js_CreateKeyValue(\(name))")
     }
-    try check(status, "js_CreateKeyValue(\(name))")
     guard let store else { throw NATSError(NATS_ERR, operation: "js_KeyValue(\(name))") }
     self.store = store
     self.connection = connection

@@ -28,6 +28,11 @@ public struct NATSError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Nothing answered the request (a JetStream stream without a leader, for instance).
   public var isNoResponders: Bool { status == Int32(bitPattern: NATS_NO_RESPONDERS.rawValue) }
 
+  /// The message is larger than the server's `max_payload`.
+  public var isPayloadTooLarge: Bool {
+    status == Int32(bitPattern: NATS_MAX_PAYLOAD.rawValue)
+  }
+
   public var description: String {
     "\(operation): \(text)" + (jetStreamCode != 0 ? " (JetStream error \(jetStreamCode))" : "")
   }

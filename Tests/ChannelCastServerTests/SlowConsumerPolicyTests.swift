@@ -69,7 +69,11 @@ import Testing
     for (_, seqs) in seqsByUser { #expect(seqs == Array(1...broadcasts)) }
 
     let stats = try client.expectOK(.stats)
-    #expect((stats["deliveriesDropped"] as? Int ?? 0) > 0)
+    // Each node counts what it drops of its own users' (one node outside cluster mode).
+    let dropped = try daemon.statsOfEachNode().reduce(0) {
+      $0 + ($1["deliveriesDropped"] as? Int ?? 0)
+    }
+    #expect(dropped > 0)
     #expect((stats["shardQueueDepths"] as? [Int])?.allSatisfy { $0 == 0 } == true)
     // Fan-out waited the grace once per cut-off: once, or a few times if libzmq's notice that
     // the stalled consumer had read was still on its way; not once per delivery or broadcast.
@@ -87,8 +91,7 @@ import Testing
     // Every delivery the stalled consumer did not get was counted, and none it got was.
     let received = seen.values.reduce(0) { $0 + $1.count }
     #expect(received < stalledUsers.count * broadcasts)
-    #expect(
-      received + (stats["deliveriesDropped"] as? Int ?? -1) == stalledUsers.count * broadcasts)
+    #expect(received + dropped == stalledUsers.count * broadcasts)
     let reader = stalledUsers[0]
     #expect((seen[reader]?.count ?? 0) < broadcasts)
     var afterSeq = 0

@@ -1,10 +1,10 @@
-import NATSTestSupport
 import ChannelCastClient
 import ChannelCastCore
 import ChannelCastProtocol
 import ChannelCastServer
 import Foundation
 import Logging
+import NATSTestSupport
 import Testing
 import ZeroMQ
 
@@ -84,7 +84,7 @@ final class TestDaemon {
   /// Waits until every node sees the three and the partitions are spread over them: each
   /// partition has one owner, whichever node a request goes to.
   private func waitUntilSettled() throws {
-    var previous: [[String: Any]] = []
+    var previous: [String] = []
     for _ in 0..<300 {
       var clusters: [[String: Any]] = []
       for node in nodes.indices {
@@ -95,14 +95,20 @@ final class TestDaemon {
         clusters.append((ping["result"] as? [String: Any])?["cluster"] as? [String: Any] ?? [:])
       }
       let counts = clusters.map {
-        (($0["channelPartitions"] as? [Int])?.count ?? 0, ($0["userPartitions"] as? [Int])?.count ?? 0)
+        (
+          ($0["channelPartitions"] as? [Int])?.count ?? 0,
+          ($0["userPartitions"] as? [Int])?.count ?? 0
+        )
       }
       let settled =
         clusters.allSatisfy { ($0["nodes"] as? [String])?.count == 3 }
         && counts.map(\.0).reduce(0, +) == 8 && counts.map(\.1).reduce(0, +) == 16
         && counts.allSatisfy { $0.0 > 0 && $0.1 > 0 }
-      if settled, clusters.map({ "\($0)" }) == previous.map({ "\($0)" }) { return }
-      previous = settled ? clusters : []
+      let signature = clusters.map {
+        "\($0["nodes"] ?? "") \($0["channelPartitions"] ?? "") \($0["userPartitions"] ?? "")"
+      }
+      if settled, signature == previous { return }
+      previous = settled ? signature : []
       usleep(100_000)
     }
     throw ClientError.timedOut(milliseconds: 30_000)
@@ -149,6 +155,13 @@ final class TestDaemon {
   func client(timeoutMilliseconds: Int = 10_000) throws -> ChannelCastClient {
     try ChannelCastClient(
       endpoint: commandEndpoints, context: context, timeoutMilliseconds: timeoutMilliseconds)
+  }
+
+  /// `stats` of each node (of the daemon alone outside cluster mode).
+  func statsOfEachNode() throws -> [[String: Any]] {
+    try commandEndpoints.split(separator: ",").map {
+      try ChannelCastClient(endpoint: String($0), context: context).expectOK(.stats)
+    }
   }
 
   /// A consumer subscribed to `users` (or everyone), returned only once its subscriptions are

@@ -1,6 +1,6 @@
-import NATSTestSupport
 import ChannelCastCluster
 import NATS
+import NATSTestSupport
 import Testing
 
 @Suite struct ClusterSettingsTests {

@@ -1,6 +1,6 @@
-import NATSTestSupport
 import Foundation
 import NATS
+import NATSTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,6 @@
-import NATSTestSupport
 import Foundation
 import NATS
+import NATSTestSupport
 import Testing
 
 /// The binding against a real nats-server with JetStream.

@@ -1,9 +1,9 @@
-import NATSTestSupport
 import ChannelCastCluster
 import ChannelCastCore
 import ChannelCastProtocol
 import Foundation
 import NATS
+import NATSTestSupport
 import Testing
 
 /// A node that decides and a node that only applies the replicated log reach the same state;

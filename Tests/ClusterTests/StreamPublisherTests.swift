@@ -1,6 +1,6 @@
-import NATSTestSupport
 import Foundation
 import NATS
+import NATSTestSupport
 import Testing
 
 /// Publishing batches to JetStream and waiting for all their acknowledgements.

@@ -20,6 +20,7 @@ public final class NATSServerProcess {
     var config = """
       server_name: \(name)
       listen: 127.0.0.1:\(port)
+      max_payload: 8MB
       jetstream { store_dir: "\(folder.path)/store", max_memory_store: 64MB, max_file_store: 256MB }
 
       """

@@ -61,8 +61,7 @@ public enum RequestPlacement: Equatable, Sendable {
     }
   }
 
-  private static func channel(_ request: Request, _ frame: ArraySlice<UInt8>) -> RequestPlacement
-  {
+  private static func channel(_ request: Request, _ frame: ArraySlice<UInt8>) -> RequestPlacement {
     guard let id = try? request.requiredOfficialAccountID() else { return .local }
     return .channel(officialAccountID: id, frame: Array(frame))
   }

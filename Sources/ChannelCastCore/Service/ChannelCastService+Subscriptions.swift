@@ -105,7 +105,8 @@ extension ChannelCastService {
     if flag != nil || customData != nil {
       let change = JournalRecord.SubscriptionOptionsChange(
         officialAccountID: id, userID: userID, flag: flag, customData: customData)
-      guard case .subscriptionOptionsChanged(let changed) = record(.subscriptionOptionsChanged(change))
+      guard
+        case .subscriptionOptionsChanged(let changed) = record(.subscriptionOptionsChanged(change))
       else { preconditionFailure("not an options change") }
       subscription = changed
     }

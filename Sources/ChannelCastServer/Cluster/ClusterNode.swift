@@ -44,12 +44,26 @@ final class ClusterNode {
 
   /// A request forwarded to an owner, waiting for its reply.
   private struct PendingForward {
-    let routingFrames: [[UInt8]]
+    let client: ClientKey
     let deadline: ContinuousClock.Instant
     let frame: [UInt8]
   }
 
+  /// A client connection (its routing frames), whose replies go out in the order of its
+  /// requests, as from a single daemon: a reply waits for the replies to the client's earlier
+  /// forwarded requests.
+  private struct ClientKey: Hashable {
+    let routingFrames: [[UInt8]]
+  }
+
+  private enum HeldReply {
+    case waiting(token: UInt64)
+    case ready([UInt8])
+  }
+
   private var forwards: [UInt64: PendingForward] = [:]
+  /// The replies of each client with a forwarded request outstanding, in request order.
+  private var heldReplies: [ClientKey: [HeldReply]] = [:]
   private var nextToken: UInt64 = 0
   /// Replies to forwarded requests this node decided, to publish once their run is committed.
   private var repliesToNodes: [(subject: String, reply: [UInt8])] = []
@@ -124,8 +138,8 @@ final class ClusterNode {
         return
       }
     }
-    replySubscription = try NATSSubscription(connection: connection, subject: "\(replyPrefix).*")
-    { [replyPrefix] message in
+    replySubscription = try NATSSubscription(connection: connection, subject: "\(replyPrefix).*") {
+      [replyPrefix] message in
       guard let token = UInt64(message.subject.dropFirst(replyPrefix.count + 1)) else { return }
       inbox.post(
         .init(token: token, reply: message.data, reachedNobody: message.isNoResponders))
@@ -189,14 +203,54 @@ final class ClusterNode {
     do {
       try connection.send(
         request, to: "\(Self.rpcPrefix).node.\(name)", replyTo: "\(replyPrefix).\(nextToken)")
+    } catch  where error.isPayloadTooLarge {
+      return .answered(
+        ChannelCastService.errorReply(
+          to: frame,
+          ChannelCastError(
+            .internal,
+            "the request is \(request.count) bytes, more than the NATS servers' max_payload: "
+              + "raise max_payload to at least maxRequestBytes")))
     } catch {
       return .answered(unavailable(frame, id))
     }
+    let client = ClientKey(routingFrames: routingFrames.map(Array.init))
     forwards[nextToken] = PendingForward(
-      routingFrames: routingFrames.map(Array.init),
-      deadline: .now + .milliseconds(settings.requestTimeoutMilliseconds), frame: request)
+      client: client, deadline: .now + .milliseconds(settings.requestTimeoutMilliseconds),
+      frame: request)
+    heldReplies[client, default: []].append(.waiting(token: nextToken))
     forwardedOut += 1
     return .forwarded
+  }
+
+  /// Holds a reply of this node for a client that still waits for a forwarded request's reply,
+  /// so that it goes out after it; returns false (the caller sends it) when the client waits
+  /// for none.
+  func hold(_ reply: [UInt8], routingFrames: some Sequence<ArraySlice<UInt8>>) -> Bool {
+    guard !heldReplies.isEmpty else { return false }
+    let client = ClientKey(routingFrames: routingFrames.map(Array.init))
+    guard heldReplies[client] != nil else { return false }
+    heldReplies[client]!.append(.ready(reply))
+    return true
+  }
+
+  /// A forwarded request's reply came (or its time ran out): sends what of its client's
+  /// replies is now first in line.
+  private func complete(_ token: UInt64, with reply: [UInt8], for client: ClientKey) {
+    guard var held = heldReplies[client],
+      let index = held.firstIndex(where: {
+        if case .waiting(token) = $0 { true } else { false }
+      })
+    else { return }
+    held[index] = .ready(reply)
+    var sent = 0
+    for entry in held {
+      guard case .ready(let body) = entry else { break }
+      repliesToClients.append(body, after: client.routingFrames.lazy.map { $0[...] })
+      sent += 1
+    }
+    held.removeFirst(sent)
+    heldReplies[client] = held.isEmpty ? nil : held
   }
 
   /// The name of the node with this identity when it is alive.
@@ -233,8 +287,7 @@ final class ClusterNode {
   /// Applies what the log has ready, moves partitions when the live nodes changed, decides the
   /// requests other nodes forwarded (`decide`: the processor's handling) and takes the replies
   /// to this node's forwards. Throws `clusterLogFailed` when the log cannot be applied.
-  func turn(decide: (ArraySlice<UInt8>) -> [UInt8]) throws(DaemonPartError)
-  {
+  func turn(decide: (ArraySlice<UInt8>) -> [UInt8]) throws(DaemonPartError) {
     if let failure { throw .clusterLogFailed(failure) }
     let arrived = inbox.take()
     do {
@@ -258,7 +311,7 @@ final class ClusterNode {
             .unavailable, "the channel's owner left the cluster; nothing was changed",
             details: .init(retryAfterMs: settings.heartbeatMilliseconds)))
         : reply.reply
-      repliesToClients.append(body, after: forward.routingFrames.lazy.map { $0[...] })
+      complete(reply.token, with: body, for: forward.client)
     }
     for request in arrived.requests {
       forwardedIn += 1
@@ -267,14 +320,15 @@ final class ClusterNode {
     let now = ContinuousClock.now
     for (token, forward) in forwards where forward.deadline <= now {
       forwards[token] = nil
-      repliesToClients.append(
-        ChannelCastService.errorReply(
+      complete(
+        token,
+        with: ChannelCastService.errorReply(
           to: forward.frame[...],
           ChannelCastError(
             .internal,
             "the channel's owner did not answer within \(settings.requestTimeoutMilliseconds) "
               + "ms; the request may or may not have taken effect")),
-        after: forward.routingFrames.lazy.map { $0[...] })
+        for: forward.client)
     }
   }
 

@@ -72,7 +72,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
   /// nowhere.
   public var metricsAddress = "127.0.0.1:9464"
   /// The `cluster…` keys, in force or not; `clusterSettings` gives them in cluster mode.
-  var cluster = ClusterSettings()
+  public var cluster = ClusterSettings()
 
   /// `limits.channelSendRatePerSecond` as the whole number the configuration gives.
   public var channelSendRatePerSecond: Int {

@@ -46,8 +46,8 @@ final class CommandProcessor {
     clusterMetrics = cluster == nil ? nil : metrics.map { ClusterMetrics(factory: $0.factory) }
     if let cluster {
       persistence = nil
-      let node = try ClusterNode(settings: cluster.settings, scope: cluster.scope, logger: logger)
-      { log in
+      let node = try ClusterNode(settings: cluster.settings, scope: cluster.scope, logger: logger) {
+        log in
         ChannelCastService(
           state: ChannelCastState(
             shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits)),

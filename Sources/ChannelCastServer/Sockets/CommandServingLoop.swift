@@ -127,6 +127,7 @@ struct CommandServingLoop {
       case .answered(let answer): reply = answer
       case .forwarded: return  // its reply comes back from the owner
       }
+      if cluster.hold(reply, routingFrames: envelope.lazy.map { request[$0] }) { return }
     } else {
       reply = processor.handle(request[body.lowerBound], as: role)
     }
