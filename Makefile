@@ -5,7 +5,8 @@
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_TEST := swift test --disable-xctest
 
-.PHONY: deps deploy-deps build build-install run test test-tsan test-install verify-unit fuzz clean
+.PHONY: deps deploy-deps build build-install run test test-cluster test-tsan test-install \
+	verify-unit fuzz cluster-demo clean
 
 deps:
 	@dpkg -s libzmq3-dev libnats-dev nats-server >/dev/null 2>&1 || \
@@ -19,6 +20,19 @@ run: build
 
 test: deps
 	$(SWIFT_TEST)
+
+# The protocol's tests again, each against a cluster of three nodes on a nats-server of its own
+# (CHANNELCAST_TEST_CLUSTER=1, see Tests/ChannelCastServerTests/TestDaemon.swift), requests
+# spread over the nodes.
+CLUSTER_SUITES := AccountOperationTests|SubscriptionOperationTests|MessageOperationTests|\
+	ProtocolTests|AbuseLimitTests|HostileInputTests|BoundedFanOutTests|SlowConsumerPolicyTests|\
+	FanOutIntegrationTests
+test-cluster: deps
+	CHANNELCAST_TEST_CLUSTER=1 $(SWIFT_TEST) --filter '$(CLUSTER_SUITES)'
+
+# Three NATS servers and three channelcastd nodes on loopback until Ctrl-C (Deploy/cluster/).
+cluster-demo: build
+	Deploy/cluster/demo.sh .build/release
 
 # The binding, core, storage and daemon tests under ThreadSanitizer, in their own build folder.
 test-tsan: deps

@@ -150,7 +150,11 @@ let package = Package(
       ]
     ),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["ChannelCastClient", "ChannelCastProtocol", "ZeroMQ"]),
+      name: "EndToEndTests",
+      dependencies: [
+        "ChannelCastClient", "ChannelCastProtocol", "ChannelCastCore", "ZeroMQ", "NATS",
+        "NATSTestSupport",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

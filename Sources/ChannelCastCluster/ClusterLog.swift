@@ -63,6 +63,15 @@ public final class ClusterLog: MutationLog {
   public private(set) var servedUserPartitions: [Int: UInt64] = [:]
   /// Told, on the command thread, the user partitions served after each change.
   public var userPartitionsChanged: ((Set<Int>) -> Void)?
+  /// A user partition this node took from another node: the messages `from` (an identity) may
+  /// not have handed to the partition's users, up to stream sequence `at`, are to be sent again.
+  public typealias Takeover = (partition: Int, from: String, at: UInt64)
+  /// Told, on the command thread, of this node's claims of user partitions other nodes held,
+  /// once for each run of such claims in the log, before the entry after them is applied (so
+  /// that what is sent again reaches the users before the messages after the takeover).
+  public var userPartitionsTakenOver: (([Takeover]) -> Void)?
+  /// Takeovers applied and not yet told.
+  private var takeoversToTell: [Takeover] = []
 
   /// The stream sequence of the last entry read, and of the last one applied.
   public private(set) var readSequence: UInt64 = 0
@@ -75,12 +84,39 @@ public final class ClusterLog: MutationLog {
   /// Entries the ledger fenced off (records and releases of an ended term, stale claims).
   public private(set) var fencedEntries = 0
 
+  /// The messages whose fan-out this node started and has not finished, by channel and seq,
+  /// with their stream sequences.
+  private var messagesInFlight: [MessageKey: UInt64] = [:]
+  /// The latest messages applied (at most `recentMessagesLimit`), oldest first, with their
+  /// stream sequences: what a takeover of a user partition may send again.
+  private var recentMessages: [(sequence: UInt64, message: JournalRecord.SentMessage)] = []
+  static let recentMessagesLimit = 4096
+
+  private struct MessageKey: Hashable {
+    let officialAccountID: ByteString
+    let seq: UInt64
+  }
+
+  /// The stream sequence up to which this node has handed every message to its users (the
+  /// fan-outs of every message up to it have finished).
+  public var fannedOutThrough: UInt64 {
+    messagesInFlight.values.min().map { $0 - 1 } ?? appliedSequence
+  }
+
+  /// The messages of the log after stream sequence `after` and before `before` among the
+  /// latest ones applied, oldest first.
+  public func recentMessages(after: UInt64, before: UInt64) -> [JournalRecord.SentMessage] {
+    recentMessages.filter { $0.sequence > after && $0.sequence < before }.map(\.message)
+  }
+
   private var appended: [JournalRecord] = []
   /// The sequences of this node's records acknowledged and not yet read back, ascending.
   private var awaitingReadBack: [UInt64] = []
   /// Entries read and not yet applied (read while a commit waited for its own records).
   private var unapplied: [ReadEntry] = []
   private var published: UInt64 = 0
+  /// The identity that last released each user partition (until it is claimed again).
+  private var releasedBy: [Int: String] = [:]
   /// The epoch of the last claim this node appended, by partition.
   private var claimsAppended: [ClaimKey: UInt64] = [:]
   /// Claims of this node that took over a partition another node had (not a first claim).
@@ -98,6 +134,12 @@ public final class ClusterLog: MutationLog {
     let sequence: UInt64
     let takesEffect: Bool
     let isOwnRecord: Bool
+    /// For a claim: the partition's owner before it.
+    let previousOwner: String?
+
+    var isUserClaim: Bool {
+      if case .claim = entry.content { entry.space == .users } else { false }
+    }
   }
 
   /// Creates the stream if it does not exist and starts reading it from the beginning;
@@ -154,15 +196,27 @@ public final class ClusterLog: MutationLog {
 
   /// Stops serving a channel (or user) partition at once and appends the release of its term,
   /// so that the node it should go to can claim it.
+  /// If the release cannot be appended, the node serves the partition again and throws.
   public func release(channelPartition partition: Int) throws {
     guard let epoch = servedChannelPartitions.removeValue(forKey: partition) else { return }
-    try append(.channels, .release, partition, epoch: epoch)
+    do {
+      try append(.channels, .release, partition, epoch: epoch)
+    } catch {
+      servedChannelPartitions[partition] = epoch
+      throw error
+    }
   }
 
   public func release(userPartition partition: Int) throws {
     guard let epoch = servedUserPartitions.removeValue(forKey: partition) else { return }
     userPartitionsChanged?(Set(servedUserPartitions.keys))
-    try append(.users, .release, partition, epoch: epoch)
+    do {
+      try append(.users, .release, partition, epoch: epoch)
+    } catch {
+      servedUserPartitions[partition] = epoch
+      userPartitionsChanged?(Set(servedUserPartitions.keys))
+      throw error
+    }
   }
 
   private func append(
@@ -175,8 +229,13 @@ public final class ClusterLog: MutationLog {
   // MARK: MutationLog
 
   public func append(_ record: JournalRecord) {
-    // How far this node's fan-outs got is its own business, not the cluster's.
-    if case .messageFannedOut = record { return }
+    // How far this node's fan-outs got is its own business, not the cluster's: it moves the
+    // watermark its heartbeats carry.
+    if case .messageFannedOut(let id, let seq) = record {
+      messagesInFlight[MessageKey(officialAccountID: id, seq: seq)] = nil
+      return
+    }
+    if case .channelDeleted(let id) = record { forgetFanOuts(of: id) }
     appended.append(record)
   }
 
@@ -231,6 +290,8 @@ public final class ClusterLog: MutationLog {
       deadline.map { max(0, Int((ContinuousClock.now.duration(to: $0)) / .milliseconds(1))) } ?? 0
     guard let message = try reader.next(timeoutMilliseconds: wait) else { return false }
     let entry = try LogEntry.decode(message.data)
+    let ledger = entry.space == .channels ? channelLedger : userLedger
+    let previousOwner = ledger.owner(of: entry.partition)?.node
     let verdict =
       entry.space == .channels
       ? channelLedger.apply(entry.ledgerEntry) : userLedger.apply(entry.ledgerEntry)
@@ -244,11 +305,15 @@ public final class ClusterLog: MutationLog {
       guard takesEffect else {
         throw ClusterLogError.fencedOff(partition: entry.partition, verdict: "\(verdict)")
       }
+      // Its fan-out starts when the commit returns, before the entry is applied in turn.
+      if case .record(.messageSent(let sent)) = entry.content {
+        remember(sent, at: message.streamSequence, fanningOut: true)
+      }
     }
     unapplied.append(
       ReadEntry(
         entry: entry, sequence: message.streamSequence, takesEffect: takesEffect,
-        isOwnRecord: isOwnRecord))
+        isOwnRecord: isOwnRecord, previousOwner: previousOwner))
     return true
   }
 
@@ -257,37 +322,51 @@ public final class ClusterLog: MutationLog {
   /// returns how many entries it applied. Throws if the service refuses a record (the log and
   /// the state disagree) or the reader failed.
   @discardableResult
-  public func applyAvailable(to service: ChannelCastService, limit: Int = 4096) throws -> Int {
+  public func applyAvailable(
+    to service: ChannelCastService, limit: Int = 4096, sendingEvents: Bool = true
+  ) throws -> Int {
     var count = 0
     while count < limit {
       if unapplied.isEmpty, try !read(waitingUntil: nil) { break }
-      for read in unapplied { try apply(read, to: service) }
+      for read in unapplied {
+        if !takeoversToTell.isEmpty, !read.isUserClaim { tellTakeovers() }
+        try apply(read, to: service, sendingEvents: sendingEvents)
+      }
       count += unapplied.count
       unapplied.removeAll(keepingCapacity: true)
     }
+    if !takeoversToTell.isEmpty { tellTakeovers() }
     return count
   }
 
   /// Applies entries until the one at `sequence` is applied, waiting for them up to
-  /// `timeoutMilliseconds`; returns whether it got there.
+  /// `timeoutMilliseconds`; returns whether it got there. Without `sendingEvents` (a node
+  /// starting), the records change the state and send nothing.
   public func catchUp(
-    to sequence: UInt64, service: ChannelCastService, timeoutMilliseconds: Int64
+    to sequence: UInt64, service: ChannelCastService, timeoutMilliseconds: Int64,
+    sendingEvents: Bool = true
   ) throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
     while appliedSequence < sequence {
-      try applyAvailable(to: service)
+      try applyAvailable(to: service, sendingEvents: sendingEvents)
       if appliedSequence < sequence, try !read(waitingUntil: deadline) { return false }
     }
     return true
   }
 
-  private func apply(_ read: ReadEntry, to service: ChannelCastService) throws {
+  private func apply(_ read: ReadEntry, to service: ChannelCastService, sendingEvents: Bool)
+    throws
+  {
     defer { appliedSequence = read.sequence }
     guard read.takesEffect, !read.isOwnRecord else { return }
     let entry = read.entry
+    if case .record(.messageSent(let message)) = entry.content {
+      remember(message, at: read.sequence, fanningOut: sendingEvents)
+    }
     switch entry.content {
     case .record(let record):
-      try service.applyReplicated(record)
+      if case .channelDeleted(let id) = record { forgetFanOuts(of: id) }
+      try service.applyReplicated(record, sendingEvents: sendingEvents)
     case .claim:
       let mine = entry.node == identity
       if mine, entry.epoch > 1 { takeovers += 1 }
@@ -297,9 +376,49 @@ public final class ClusterLog: MutationLog {
       case .users:
         servedUserPartitions[entry.partition] = mine ? entry.epoch : nil
         userPartitionsChanged?(Set(servedUserPartitions.keys))
+        let released = releasedBy.removeValue(forKey: entry.partition)
+        if mine, let previous = read.previousOwner ?? released, previous != identity {
+          takeoversToTell.append((entry.partition, previous, read.sequence))
+        }
       }
     case .release:
-      break  // this node stopped serving it when it appended the release
+      // This node stopped serving it when it appended the release (and again here, should the
+      // append have timed out and the release made it into the log after all). Whoever claims
+      // it next sends again what the releasing node may not have handed over.
+      switch entry.space {
+      case .channels:
+        if entry.node == identity { servedChannelPartitions[entry.partition] = nil }
+      case .users:
+        if entry.node == identity, servedUserPartitions.removeValue(forKey: entry.partition) != nil
+        {
+          userPartitionsChanged?(Set(servedUserPartitions.keys))
+        }
+        releasedBy[entry.partition] = entry.node
+      }
+    }
+  }
+
+  private func tellTakeovers() {
+    let takeovers = takeoversToTell
+    takeoversToTell.removeAll()
+    userPartitionsTakenOver?(takeovers)
+  }
+
+  /// A deleted channel's fan-outs are never journaled as finished: the service stops
+  /// following them.
+  private func forgetFanOuts(of officialAccountID: ByteString) {
+    messagesInFlight = messagesInFlight.filter { $0.key.officialAccountID != officialAccountID }
+  }
+
+  private func remember(_ message: JournalRecord.SentMessage, at sequence: UInt64, fanningOut: Bool)
+  {
+    if fanningOut {
+      messagesInFlight[MessageKey(officialAccountID: message.officialAccountID, seq: message.seq)] =
+        sequence
+    }
+    recentMessages.append((sequence, message))
+    if recentMessages.count > 2 * Self.recentMessagesLimit {
+      recentMessages.removeFirst(recentMessages.count - Self.recentMessagesLimit)
     }
   }
 }

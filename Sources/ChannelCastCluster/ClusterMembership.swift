@@ -1,20 +1,26 @@
 import Foundation
 import NATS
+import Synchronization
 
-/// The cluster's live nodes, from heartbeats in a key-value bucket: every node writes its
-/// identity under its name every `heartbeatMilliseconds`, on a thread of its own
-/// (`cc-heartbeat`), and watches the bucket for the others'. A node whose key has not been
-/// written for `ownerTimeoutMilliseconds` of this node's own clock is taken for dead: no
-/// comparison of two machines' clocks is involved.
+/// The cluster's live nodes, from heartbeats in a key-value bucket: every node writes, under its
+/// name, its identity and how far its fan-out got (`identity watermark`) every
+/// `heartbeatMilliseconds`, on a thread of its own (`cc-heartbeat`), and watches the bucket for
+/// the others'. A node whose key has not been written for `ownerTimeoutMilliseconds` of this
+/// node's own clock is taken for dead: no comparison of two machines' clocks is involved.
+///
+/// The watermark is the stream sequence up to which the node has handed every message of the
+/// log to its users: whoever takes one of its user partitions over sends the messages after it
+/// again (`watermark(of:)` keeps the last one each identity wrote).
 ///
 /// It is also this node's lease: `leaseHolds` is false once this node's own last successful
 /// heartbeat is older than half the owner timeout (NATS unreachable, or the process was
 /// paused), since the others may take its partitions over soon after; the node must not decide
 /// for its partitions then.
 ///
-/// Ownership: the heartbeat thread owns the watcher and the table of last writes; what the
-/// command thread reads (`members`, the time of the last heartbeat) is under `lock` (an
-/// NSLock, which ThreadSanitizer sees): `@unchecked Sendable` for that reason.
+/// Ownership: the heartbeat thread owns the watcher and the table of last writes; what other
+/// threads read (`members`, the watermarks, the time of the last heartbeat) is under `lock` (an
+/// NSLock, which ThreadSanitizer sees): `@unchecked Sendable` for that reason. The command
+/// thread sets this node's watermark in an atomic.
 public final class ClusterMembership: @unchecked Sendable {
   public struct Settings: Sendable {
     public var bucketName = "CHANNELCAST_NODES"
@@ -28,6 +34,8 @@ public final class ClusterMembership: @unchecked Sendable {
   private struct Shared {
     /// Live nodes: name → identity (`name/instance`).
     var members: [String: String] = [:]
+    /// The last watermark each identity wrote.
+    var watermarks: [String: UInt64] = [:]
     var lastHeartbeat: ContinuousClock.Instant?
     var stopped = false
   }
@@ -36,6 +44,8 @@ public final class ClusterMembership: @unchecked Sendable {
   private let lock = NSLock()
   private let settings: Settings
   private let finished = DispatchSemaphore(value: 0)
+  /// This node's watermark, set by the command thread, written with each heartbeat.
+  private let ownWatermark = Atomic<UInt64>(0)
 
   /// Starts heartbeating as `identity` under `name`; `changed` is called on the heartbeat
   /// thread with the live nodes each time they change.
@@ -47,7 +57,7 @@ public final class ClusterMembership: @unchecked Sendable {
     let bucket = try KeyValueBucket(
       connection: connection, name: settings.bucketName, replicas: settings.replicas,
       maxAgeMilliseconds: Int64(max(60_000, 10 * settings.ownerTimeoutMilliseconds)))
-    try bucket.put(name, Array(identity.utf8))
+    try bucket.put(name, Self.heartbeat(identity, watermark: 0))
     nonisolated(unsafe) let watcher = try KeyValueWatcher(bucket: bucket)
     lockedState { $0.lastHeartbeat = .now }
     let thread = Thread { [self] in
@@ -60,6 +70,16 @@ public final class ClusterMembership: @unchecked Sendable {
 
   /// Live nodes: name → identity.
   public var members: [String: String] { lockedState { $0.members } }
+
+  /// The last watermark the node `identity` wrote; nil when this node never saw one.
+  public func watermark(of identity: String) -> UInt64? {
+    lockedState { $0.watermarks[identity] }
+  }
+
+  /// Sets the watermark the next heartbeats carry (command thread).
+  public func setWatermark(_ sequence: UInt64) {
+    ownWatermark.store(sequence, ordering: .relaxed)
+  }
 
   /// Whether this node's own heartbeats are recent enough for it to decide as an owner.
   public var leaseHolds: Bool {
@@ -81,6 +101,10 @@ public final class ClusterMembership: @unchecked Sendable {
     lock.withLock { body(&shared) }
   }
 
+  private static func heartbeat(_ identity: String, watermark: UInt64) -> [UInt8] {
+    Array("\(identity) \(watermark)".utf8)
+  }
+
   private func heartbeat(
     bucket: KeyValueBucket, watcher: KeyValueWatcher, name: String, identity: String,
     changed: @Sendable ([String: String]) -> Void
@@ -91,10 +115,19 @@ public final class ClusterMembership: @unchecked Sendable {
     var lastWrites: [String: (identity: String, at: ContinuousClock.Instant)] = [:]
     var reported: [String: String] = [:]
     var nextBeat = ContinuousClock.now
+    var lastTurn = ContinuousClock.now
     while !lockedState({ $0.stopped }) {
       let now = ContinuousClock.now
+      if now - lastTurn > timeout / 2 {
+        // This thread did not run for a while (the process was stopped, or starved): what it
+        // last saw of the others is old news, not a sign that they died. Give them a full
+        // timeout from now.
+        for key in lastWrites.keys { lastWrites[key]?.at = now }
+      }
+      lastTurn = now
       if now >= nextBeat {
-        if (try? bucket.put(name, Array(identity.utf8))) != nil {
+        let value = Self.heartbeat(identity, watermark: ownWatermark.load(ordering: .relaxed))
+        if (try? bucket.put(name, value)) != nil {
           lockedState { $0.lastHeartbeat = now }
         }
         nextBeat = now + interval
@@ -105,7 +138,12 @@ public final class ClusterMembership: @unchecked Sendable {
           lastWrites[update.key] = nil
           continue
         }
-        lastWrites[update.key] = (String(decoding: update.value, as: UTF8.self), .now)
+        let fields = String(decoding: update.value, as: UTF8.self).split(separator: " ")
+        guard let writer = fields.first.map(String.init) else { continue }
+        lastWrites[update.key] = (writer, .now)
+        if fields.count > 1, let watermark = UInt64(fields[1]) {
+          lockedState { $0.watermarks[writer] = watermark }
+        }
       }
       let seenAt = ContinuousClock.now
       let members = lastWrites.filter { seenAt - $0.value.at <= timeout }.mapValues(\.identity)

@@ -10,11 +10,17 @@ public final class NATSServerProcess {
 
   public var url: String { "nats://127.0.0.1:\(port)" }
 
-  /// Starts the server and waits until it accepts connections (up to 10 s).
-  public init(name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = []) throws {
+  /// Starts the server and waits until it accepts connections (up to 10 s). With `folder`
+  /// (the folder of a server that was killed), it starts again on that one's store.
+  public init(
+    name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = [],
+    folder existing: URL? = nil
+  ) throws {
     self.name = name
     self.port = port
-    folder = FileManager.default.temporaryDirectory
+    folder =
+      existing
+      ?? FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-nats-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var config = """
@@ -39,8 +45,11 @@ public final class NATSServerProcess {
     process.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
     process.arguments = ["-c", configFile.path]
     let logPath = folder.appendingPathComponent("\(name).log").path
-    FileManager.default.createFile(atPath: logPath, contents: nil)
+    if !FileManager.default.fileExists(atPath: logPath) {
+      FileManager.default.createFile(atPath: logPath, contents: nil)
+    }
     let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+    log.seekToEndOfFile()
     process.standardOutput = log
     process.standardError = log
     try process.run()
@@ -62,6 +71,15 @@ public final class NATSServerProcess {
 
   public func resume() {
     _ = process.resume()
+  }
+
+  /// Kills the server (SIGKILL), keeping its folder, as a crash would; start it again with
+  /// `init(name:port:clusterPort:routes:folder:)`.
+  public func kill() {
+    guard process.isRunning else { return }
+    resume()
+    Glibc.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
   }
 
   public func stop() {

@@ -16,17 +16,21 @@ public final class DeliveryScope: @unchecked Sendable {
     public let partitions: ClusterPartitions
     private var bits: [UInt64]
 
-    init(partitions: ClusterPartitions, owned: some Sequence<Int>) {
+    public init(partitions: ClusterPartitions, owned: some Sequence<Int>) {
       self.partitions = partitions
       bits = Array(repeating: 0, count: (partitions.userPartitions + 63) / 64)
       for partition in owned { bits[partition / 64] |= 1 << UInt64(partition % 64) }
     }
 
-    /// Whether this node delivers to the user whose ID is `userID`.
+    /// Whether the set holds the partition of the user whose ID is `userID`.
     @inline(__always)
     public func contains(userID: UnsafeRawBufferPointer) -> Bool {
-      let partition = partitions.partition(ofUserBytes: userID)
-      return bits[partition / 64] & (1 << UInt64(partition % 64)) != 0
+      contains(partition: partitions.partition(ofUserBytes: userID))
+    }
+
+    @inline(__always)
+    public func contains(partition: Int) -> Bool {
+      bits[partition / 64] & (1 << UInt64(partition % 64)) != 0
     }
 
     /// The owned partitions, ascending.

@@ -12,6 +12,9 @@ struct FanOutJob: Sendable {
   let mark: DeliveryMark
   /// The broadcast's progress, told when this job is done; nil when nobody waits for it.
   var progress: BroadcastProgress? = nil
+  /// Only the users of these partitions get it (a cluster node sending again what a node it
+  /// took user partitions over from may not have sent); nil: every recipient in scope.
+  var onlyUsers: DeliveryScope.Partitions? = nil
 
   /// Tells this job from the others a shard has in progress: its envelopes are its own (each
   /// broadcast encodes its own; only per-user events, served at once, share theirs).

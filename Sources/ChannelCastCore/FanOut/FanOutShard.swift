@@ -156,8 +156,14 @@ final class FanOutShard: Sendable {
       )
       let variants = job.envelopes.variants
       let scope = scope?.current
+      let only = job.onlyUsers
+      let partitions = scope?.partitions ?? only?.partitions
       for entry in members[range] {
-        if let scope, !scope.contains(userID: directory.idBytes(entry.user)) { continue }
+        if let partitions {
+          let partition = partitions.partition(ofUserBytes: directory.idBytes(entry.user))
+          if let scope, !scope.contains(partition: partition) { continue }
+          if let only, !only.contains(partition: partition) { continue }
+        }
         let flag = entry.flag
         let chosen: Unmanaged<SharedBytes>? =
           switch flag {

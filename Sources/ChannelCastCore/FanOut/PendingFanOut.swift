@@ -25,7 +25,8 @@ struct PendingFanOut {
   @discardableResult
   mutating func addBroadcast(
     to members: ChannelMembers, envelopes: BroadcastEnvelopes, channel: UInt32,
-    mark: DeliveryMark, onFinished: (@Sendable (Duration) -> Void)? = nil
+    mark: DeliveryMark, onlyUsers: DeliveryScope.Partitions? = nil,
+    onFinished: (@Sendable (Duration) -> Void)? = nil
   ) -> BroadcastProgress {
     precondition(members.shards.count == jobsByShard.count)
     let progress = BroadcastProgress(
@@ -34,7 +35,7 @@ struct PendingFanOut {
       add(
         FanOutJob(
           recipients: .members(shardMembers), envelopes: envelopes, mark: mark,
-          progress: progress),
+          progress: progress, onlyUsers: onlyUsers),
         shard, channel)
     }
     return progress

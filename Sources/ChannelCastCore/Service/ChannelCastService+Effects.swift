@@ -34,9 +34,20 @@ extension ChannelCastService {
   }
 
   /// Applies a record another node decided, read from the cluster's log in order, and sends
-  /// the events it causes to this node's users. Throws if the state refuses it (it does not
-  /// follow from the records before it: the log and the state disagree).
-  public func applyReplicated(_ record: JournalRecord) throws(RecoveryError) {
+  /// the events it causes to this node's users, unless `sendingEvents` is false (a node
+  /// catching up with the log at start: what the log holds was delivered when it happened; a
+  /// message then counts as fanned out). Throws if the state refuses it (it does not follow
+  /// from the records before it: the log and the state disagree).
+  public func applyReplicated(_ record: JournalRecord, sendingEvents: Bool = true)
+    throws(RecoveryError)
+  {
+    guard sendingEvents else {
+      try state.apply(record)
+      if case .messageSent(let message) = record {
+        state.applyMessageFannedOut(message.officialAccountID, seq: message.seq)
+      }
+      return
+    }
     _ = try applyWithEffects(record, channel: nil, user: nil)
   }
 

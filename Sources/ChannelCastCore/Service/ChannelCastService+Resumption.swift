@@ -32,3 +32,25 @@ extension ChannelCastService {
     }
   }
 }
+
+extension ChannelCastService {
+  /// Cluster mode: fans out again, to the users of `userPartitions` (those this node took over)
+  /// as they subscribe now, messages that the node it took them over from may not have handed
+  /// to them (at least once: users can see a message twice, with the same msgKey). A message of
+  /// a deleted channel, one recalled since, or one no longer retained is not sent again.
+  /// Returns how many were.
+  @discardableResult
+  public func resendMessages(
+    _ messages: [JournalRecord.SentMessage], toUsersOf userPartitions: DeliveryScope.Partitions
+  ) -> Int {
+    var resent = 0
+    for message in messages {
+      guard let number = state.channels.number(of: message.officialAccountID),
+        case .retained = state.channels[number].history.lookUpForRecall(msgKey: message.msgKey)
+      else { continue }
+      broadcast(.message, number, envelopes: .message(message), onlyUsers: userPartitions)
+      resent += 1
+    }
+    return resent
+  }
+}

@@ -266,22 +266,23 @@ public final class ChannelCastService {
   /// Sends a channel-wide entry to the channel's members, at once and behind the events
   /// gathered before it.
   @discardableResult
-  func broadcast(_ type: EventType, _ number: UInt32, envelopes: BroadcastEnvelopes)
-    -> BroadcastProgress
-  {
+  func broadcast(
+    _ type: EventType, _ number: UInt32, envelopes: BroadcastEnvelopes,
+    onlyUsers: DeliveryScope.Partitions? = nil
+  ) -> BroadcastProgress {
     broadcast(
       type, to: state.index.members(of: number), envelopes: envelopes, channel: number,
-      mark: mark(of: number))
+      mark: mark(of: number), onlyUsers: onlyUsers)
   }
 
   /// Sends an entry to `members` (a deleted channel's last members, or its current ones).
   @discardableResult
   func broadcast(
     _ type: EventType, to members: ChannelMembers, envelopes: BroadcastEnvelopes,
-    channel number: UInt32, mark: DeliveryMark
+    channel number: UInt32, mark: DeliveryMark, onlyUsers: DeliveryScope.Partitions? = nil
   ) -> BroadcastProgress {
     let progress = pendingFanOut.addBroadcast(
-      to: members, envelopes: envelopes, channel: number, mark: mark,
+      to: members, envelopes: envelopes, channel: number, mark: mark, onlyUsers: onlyUsers,
       onFinished: fanOut.broadcastFinished)
     submitPendingDeliveries()
     broadcastCount += 1

@@ -4,6 +4,10 @@ import ChannelCastProtocol
 import Logging
 import NATS
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A cluster node's part of the command thread: the replicated log it applies and commits to,
 /// its heartbeats, and the forwarding of requests between nodes.
 ///
@@ -72,6 +76,10 @@ final class ClusterNode {
   private var lastRebalance = ContinuousClock.now - .seconds(1)
   /// A failure to apply the log met outside `turn`, which throws it.
   private var failure: String?
+  /// Whether this node may decide as an owner: its lease holds (`ClusterMembership`), and since
+  /// it last did not, the node has read the log to its end (a node that was paused or cut off
+  /// learns of the takeovers meanwhile before it decides anything).
+  private var leaseHeld = false
   /// Requests this node forwarded, and requests it decided for other nodes.
   private(set) var forwardedOut: UInt64 = 0
   private(set) var forwardedIn: UInt64 = 0
@@ -88,24 +96,31 @@ final class ClusterNode {
     self.logger = logger
     let inbox = try ClusterInbox()
     self.inbox = inbox
-    connection = try NATSConnection(
-      urls: settings.natsURLs, name: "channelcastd-\(settings.nodeName)",
-      timeoutMilliseconds: Int64(settings.requestTimeoutMilliseconds))
     let partitions = ClusterPartitions(
       channelPartitions: settings.channelPartitions, userPartitions: settings.userPartitions)
-    try ClusterSettingsAgreement(
-      channelPartitions: settings.channelPartitions, userPartitions: settings.userPartitions
-    ).check(
-      against: KeyValueBucket(
-        connection: connection, name: "CHANNELCAST_SETTINGS", replicas: settings.streamReplicas))
-    var logSettings = ClusterLog.Settings(nodeName: settings.nodeName, partitions: partitions)
-    logSettings.replicas = settings.streamReplicas
-    log = try ClusterLog(connection: connection, settings: logSettings) { inbox.signal() }
+    (connection, log) = try Self.whenNATSAnswers(logger: logger) {
+      let connection = try NATSConnection(
+        urls: settings.natsURLs, name: "channelcastd-\(settings.nodeName)",
+        timeoutMilliseconds: Int64(settings.requestTimeoutMilliseconds))
+      try ClusterSettingsAgreement(
+        channelPartitions: settings.channelPartitions, userPartitions: settings.userPartitions
+      ).check(
+        against: KeyValueBucket(
+          connection: connection, name: "CHANNELCAST_SETTINGS", replicas: settings.streamReplicas
+        ))
+      var logSettings = ClusterLog.Settings(nodeName: settings.nodeName, partitions: partitions)
+      logSettings.replicas = settings.streamReplicas
+      let log = try ClusterLog(connection: connection, settings: logSettings) { inbox.signal() }
+      return (connection, log)
+    }
     log.userPartitionsChanged = { scope.setOwned($0) }
     let service = makeService(log)
     self.service = service
     let end = try log.streamLastSequence()
-    guard try log.catchUp(to: end, service: service, timeoutMilliseconds: 600_000) else {
+    guard
+      try log.catchUp(
+        to: end, service: service, timeoutMilliseconds: 600_000, sendingEvents: false)
+    else {
       throw ClusterStartError("the cluster's log was not read to its end (\(end)) in 10 minutes")
     }
     try service.finishRun()
@@ -144,8 +159,32 @@ final class ClusterNode {
       inbox.post(
         .init(token: token, reply: message.data, reachedNobody: message.isNoResponders))
     }
+    log.userPartitionsTakenOver = { [unowned self] in resendAfter($0) }
     service.clusterStatus = { [unowned self] in status() }
     service.clusterStatistics = { [unowned self] in statistics() }
+  }
+
+  /// How long a starting node waits for the NATS servers and JetStream to answer (servers
+  /// starting with it, a JetStream leader being elected).
+  static let startPatience = Duration.seconds(60)
+
+  /// Runs `body` again while NATS does not answer (no server, a timeout, no JetStream leader
+  /// yet), for up to `startPatience`; any other error ends it at once.
+  private static func whenNATSAnswers<Result>(
+    logger: Logger, _ body: () throws -> Result
+  ) throws -> Result {
+    let deadline = ContinuousClock.now + startPatience
+    while true {
+      do {
+        return try body()
+      } catch let error as NATSError
+        where !error.isPayloadTooLarge && error.jetStreamCode == 0
+        && ContinuousClock.now < deadline
+      {
+        logger.warning("waiting for the NATS servers and JetStream: \(error)")
+        usleep(1_000_000)
+      }
+    }
   }
 
   /// Stops heartbeating and taking requests.
@@ -186,7 +225,7 @@ final class ClusterNode {
       (id, request) = (channel, forward)
     }
     if log.serves(channel: id) {
-      return membership.leaseHolds ? .decideHere(request) : .answered(unavailable(frame, id))
+      return leaseHeld ? .decideHere(request) : .answered(unavailable(frame, id))
     }
     guard let owner = log.owner(ofChannel: id), let name = liveName(of: owner.node) else {
       return .answered(unavailable(frame, id))
@@ -289,15 +328,28 @@ final class ClusterNode {
   /// to this node's forwards. Throws `clusterLogFailed` when the log cannot be applied.
   func turn(decide: (ArraySlice<UInt8>) -> [UInt8]) throws(DaemonPartError) {
     if let failure { throw .clusterLogFailed(failure) }
+    membership.setWatermark(log.fannedOutThrough)
     let arrived = inbox.take()
     do {
       try log.applyAvailable(to: service)
+      let lease = membership.leaseHolds
+      if lease, !leaseHeld {
+        leaseHeld = try log.catchUp(
+          to: log.streamLastSequence(), service: service,
+          timeoutMilliseconds: Int64(settings.requestTimeoutMilliseconds))
+      } else if !lease, leaseHeld {
+        logger.warning(
+          "this node's heartbeats are late: it decides nothing until they are written again")
+        leaseHeld = false
+      }
       if arrived.membersChanged || ContinuousClock.now - lastRebalance > .milliseconds(250),
-        membership.leaseHolds
+        leaseHeld
       {
         lastRebalance = .now
         try log.rebalance(members: membership.members)
       }
+    } catch let error as NATSError {
+      logger.warning("could not read the cluster's log to its end: \(error)")
     } catch {
       throw .clusterLogFailed("\(error)")
     }
@@ -332,6 +384,27 @@ final class ClusterNode {
     }
   }
 
+  /// Sends again, to the users of the user partitions this node took over, the messages their
+  /// previous owners may not have handed to them: from each previous owner, those after its
+  /// last watermark (all the recent ones when it never wrote one) up to the takeover. Once per
+  /// previous owner for all the partitions taken from it.
+  private func resendAfter(_ takeovers: [ClusterLog.Takeover]) {
+    for (previous, takeovers) in Dictionary(grouping: takeovers, by: \.from) {
+      let watermark = membership.watermark(of: previous) ?? 0
+      let partitions = DeliveryScope.Partitions(
+        partitions: log.settings.partitions, owned: takeovers.map(\.partition))
+      let resent = service.resendMessages(
+        log.recentMessages(after: watermark, before: takeovers.map(\.at).max()!),
+        toUsersOf: partitions)
+      logger.info(
+        "took user partitions over",
+        metadata: [
+          "partitions": "\(takeovers.count)", "from": "\(previous)",
+          "watermark": "\(watermark)", "messagesSentAgain": "\(resent)",
+        ])
+    }
+  }
+
   /// Decides a request another node forwarded, if this node serves its partition (the
   /// forwarding node may have read the ledger before a move).
   private func decideForwarded(_ frame: [UInt8], decide: (ArraySlice<UInt8>) -> [UInt8])
@@ -341,7 +414,7 @@ final class ClusterNode {
       case .channel(let id, let request) = RequestPlacement.place(
         frame[...], as: .admin, partitions: log.settings.partitions)
     else { return decide(frame[...]) }
-    guard log.serves(channel: id), membership.leaseHolds else {
+    guard log.serves(channel: id), leaseHeld else {
       return unavailable(frame[...], id)
     }
     return decide(request[...])
