@@ -21,7 +21,10 @@ extension ClusterLog {
       try release(channelPartition: partition)
       appended += 1
     }
-    for partition in users.releases {
+    // A user partition goes only once this node's fan-outs are done: its successor sends
+    // again what came after this node's watermark, and a user should not get that before what
+    // this node still had on its way to them.
+    for partition in users.releases where fannedOutThrough >= appliedSequence {
       try release(userPartition: partition)
       appended += 1
     }

@@ -24,7 +24,7 @@ import NATS
 ///
 /// Ownership: the command thread, which decides, commits and applies; the reader runs a thread
 /// of its own (`ClusterLogReader`).
-public final class ClusterLog: MutationLog {
+public final class ClusterLog: OrderedMutationLog {
   public struct Settings: Sendable {
     public var streamName = "CHANNELCAST_LOG"
     /// The stream's subjects: `<subjectPrefix>.channels.<partition>`, `.users.<partition>`.
@@ -164,6 +164,9 @@ public final class ClusterLog: MutationLog {
       startSequence: 1, onAvailable: onAvailable)
   }
 
+  /// The last error reading the log met, when it has not read since (it keeps trying).
+  public var readFailure: NATSError? { reader.failure }
+
   /// The stream's last sequence now (a round trip to the stream's leader).
   public func streamLastSequence() throws(NATSError) -> UInt64 {
     try connection.streamState(settings.streamName).lastSequence
@@ -239,7 +242,11 @@ public final class ClusterLog: MutationLog {
     appended.append(record)
   }
 
+  /// The sequence of the last record the last commit published; nil when it had none.
+  public private(set) var lastCommitPosition: UInt64?
+
   public func commit() throws {
+    lastCommitPosition = nil
     guard !appended.isEmpty else { return }
     defer { appended.removeAll(keepingCapacity: true) }
     for record in appended {
@@ -250,11 +257,13 @@ public final class ClusterLog: MutationLog {
       let sequence = try publish(
         LogEntry(partition: partition, node: identity, epoch: epoch, content: .record(record)))
       awaitingReadBack.append(sequence)
+      lastCommitPosition = sequence
     }
     let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
     while !awaitingReadBack.isEmpty {
       guard try read(waitingUntil: deadline) else {
-        throw ClusterLogError.notReadBack(sequence: awaitingReadBack[0])
+        throw ClusterLogError.notReadBack(
+          sequence: awaitingReadBack[0], reading: reader.failure.map { "\($0)" })
       }
     }
   }
@@ -288,7 +297,7 @@ public final class ClusterLog: MutationLog {
   private func read(waitingUntil deadline: ContinuousClock.Instant?) throws -> Bool {
     let wait =
       deadline.map { max(0, Int((ContinuousClock.now.duration(to: $0)) / .milliseconds(1))) } ?? 0
-    guard let message = try reader.next(timeoutMilliseconds: wait) else { return false }
+    guard let message = reader.next(timeoutMilliseconds: wait) else { return false }
     let entry = try LogEntry.decode(message.data)
     let ledger = entry.space == .channels ? channelLedger : userLedger
     let previousOwner = ledger.owner(of: entry.partition)?.node
@@ -336,6 +345,7 @@ public final class ClusterLog: MutationLog {
       unapplied.removeAll(keepingCapacity: true)
     }
     if !takeoversToTell.isEmpty { tellTakeovers() }
+    service.releaseDeliveries(through: appliedSequence)
     return count
   }
 
@@ -358,7 +368,12 @@ public final class ClusterLog: MutationLog {
     throws
   {
     defer { appliedSequence = read.sequence }
-    guard read.takesEffect, !read.isOwnRecord else { return }
+    if read.isOwnRecord {
+      // Applied when decided; its deliveries leave now, after those of the entries before it.
+      service.releaseDeliveries(through: read.sequence)
+      return
+    }
+    guard read.takesEffect else { return }
     let entry = read.entry
     if case .record(.messageSent(let message)) = entry.content {
       remember(message, at: read.sequence, fanningOut: sendingEvents)
@@ -430,8 +445,9 @@ public enum ClusterLogError: Error, CustomStringConvertible {
   case notServing(partition: Int)
   /// Another node took the partition over before this node's record: the log ignores it.
   case fencedOff(partition: Int, verdict: String)
-  /// The acknowledged record did not come back from the stream in time.
-  case notReadBack(sequence: UInt64)
+  /// The acknowledged record did not come back from the stream in time (with the last error
+  /// reading it met).
+  case notReadBack(sequence: UInt64, reading: String?)
 
   public var description: String {
     switch self {
@@ -440,8 +456,9 @@ public enum ClusterLogError: Error, CustomStringConvertible {
     case .fencedOff(let partition, let verdict):
       "another node took channel partition \(partition) over before this node's record "
         + "(\(verdict)): the cluster ignores it"
-    case .notReadBack(let sequence):
+    case .notReadBack(let sequence, let reading):
       "the stream acknowledged record \(sequence) but did not deliver it back in time"
+        + (reading.map { " (reading: \($0))" } ?? "")
     }
   }
 }

@@ -19,22 +19,34 @@ final class ClusterLogReader {
 
   /// Starts reading `subject` of `stream` at `startSequence`; `onAvailable` is called (on the
   /// reader thread) when an entry arrives in an empty buffer.
+  ///
+  /// The C client's ordered consumer starts again by itself after a gap or a reconnect; should
+  /// the read fail all the same (its consumer lost with the servers that held it), the thread
+  /// makes a new one from the next sequence, every half second until it works: the log is read
+  /// once, in order, whatever happens to the servers.
   init(
     connection: NATSConnection, stream: String, subject: String, startSequence: UInt64,
     onAvailable: @escaping @Sendable () -> Void
   ) throws(NATSError) {
-    nonisolated(unsafe) let reader = try OrderedReader(
+    nonisolated(unsafe) var reader: OrderedReader? = try OrderedReader(
       connection: connection, stream: stream, subject: subject, startSequence: startSequence)
     let buffer = buffer
     let thread = Thread {
       defer { buffer.finished.signal() }
+      var next = startSequence
       while buffer.isRunning {
         do throws(NATSError) {
-          guard let message = try reader.next(timeoutMilliseconds: 100) else { continue }
+          if reader == nil {
+            reader = try OrderedReader(
+              connection: connection, stream: stream, subject: subject, startSequence: next)
+          }
+          guard let message = try reader?.next(timeoutMilliseconds: 100) else { continue }
+          next = message.streamSequence + 1
           if buffer.put(message) { onAvailable() }
         } catch {
-          buffer.fail(error)
-          return
+          buffer.note(error)
+          reader = nil
+          usleep(500_000)
         }
       }
     }
@@ -42,14 +54,16 @@ final class ClusterLogReader {
     thread.start()
   }
 
+  /// The last error reading met, if the reader has not read since (the thread keeps trying).
+  var failure: NATSError? { buffer.failure }
+
   deinit {
     buffer.stop()
   }
 
-  /// The next entry, waiting up to `timeoutMilliseconds` (0: only what is there). Throws the
-  /// read's failure once the reader has failed and the buffer is empty.
-  func next(timeoutMilliseconds: Int = 0) throws(NATSError) -> StreamMessage? {
-    try buffer.take(timeoutMilliseconds: timeoutMilliseconds)
+  /// The next entry, waiting up to `timeoutMilliseconds` (0: only what is there).
+  func next(timeoutMilliseconds: Int = 0) -> StreamMessage? {
+    buffer.take(timeoutMilliseconds: timeoutMilliseconds)
   }
 
   /// The buffer between the two threads.
@@ -61,7 +75,7 @@ final class ClusterLogReader {
     private var messages: [StreamMessage] = []
     private var head = 0
     private var stopped = false
-    private var failure: NATSError?
+    private var lastFailure: NATSError?
     let finished = DispatchSemaphore(value: 0)
 
     var isRunning: Bool { condition.withLock { !stopped } }
@@ -73,23 +87,22 @@ final class ClusterLogReader {
       while messages.count - head >= ClusterLogReader.capacity, !stopped { condition.wait() }
       let wasEmpty = messages.count == head
       messages.append(message)
+      lastFailure = nil
       condition.broadcast()
       return wasEmpty
     }
 
-    func fail(_ error: NATSError) {
-      condition.withLock {
-        failure = error
-        condition.broadcast()
-      }
+    func note(_ error: NATSError) {
+      condition.withLock { lastFailure = error }
     }
 
-    func take(timeoutMilliseconds: Int) throws(NATSError) -> StreamMessage? {
+    var failure: NATSError? { condition.withLock { lastFailure } }
+
+    func take(timeoutMilliseconds: Int) -> StreamMessage? {
       let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
       condition.lock()
       defer { condition.unlock() }
       while messages.count == head {
-        if let failure { throw failure }
         guard timeoutMilliseconds > 0, !stopped, condition.wait(until: deadline) else {
           return nil
         }

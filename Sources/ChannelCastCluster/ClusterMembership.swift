@@ -6,7 +6,9 @@ import Synchronization
 /// name, its identity and how far its fan-out got (`identity watermark`) every
 /// `heartbeatMilliseconds`, on a thread of its own (`cc-heartbeat`), and watches the bucket for
 /// the others'. A node whose key has not been written for `ownerTimeoutMilliseconds` of this
-/// node's own clock is taken for dead: no comparison of two machines' clocks is involved.
+/// node's own clock, while this node's own writes kept arriving through the same watch, is
+/// taken for dead: no comparison of two machines' clocks is involved, and a watch that stalls
+/// (the bucket's stream electing a leader, this process paused) makes no one look dead.
 ///
 /// The watermark is the stream sequence up to which the node has handed every message of the
 /// log to its users: whoever takes one of its user partitions over sends the messages after it
@@ -47,17 +49,18 @@ public final class ClusterMembership: @unchecked Sendable {
   /// This node's watermark, set by the command thread, written with each heartbeat.
   private let ownWatermark = Atomic<UInt64>(0)
 
-  /// Starts heartbeating as `identity` under `name`; `changed` is called on the heartbeat
-  /// thread with the live nodes each time they change.
+  /// Starts heartbeating as `identity` under `name`, with `watermark` to begin with;
+  /// `changed` is called on the heartbeat thread with the live nodes each time they change.
   public init(
-    connection: NATSConnection, name: String, identity: String, settings: Settings,
-    changed: @escaping @Sendable ([String: String]) -> Void
+    connection: NATSConnection, name: String, identity: String, watermark: UInt64,
+    settings: Settings, changed: @escaping @Sendable ([String: String]) -> Void
   ) throws(NATSError) {
     self.settings = settings
+    ownWatermark.store(watermark, ordering: .relaxed)
     let bucket = try KeyValueBucket(
       connection: connection, name: settings.bucketName, replicas: settings.replicas,
       maxAgeMilliseconds: Int64(max(60_000, 10 * settings.ownerTimeoutMilliseconds)))
-    try bucket.put(name, Self.heartbeat(identity, watermark: 0))
+    try bucket.put(name, Self.heartbeat(identity, watermark: watermark))
     nonisolated(unsafe) let watcher = try KeyValueWatcher(bucket: bucket)
     lockedState { $0.lastHeartbeat = .now }
     let thread = Thread { [self] in
@@ -101,30 +104,40 @@ public final class ClusterMembership: @unchecked Sendable {
     lock.withLock { body(&shared) }
   }
 
+  /// The watcher's next update; a failed watcher is dropped (`heartbeat` makes another).
+  private func nextUpdate(_ watcher: inout KeyValueWatcher?, waiting: Int64)
+    -> KeyValueWatcher.Update?
+  {
+    do {
+      return try watcher?.next(timeoutMilliseconds: waiting)
+    } catch {
+      watcher = nil
+      usleep(UInt32(waiting) * 1000)
+      return nil
+    }
+  }
+
   private static func heartbeat(_ identity: String, watermark: UInt64) -> [UInt8] {
     Array("\(identity) \(watermark)".utf8)
   }
 
   private func heartbeat(
-    bucket: KeyValueBucket, watcher: KeyValueWatcher, name: String, identity: String,
+    bucket: KeyValueBucket, watcher first: KeyValueWatcher, name: String, identity: String,
     changed: @Sendable ([String: String]) -> Void
   ) {
+    /// Made again when it fails (its consumer lost with the servers that held it).
+    var watcher: KeyValueWatcher? = first
     let interval = Duration.milliseconds(settings.heartbeatMilliseconds)
     let timeout = Duration.milliseconds(settings.ownerTimeoutMilliseconds)
     /// Each node's identity and when this node last saw its key written.
     var lastWrites: [String: (identity: String, at: ContinuousClock.Instant)] = [:]
     var reported: [String: String] = [:]
     var nextBeat = ContinuousClock.now
-    var lastTurn = ContinuousClock.now
+    /// When the watch last delivered one of this node's own writes: the others are judged
+    /// against it, not against the clock alone.
+    var ownWriteSeen = ContinuousClock.now
     while !lockedState({ $0.stopped }) {
       let now = ContinuousClock.now
-      if now - lastTurn > timeout / 2 {
-        // This thread did not run for a while (the process was stopped, or starved): what it
-        // last saw of the others is old news, not a sign that they died. Give them a full
-        // timeout from now.
-        for key in lastWrites.keys { lastWrites[key]?.at = now }
-      }
-      lastTurn = now
       if now >= nextBeat {
         let value = Self.heartbeat(identity, watermark: ownWatermark.load(ordering: .relaxed))
         if (try? bucket.put(name, value)) != nil {
@@ -133,7 +146,8 @@ public final class ClusterMembership: @unchecked Sendable {
         nextBeat = now + interval
       }
       let wait = max(1, Int64(ContinuousClock.now.duration(to: nextBeat) / .milliseconds(1)))
-      while let update = try? watcher.next(timeoutMilliseconds: min(wait, 100)) {
+      if watcher == nil { watcher = try? KeyValueWatcher(bucket: bucket) }
+      while let update = nextUpdate(&watcher, waiting: min(wait, 100)) {
         guard !update.isDeletion else {
           lastWrites[update.key] = nil
           continue
@@ -141,12 +155,13 @@ public final class ClusterMembership: @unchecked Sendable {
         let fields = String(decoding: update.value, as: UTF8.self).split(separator: " ")
         guard let writer = fields.first.map(String.init) else { continue }
         lastWrites[update.key] = (writer, .now)
+        if writer == identity { ownWriteSeen = .now }
         if fields.count > 1, let watermark = UInt64(fields[1]) {
           lockedState { $0.watermarks[writer] = watermark }
         }
       }
-      let seenAt = ContinuousClock.now
-      let members = lastWrites.filter { seenAt - $0.value.at <= timeout }.mapValues(\.identity)
+      let members = lastWrites.filter { ownWriteSeen - $0.value.at <= timeout }
+        .mapValues(\.identity)
       if members != reported {
         reported = members
         lockedState { $0.members = members }

@@ -20,7 +20,7 @@ struct ClusterFaultTests {
   /// A settled cluster with the channel and its subscribers, a consumer of every node's
   /// deliveries, and message 1 delivered to everyone.
   private static func prepare(subscribers count: Int) async throws -> (
-    ClusterProcesses, ClusterModel, DeliveryConsumer
+    ClusterProcesses, ClusterModel, [DeliveryConsumer]
   ) {
     let cluster = try ClusterProcesses()
     do {
@@ -36,8 +36,10 @@ struct ClusterFaultTests {
         _ = try client.resultOf(
           "subscribeOfficialAccount", ["officialAccountID": channel, "userIDList": batch])
       }
-      let consumer = try DeliveryConsumer(
-        endpoint: cluster.deliveryEndpoints, context: .endToEndTests, receiveHighWaterMark: 0)
+      let consumer = try cluster.nodes.map {
+        try DeliveryConsumer(
+          endpoint: $0.deliveryEndpoint, context: .endToEndTests, receiveHighWaterMark: 0)
+      }
       let model = ClusterModel(channel: channel, subscribers: users)
       // Until message 1 reaches everyone, the consumer may not be connected to every node yet.
       try await Task.sleep(for: .milliseconds(500))
@@ -82,5 +84,82 @@ struct ClusterFaultTests {
     try await model.send(7, through: cluster.commandEndpoints)
     try model.checkChannel(through: cluster.commandEndpoints)
     try model.checkDeliveries(consumer)
+  }
+}
+
+extension ClusterFaultTests {
+  /// The nats-server leading the log's stream now, by index.
+  private static func streamLeader(_ cluster: ClusterProcesses) throws -> Int {
+    let connection = try NATSConnection(
+      urls: cluster.servers.map(\.url), name: "fault-test", timeoutMilliseconds: 5000)
+    let leader = try #require(try connection.streamState("CHANNELCAST_LOG").leader)
+    return try #require(cluster.servers.firstIndex { $0.name == leader })
+  }
+
+  @Test func killingTheStreamLeaderLosesNothingAcknowledged() async throws {
+    let (cluster, model, consumer) = try await Self.prepare(subscribers: 2000)
+    defer { cluster.stop() }
+    let leader = try Self.streamLeader(cluster)
+    cluster.servers[leader].kill()
+    // Publishes fail until the two others elect a leader (4 to 9 s); every node retries.
+    for number in 2...5 { try await model.send(number, through: cluster.commandEndpoints) }
+    try cluster.restartServer(leader)
+    try await model.send(6, through: cluster.commandEndpoints)
+    try model.checkChannel(through: cluster.commandEndpoints)
+    try model.checkDeliveries(consumer)
+  }
+
+  @Test func twoServersDownThenBackLosesNothingAcknowledged() async throws {
+    let (cluster, model, consumer) = try await Self.prepare(subscribers: 2000)
+    defer { cluster.stop() }
+    let leader = try Self.streamLeader(cluster)
+    let down = [leader, (leader + 1) % 3]
+    for index in down { cluster.servers[index].kill() }
+    // No majority: nothing can be acknowledged. A message sent now waits for the servers.
+    let waiting = try ChannelCastClient(
+      endpoint: cluster.commandEndpoints, context: .endToEndTests, timeoutMilliseconds: 60_000)
+    try waiting.sendJSON(
+      "sendMessage", ["officialAccountID": Self.channel, "payload": ["n": 2], "clientMsgID": "m2"])
+    try await Task.sleep(for: .seconds(5))
+    for index in down { try cluster.restartServer(index) }
+    let reply = try waiting.receiveJSON()
+    if reply.ok, let seq = reply.result["seq"] as? Int {
+      model.record(seq: seq, msgKey: reply.result["msgKey"] as? String ?? "")
+    }
+    // Sent again with its clientMsgID (the same seq if it was acknowledged), then more.
+    for number in 2...5 { try await model.send(number, through: cluster.commandEndpoints) }
+    try model.checkChannel(through: cluster.commandEndpoints)
+    try model.checkDeliveries(consumer)
+    for node in cluster.nodes { #expect(node.process.isRunning, "\(node.process.standardError)") }
+  }
+
+  @Test func aNodePausedPastTheOwnerTimeoutDoesNotDecideAsOwnerAfterItsReplacement() async throws {
+    let (cluster, model, consumer) = try await Self.prepare(subscribers: 2000)
+    defer { cluster.stop() }
+    let owner = try Self.channelOwner(cluster)
+    let others = cluster.nodes.indices.filter { $0 != owner }
+      .map { cluster.nodes[$0].commandEndpoint }.joined(separator: ",")
+    cluster.nodes[owner].process.send(SIGSTOP)
+    // A request waiting in the paused node's socket, decided (or not) when it wakes up.
+    let queued = try ChannelCastClient(
+      endpoint: cluster.nodes[owner].commandEndpoint, context: .endToEndTests,
+      timeoutMilliseconds: 60_000)
+    try queued.sendJSON(
+      "sendMessage", ["officialAccountID": Self.channel, "payload": ["n": 0], "clientMsgID": "q"])
+    for number in 2...4 { try await model.send(number, through: others) }
+    try await Task.sleep(for: .seconds(30))
+    cluster.nodes[owner].process.send(SIGCONT)
+    // Its reply: unavailable (it may no longer decide), or ok from the new owner.
+    let reply = try queued.receiveJSON()
+    if reply.ok, let seq = reply.result["seq"] as? Int {
+      model.record(seq: seq, msgKey: reply.result["msgKey"] as? String ?? "")
+    } else {
+      #expect(reply.errorCode == "unavailable", "\(reply)")
+    }
+    try await cluster.waitUntilSettled()
+    for number in 5...8 { try await model.send(number, through: cluster.commandEndpoints) }
+    try model.checkChannel(through: cluster.commandEndpoints)
+    try model.checkDeliveries(consumer)
+    #expect(cluster.nodes[owner].process.isRunning, "\(cluster.nodes[owner].process.standardError)")
   }
 }

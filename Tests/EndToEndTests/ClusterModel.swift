@@ -16,8 +16,10 @@ final class ClusterModel {
   private(set) var acknowledged: [Int: String] = [:]
   /// The errors the publisher saw before its messages were acknowledged, by code.
   private(set) var retriedErrors: [String: Int] = [:]
-  /// The seqs each subscriber received, in the order of their first delivery, and as a set.
-  private var seen: [String: [Int]] = [:]
+  /// The seqs each node sent each subscriber, in the order of their first delivery from it.
+  private var seen: [Int: [String: [Int]]] = [:]
+  private var firstFromNode: [Int: [String: Set<Int>]] = [:]
+  /// The seqs each subscriber received from any node.
   private var firstSeen: [String: Set<Int>] = [:]
   /// Deliveries of a message a subscriber had already received.
   private(set) var repeats = 0
@@ -61,6 +63,13 @@ final class ClusterModel {
     throw UnexpectedReply(description: "message \(number) was not acknowledged in \(seconds) s")
   }
 
+  /// Records a message acknowledged to another publisher.
+  func record(seq: Int, msgKey: String) {
+    #expect(
+      acknowledged[seq] == nil || acknowledged[seq] == msgKey, "seq \(seq) acknowledged twice")
+    acknowledged[seq] = msgKey
+  }
+
   /// Checks the channel as the cluster answers now: seqs 1...n gap-free, each acknowledged
   /// message in the history with its msgKey, and the subscriber count.
   func checkChannel(through endpoints: String) throws {
@@ -86,36 +95,46 @@ final class ClusterModel {
     #expect(result?["subscriberCount"] as? Int == subscribers.count)
   }
 
-  /// Reads deliveries until every subscriber has every acknowledged message (at least once),
-  /// for up to `seconds`; checks that each subscriber saw its messages in seq order (leaving out
-  /// repeats).
-  func checkDeliveries(_ consumer: DeliveryConsumer, seconds: Double = 60) throws {
+  /// Reads deliveries, one consumer per node, until every subscriber has every acknowledged
+  /// message (at least once), for up to `seconds`; checks that what each node delivered to
+  /// each subscriber came in seq order (leaving out repeats). Across nodes there is no order:
+  /// a consumer reads its connections in turn.
+  func checkDeliveries(_ consumers: [DeliveryConsumer], seconds: Double = 60) throws {
     let wanted = Set(acknowledged.keys)
     var complete = Set(subscribers.filter { (firstSeen[$0] ?? []).isSuperset(of: wanted) })
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while complete.count < subscribers.count, ContinuousClock.now < deadline {
-      guard let delivery = try consumer.receive(timeoutMilliseconds: 200) else { continue }
-      let user = String(decoding: delivery.userID, as: UTF8.self)
-      let envelope =
-        try JSONSerialization.jsonObject(with: Data(delivery.envelope)) as? [String: Any]
-      guard envelope?["type"] as? String == "message", let seq = envelope?["seq"] as? Int else {
-        continue
+      var quiet = true
+      for (node, consumer) in consumers.enumerated() {
+        while let delivery = try consumer.receive(timeoutMilliseconds: 0) {
+          quiet = false
+          let user = String(decoding: delivery.userID, as: UTF8.self)
+          let envelope =
+            try JSONSerialization.jsonObject(with: Data(delivery.envelope)) as? [String: Any]
+          guard envelope?["type"] as? String == "message", let seq = envelope?["seq"] as? Int
+          else { continue }
+          if firstFromNode[node, default: [:]][user, default: []].insert(seq).inserted {
+            seen[node, default: [:]][user, default: []].append(seq)
+          }
+          if firstSeen[user, default: []].insert(seq).inserted {
+            if firstSeen[user]!.isSuperset(of: wanted) { complete.insert(user) }
+          } else {
+            repeats += 1
+          }
+        }
       }
-      if firstSeen[user, default: []].insert(seq).inserted {
-        seen[user, default: []].append(seq)
-        if firstSeen[user]!.isSuperset(of: wanted) { complete.insert(user) }
-      } else {
-        repeats += 1
-      }
+      if quiet { usleep(50_000) }
     }
     let missing = subscribers.filter { !(firstSeen[$0] ?? []).isSuperset(of: wanted) }
     let examples = missing.prefix(3).map { "\($0) has \((firstSeen[$0] ?? []).sorted())" }
     #expect(
       missing.count == 0,
       "\(missing.count) subscribers miss messages of \(wanted.sorted()), such as \(examples)")
-    for (user, seqs) in seen where seqs != seqs.sorted() {
-      Issue.record("\(user) saw messages out of order: \(seqs)")
-      break
+    for (node, users) in seen {
+      for (user, seqs) in users where seqs != seqs.sorted() {
+        Issue.record("node \(node) sent \(user) messages out of order: \(seqs)")
+        return
+      }
     }
   }
 }

@@ -10,6 +10,8 @@ public final class FanOut: Sendable {
   private let shards: [FanOutShard]
   private let directory: UserDirectory
   private let counters = FanOutCounters()
+  /// A cluster node's users; nil outside a cluster.
+  private let scope: DeliveryScope?
   /// Told how long each broadcast's fan-out took, on the shard that finished it.
   let broadcastFinished: (@Sendable (Duration) -> Void)?
 
@@ -24,20 +26,32 @@ public final class FanOut: Sendable {
     precondition(shardCount > 0)
     self.broadcastFinished = broadcastFinished
     self.directory = directory
+    self.scope = scope
     let counters = counters
     shards = (0..<shardCount).map {
       FanOutShard(
-        number: $0, directory: directory, sink: sink, gatewaySink: gatewaySink, scope: scope,
-        counters: counters)
+        number: $0, directory: directory, sink: sink, gatewaySink: gatewaySink, counters: counters)
     }
   }
 
   public var shardCount: Int { shards.count }
 
-  /// Hands each shard its gathered jobs, in one queue hop per shard.
+  /// Hands each shard its gathered jobs, in one queue hop per shard. In a cluster each job
+  /// takes the node's user partitions as they are now: a change of them takes effect for the
+  /// jobs submitted after it.
   func submit(_ pending: inout PendingFanOut) {
+    let partitions = scope?.current
     for (shard, jobs) in zip(shards, pending.takeJobsByShard()) where !jobs.isEmpty {
-      shard.submit(jobs)
+      guard let partitions else {
+        shard.submit(jobs)
+        continue
+      }
+      shard.submit(
+        jobs.map { channelJob in
+          var job = channelJob.job
+          job.scope = partitions
+          return PendingFanOut.ChannelJob(job: job, channel: channelJob.channel)
+        })
     }
   }
 

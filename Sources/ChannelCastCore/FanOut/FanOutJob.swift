@@ -15,6 +15,9 @@ struct FanOutJob: Sendable {
   /// Only the users of these partitions get it (a cluster node sending again what a node it
   /// took user partitions over from may not have sent); nil: every recipient in scope.
   var onlyUsers: DeliveryScope.Partitions? = nil
+  /// A cluster node's user partitions when the job was handed to the shards (which is in the
+  /// log's order): only their users get it. Nil outside a cluster.
+  var scope: DeliveryScope.Partitions? = nil
 
   /// Tells this job from the others a shard has in progress: its envelopes are its own (each
   /// broadcast encodes its own; only per-user events, served at once, share theirs).

@@ -20,8 +20,6 @@ final class FanOutShard: Sendable {
   let number: Int
   private let queue: DispatchQueue
   private let directory: UserDirectory
-  /// A cluster node's users: recipients outside it are skipped. Nil: everyone.
-  private let scope: DeliveryScope?
   private let sink: any DeliverySink
   /// Where batches for gateways go; nil when the gateway socket is off.
   private let gatewaySink: (any GatewayBatchSink)?
@@ -56,9 +54,8 @@ final class FanOutShard: Sendable {
 
   init(
     number: Int, directory: UserDirectory, sink: any DeliverySink,
-    gatewaySink: (any GatewayBatchSink)?, scope: DeliveryScope?, counters: FanOutCounters
+    gatewaySink: (any GatewayBatchSink)?, counters: FanOutCounters
   ) {
-    self.scope = scope
     self.number = number
     self.queue = DispatchQueue(label: "channelcast.fanout.shard-\(number)")
     self.directory = directory
@@ -155,7 +152,7 @@ final class FanOutShard: Sendable {
         job.envelopes[.discard].map(Unmanaged.passUnretained)
       )
       let variants = job.envelopes.variants
-      let scope = scope?.current
+      let scope = job.scope
       let only = job.onlyUsers
       let partitions = scope?.partitions ?? only?.partitions
       for entry in members[range] {
@@ -197,7 +194,7 @@ final class FanOutShard: Sendable {
       }
     case .user(let user):
       if let envelope = job.envelopes[.acceptAndNotify],
-        scope?.current.contains(userID: directory.idBytes(user)) ?? true
+        job.scope?.contains(userID: directory.idBytes(user)) ?? true
       {
         let topic = directory.topic(of: user)
         batch.deliveries.append(Delivery(topic: topic, envelope: envelope))

@@ -51,6 +51,9 @@ public final class ChannelCastService {
   // The effects'.
   /// Deliveries caused by the requests handled since the last `submitPendingDeliveries()`.
   var pendingFanOut: PendingFanOut
+  /// With an `OrderedMutationLog`: deliveries of committed records, each batch with the
+  /// position of its last record, held until `releaseDeliveries(through:)` reaches it.
+  private var heldDeliveries: [(position: UInt64, jobs: PendingFanOut)] = []
   /// The fan-outs this process started of the state's unfinished messages, oldest first.
   var fanOutsInProgress: [MessageFanOut] = []
   var broadcastCount: UInt64 = 0
@@ -216,7 +219,24 @@ public final class ChannelCastService {
       pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
       return
     }
-    if !pendingFanOut.isEmpty { fanOut.submit(&pendingFanOut) }
+    guard !pendingFanOut.isEmpty else { return }
+    if let position = (log as? any OrderedMutationLog)?.lastCommitPosition {
+      heldDeliveries.append((position, pendingFanOut))
+      pendingFanOut = PendingFanOut(shardCount: fanOut.shardCount)
+      return
+    }
+    fanOut.submit(&pendingFanOut)
+  }
+
+  /// With an `OrderedMutationLog`: hands the shards what is gathered, then the held deliveries
+  /// of the records up to `position`, which the log has now applied, in order.
+  public func releaseDeliveries(through position: UInt64) {
+    submitPendingDeliveries()
+    while let first = heldDeliveries.first, first.position <= position {
+      var jobs = first.jobs
+      fanOut.submit(&jobs)
+      heldDeliveries.removeFirst()
+    }
   }
 
   /// Journals the fan-outs that have finished (`messageFannedOut`), which the state then

@@ -11,3 +11,11 @@ public protocol MutationLog: AnyObject {
   /// throws, the service commits nothing more and lets nothing more out.
   func commit() throws
 }
+
+/// A log whose records take their place in an order shared with other nodes (a cluster's): a
+/// record's deliveries must leave only once the node has applied the log up to it, after the
+/// entries before it (among them changes of the users this node delivers to).
+public protocol OrderedMutationLog: MutationLog {
+  /// The position of the last record the last `commit()` appended; nil when it appended none.
+  var lastCommitPosition: UInt64? { get }
+}

@@ -134,7 +134,7 @@ final class ClusterNode {
     membershipSettings.replicas = settings.streamReplicas
     membership = try ClusterMembership(
       connection: connection, name: settings.nodeName, identity: log.identity,
-      settings: membershipSettings
+      watermark: log.fannedOutThrough, settings: membershipSettings
     ) { _ in inbox.postMembersChanged() }
     let connection = connection
     requestSubscription = try NATSSubscription(
@@ -208,6 +208,9 @@ final class ClusterNode {
       return .local
     case .everyChannel:
       do {
+        // What this run decided so far is committed first: the log is applied only between
+        // commits (their deliveries wait for their place in it).
+        try service.finishRun()
         guard
           try log.catchUp(
             to: log.streamLastSequence(), service: service,
@@ -393,9 +396,8 @@ final class ClusterNode {
       let watermark = membership.watermark(of: previous) ?? 0
       let partitions = DeliveryScope.Partitions(
         partitions: log.settings.partitions, owned: takeovers.map(\.partition))
-      let resent = service.resendMessages(
-        log.recentMessages(after: watermark, before: takeovers.map(\.at).max()!),
-        toUsersOf: partitions)
+      let messages = log.recentMessages(after: watermark, before: takeovers.map(\.at).max()!)
+      let resent = service.resendMessages(messages, toUsersOf: partitions)
       logger.info(
         "took user partitions over",
         metadata: [
@@ -418,6 +420,18 @@ final class ClusterNode {
       return unavailable(frame[...], id)
     }
     return decide(request[...])
+  }
+
+  /// Applies what the log has ready after a commit: this node's records among it, whose
+  /// deliveries then leave. Call it after each run's commit, before its replies go out.
+  func applyCommitted() throws(DaemonPartError) {
+    do {
+      try log.applyAvailable(to: service)
+    } catch let error as NATSError {
+      logger.warning("could not read the cluster's log: \(error)")
+    } catch {
+      throw .clusterLogFailed("\(error)")
+    }
   }
 
   /// Sends the replies that are ready: to other nodes (their requests' records are committed

@@ -111,6 +111,7 @@ final class CommandProcessor {
       if cluster != nil { throw .clusterLogFailed("\(error)") }
       throw .endedUnexpectedly("command server (\(error))")
     }
+    try cluster?.applyCommitted()
     persistence?.snapshotIfDue()
     metrics?.publish(service, journalBytesWritten: persistence?.journalBytesWritten ?? 0)
     if let cluster, let clusterMetrics { clusterMetrics.publish(cluster.counts) }
