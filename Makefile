@@ -1,12 +1,13 @@
-# The two commands of the README's quick start, the CI's sanitizer run and the deployment checks.
-# `make run` and `make test` install libzmq3-dev, and for cluster mode (in progress) the NATS C
-# client and server, libnats-dev and nats-server, when they are missing (with sudo when not root).
+# The two commands of the README's quick start, the CI's sanitizer run, the cluster's tests and
+# the deployment checks. `make run` and `make test` install libzmq3-dev, and for cluster mode the
+# NATS C client and server, libnats-dev and nats-server, when they are missing (with sudo when
+# not root).
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_TEST := swift test --disable-xctest
 
-.PHONY: deps deploy-deps build build-install run test test-cluster test-tsan test-install \
-	verify-unit fuzz cluster-demo clean
+.PHONY: deps deploy-deps build build-install run test test-cluster test-cluster-faults test-tsan \
+	test-install verify-unit fuzz cluster-demo clean
 
 deps:
 	@dpkg -s libzmq3-dev libnats-dev nats-server >/dev/null 2>&1 || \
@@ -29,6 +30,17 @@ CLUSTER_SUITES := AccountOperationTests|SubscriptionOperationTests|MessageOperat
 	FanOutIntegrationTests
 test-cluster: deps
 	CHANNELCAST_TEST_CLUSTER=1 $(SWIFT_TEST) --filter '$(CLUSTER_SUITES)'
+
+# The cluster's fault tests (Tests/EndToEndTests/ClusterFaultTests.swift): three nats-server and
+# three channelcastd processes; kill -9 of a node during a broadcast and of the stream's leader,
+# two NATS servers down and back, a node paused for 30 s. FAULT_RUNS times in a row (default 1).
+FAULT_RUNS ?= 1
+test-cluster-faults: deps
+	swift build --build-tests
+	for run in $$(seq $(FAULT_RUNS)); do \
+		echo "fault tests, run $$run of $(FAULT_RUNS)"; \
+		CHANNELCAST_CLUSTER_FAULTS=1 $(SWIFT_TEST) --skip-build --filter ClusterFaultTests || exit 1; \
+	done
 
 # Three NATS servers and three channelcastd nodes on loopback until Ctrl-C (Deploy/cluster/).
 cluster-demo: build

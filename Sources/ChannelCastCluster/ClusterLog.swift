@@ -81,6 +81,15 @@ public final class ClusterLog: OrderedMutationLog {
   /// Entries of the stream this node has not applied yet (as of the last entry read): the
   /// replication lag.
   public var entriesBehind: UInt64 { readSequence + pendingAtLastRead - appliedSequence }
+  /// Records that did not apply (a no-op on every node alike), with why, until taken.
+  public private(set) var refusedRecords: [String] = []
+
+  /// Takes the records refused since the last call, for the log.
+  public func takeRefusedRecords() -> [String] {
+    defer { refusedRecords.removeAll() }
+    return refusedRecords
+  }
+
   /// Entries the ledger fenced off (records and releases of an ended term, stale claims).
   public private(set) var fencedEntries = 0
 
@@ -381,7 +390,14 @@ public final class ClusterLog: OrderedMutationLog {
     switch entry.content {
     case .record(let record):
       if case .channelDeleted(let id) = record { forgetFanOuts(of: id) }
-      try service.applyReplicated(record, sendingEvents: sendingEvents)
+      do {
+        try service.applyReplicated(record, sendingEvents: sendingEvents)
+      } catch {
+        // A record that does not follow from the ones before it (say, published again after a
+        // timeout behind a later one) is a no-op, the same on every node, rather than a reason
+        // for every node to stop.
+        refusedRecords.append("\(error)")
+      }
     case .claim:
       let mine = entry.node == identity
       if mine, entry.epoch > 1 { takeovers += 1 }

@@ -335,6 +335,11 @@ final class ClusterNode {
     let arrived = inbox.take()
     do {
       try log.applyAvailable(to: service)
+      for refusal in log.takeRefusedRecords() {
+        logger.error(
+          "a record of the cluster's log does not apply: ignored, as on every node",
+          metadata: ["reason": "\(refusal)"])
+      }
       let lease = membership.leaseHolds
       if lease, !leaseHeld {
         leaseHeld = try log.catchUp(

@@ -47,8 +47,9 @@ extension ConfigurationKey {
     integer(
       "clusterRequestTimeoutMilliseconds",
       help:
-        "How long a node waits for a partition's owner to answer a forwarded request, or for "
-        + "the stream to acknowledge a record, before it answers unavailable.",
+        "How long a node waits for a partition's owner to answer a forwarded request (then "
+        + "internal: it may or may not have taken effect), to read the log to its end before a "
+        + "read of every channel (then unavailable), and for each call to NATS.",
       100...600_000, \.cluster.requestTimeoutMilliseconds),
   ]
 }
