@@ -36,6 +36,9 @@ public final class ClusterLog: OrderedMutationLog {
     /// stream's duplicate window drops if the first made it) while no stream leader answers,
     /// and waits for reading it back, before it gives up and the node stops.
     public var publishPatienceMilliseconds: Int64 = 60_000
+    /// How long a commit waits for the acknowledgements of its records published together,
+    /// before it publishes those still unanswered again one at a time.
+    public var batchAcknowledgementMilliseconds: Int64 = 5000
 
     public init(nodeName: String, partitions: ClusterPartitions) {
       self.nodeName = nodeName
@@ -50,6 +53,7 @@ public final class ClusterLog: OrderedMutationLog {
   /// This node in the log: `name/instance`.
   public let identity: String
   private let connection: NATSConnection
+  private let publisher: StreamPublisher
   private let reader: ClusterLogReader
 
   /// Owners of the channel partitions, as read so far (in log order, ahead of what is applied).
@@ -168,6 +172,7 @@ public final class ClusterLog: OrderedMutationLog {
     configuration.duplicateWindowMilliseconds = max(
       120_000, 2 * settings.publishPatienceMilliseconds)
     try connection.addStream(configuration)
+    publisher = try StreamPublisher(connection: connection)
     reader = try ClusterLogReader(
       connection: connection, stream: settings.streamName, subject: "\(settings.subjectPrefix).>",
       startSequence: 1, onAvailable: onAvailable)
@@ -258,16 +263,16 @@ public final class ClusterLog: OrderedMutationLog {
     lastCommitPosition = nil
     guard !appended.isEmpty else { return }
     defer { appended.removeAll(keepingCapacity: true) }
-    for record in appended {
+    let entries = try appended.map { record in
       let partition = settings.partitions.partition(ofChannel: record.officialAccountID)
       guard let epoch = servedChannelPartitions[partition] else {
         throw ClusterLogError.notServing(partition: partition)
       }
-      let sequence = try publish(
-        LogEntry(partition: partition, node: identity, epoch: epoch, content: .record(record)))
-      awaitingReadBack.append(sequence)
-      lastCommitPosition = sequence
+      return LogEntry(partition: partition, node: identity, epoch: epoch, content: .record(record))
     }
+    let sequences = try publishInOrder(entries)
+    awaitingReadBack += sequences
+    lastCommitPosition = sequences.last
     let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
     while !awaitingReadBack.isEmpty {
       guard try read(waitingUntil: deadline) else {
@@ -277,18 +282,56 @@ public final class ClusterLog: OrderedMutationLog {
     }
   }
 
-  /// Publishes an entry and returns its sequence, publishing it again under the same message
-  /// ID while the stream does not answer, up to the commit's patience.
+  /// Publishes a run's records at once (acknowledgements awaited together), then each one
+  /// that was not acknowledged again, in order, under its message ID; returns their sequences.
+  /// Throws when they did not land in the order they were decided in: one was stored after a
+  /// later one (a failover between them), so the log holds them in another order than this
+  /// node applied them.
+  private func publishInOrder(_ entries: [LogEntry]) throws -> [UInt64] {
+    let messages = entries.map { entry in
+      published += 1
+      return OutgoingStreamMessage(
+        subject: subject(of: entry), data: entry.encoded(), messageID: "\(identity)-\(published)")
+    }
+    let outcomes = publisher.publishAll(
+      messages, timeoutMilliseconds: settings.batchAcknowledgementMilliseconds)
+    var sequences: [UInt64] = []
+    for (message, outcome) in zip(messages, outcomes) {
+      let sequence: UInt64
+      if case .acknowledged(let acknowledgement) = outcome {
+        sequence = acknowledgement.sequence
+      } else {
+        sequence = try publish(message)
+      }
+      if let previous = sequences.last, sequence <= previous {
+        throw ClusterLogError.outOfOrder(sequence: sequence, after: previous)
+      }
+      sequences.append(sequence)
+    }
+    return sequences
+  }
+
+  private func subject(of entry: LogEntry) -> String {
+    "\(settings.subjectPrefix).\(entry.space == .channels ? "channels" : "users").\(entry.partition)"
+  }
+
+  /// Publishes an entry and returns its sequence (see `publish(_:)` of a message).
   private func publish(_ entry: LogEntry) throws -> UInt64 {
     published += 1
-    let messageID = "\(identity)-\(published)"
-    let subject =
-      "\(settings.subjectPrefix).\(entry.space == .channels ? "channels" : "users").\(entry.partition)"
-    let data = entry.encoded()
+    return try publish(
+      OutgoingStreamMessage(
+        subject: subject(of: entry), data: entry.encoded(), messageID: "\(identity)-\(published)"))
+  }
+
+  /// Publishes a message and returns its sequence, publishing it again under the same message
+  /// ID while the stream does not answer, up to the commit's patience.
+  private func publish(_ message: OutgoingStreamMessage) throws -> UInt64 {
     let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
     while true {
       do {
-        return try connection.publish(data, subject: subject, messageID: messageID).sequence
+        return try connection.publish(
+          message.data, subject: message.subject, messageID: message.messageID
+        ).sequence
       } catch {
         // No stream leader answers while one is being elected: 4 to 9 s in nats-server 2.9.
         let retry = error.isTimeout || error.isNoResponders
@@ -461,6 +504,9 @@ public enum ClusterLogError: Error, CustomStringConvertible {
   case notServing(partition: Int)
   /// Another node took the partition over before this node's record: the log ignores it.
   case fencedOff(partition: Int, verdict: String)
+  /// A record landed in the log after one this node decided later (a failover between their
+  /// publishes): the log holds them in another order than this node applied them.
+  case outOfOrder(sequence: UInt64, after: UInt64)
   /// The acknowledged record did not come back from the stream in time (with the last error
   /// reading it met).
   case notReadBack(sequence: UInt64, reading: String?)
@@ -472,6 +518,8 @@ public enum ClusterLogError: Error, CustomStringConvertible {
     case .fencedOff(let partition, let verdict):
       "another node took channel partition \(partition) over before this node's record "
         + "(\(verdict)): the cluster ignores it"
+    case .outOfOrder(let sequence, let after):
+      "a record landed at \(sequence), after \(after), which this node decided later"
     case .notReadBack(let sequence, let reading):
       "the stream acknowledged record \(sequence) but did not deliver it back in time"
         + (reading.map { " (reading: \($0))" } ?? "")
