@@ -27,7 +27,7 @@ test: deps
 # spread over the nodes.
 CLUSTER_SUITES := AccountOperationTests|SubscriptionOperationTests|MessageOperationTests|\
 	ProtocolTests|AbuseLimitTests|HostileInputTests|BoundedFanOutTests|SlowConsumerPolicyTests|\
-	FanOutIntegrationTests
+	FanOutIntegrationTests|ClusterGatewayTests
 test-cluster: deps
 	CHANNELCAST_TEST_CLUSTER=1 $(SWIFT_TEST) --filter '$(CLUSTER_SUITES)'
 

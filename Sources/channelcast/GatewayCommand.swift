@@ -37,8 +37,21 @@ struct GatewayCommand: ParsableCommand {
       "Users to attach, comma-separated (repeatable).", valueName: "user-id,..."))
   var attach: [String] = []
 
-  @Option(help: "The daemon's gateway socket (a ZeroMQ endpoint).")
-  var gatewayEndpoint = "tcp://127.0.0.1:7703"
+  @Option(
+    name: .customLong("gateway-endpoint"),
+    help: ArgumentHelp(
+      "The daemon's gateway socket, a ZeroMQ endpoint (default tcp://127.0.0.1:7703). "
+        + "Repeatable or comma-separated: a cluster's nodes, with one session at each, the "
+        + "same users attached at each (each node sends the batches of its users).",
+      valueName: "endpoint"))
+  var gatewayEndpoints: [String] = []
+
+  /// Every endpoint given, one session each.
+  var endpoints: [String] {
+    let given = gatewayEndpoints.flatMap { $0.split(separator: ",").map(String.init) }
+      .filter { !$0.isEmpty }
+    return given.isEmpty ? ["tcp://127.0.0.1:7703"] : given
+  }
 
   @Option(help: "Stop after printing this many batches.")
   var count: Int?
@@ -61,35 +74,42 @@ struct GatewayCommand: ParsableCommand {
 
   func run() throws {
     let context = try ZMQContext()
-    let session: GatewaySession
-    do {
-      session = try GatewaySession(
-        endpoint: gatewayEndpoint, context: context, gatewayID: id,
-        timeoutMilliseconds: timeout, curve: try curve.credentials())
-      if !users.isEmpty { try session.attach(users) }
-    } catch let error as ClientError {
-      StandardStreams.printError("\(error) (from \(gatewayEndpoint))")
-      throw RequestRunner.noReplyStatus
-    } catch GatewaySessionError.refused(let reply) {
-      StandardStreams.printError(
-        "\(reply.errorCodeName ?? "error"): \(reply.errorMessage ?? "")")
-      throw ExitCode(1)
+    var sessions: [GatewaySession] = []
+    for endpoint in endpoints {
+      do {
+        let session = try GatewaySession(
+          endpoint: endpoint, context: context, gatewayID: id, timeoutMilliseconds: timeout,
+          curve: try curve.credentials())
+        if !users.isEmpty { try session.attach(users) }
+        sessions.append(session)
+      } catch let error as ClientError {
+        StandardStreams.printError("\(error) (from \(endpoint))")
+        throw RequestRunner.noReplyStatus
+      } catch GatewaySessionError.refused(let reply) {
+        StandardStreams.printError(
+          "\(reply.errorCodeName ?? "error"): \(reply.errorMessage ?? "") (from \(endpoint))")
+        throw ExitCode(1)
+      }
     }
     var printed = 0
     while count.map({ printed < $0 }) ?? true {
-      guard let batch = try session.nextBatch(timeoutMilliseconds: -1) else { continue }
-      guard (try? JSONParser.parseValue(batch.envelope)) != nil else {
-        StandardStreams.printError("skipped a batch whose envelope is not valid JSON")
-        continue
+      // One session waits for the batch, several take turns.
+      let wait = sessions.count == 1 ? -1 : 20
+      for session in sessions where count.map({ printed < $0 }) ?? true {
+        guard let batch = try session.nextBatch(timeoutMilliseconds: wait) else { continue }
+        guard (try? JSONParser.parseValue(batch.envelope)) != nil else {
+          StandardStreams.printError("skipped a batch whose envelope is not valid JSON")
+          continue
+        }
+        var users = JSONArrayWriter()
+        for user in batch.userIDs { users.append(user.description) }
+        var line = JSONObjectWriter(reservingCapacity: batch.envelope.count + 64)
+        line.add("gatewayID", id)
+        line.add("users", array: users)
+        line.add("envelope", rawJSON: batch.envelope)
+        StandardStreams.printLine(line.finished())
+        printed += 1
       }
-      var users = JSONArrayWriter()
-      for user in batch.userIDs { users.append(user.description) }
-      var line = JSONObjectWriter(reservingCapacity: batch.envelope.count + 64)
-      line.add("gatewayID", id)
-      line.add("users", array: users)
-      line.add("envelope", rawJSON: batch.envelope)
-      StandardStreams.printLine(line.finished())
-      printed += 1
     }
   }
 }

@@ -27,6 +27,8 @@ struct TailCommand: ParsableCommand {
       EXAMPLES
         channelcast tail --user alice --user bob
         channelcast tail --count 1 | jq .envelope.payload
+        channelcast tail --delivery-endpoint tcp://node1:7702,tcp://node2:7702 \\
+          --delivery-endpoint tcp://node3:7702
       """)
 
   @Option(
@@ -36,8 +38,19 @@ struct TailCommand: ParsableCommand {
       valueName: "user-id"))
   var users: [String] = []
 
-  @Option(help: "The daemon's delivery socket (a ZeroMQ endpoint).")
-  var deliveryEndpoint = "tcp://127.0.0.1:7702"
+  @Option(
+    name: .customLong("delivery-endpoint"),
+    help: ArgumentHelp(
+      "The daemon's delivery socket, a ZeroMQ endpoint (default tcp://127.0.0.1:7702). "
+        + "Repeatable or comma-separated: a cluster's nodes, each of which delivers to the "
+        + "users of its partitions.",
+      valueName: "endpoint"))
+  var deliveryEndpoints: [String] = []
+
+  /// Every endpoint given, comma-separated, as the consumer takes them.
+  var deliveryEndpoint: String {
+    deliveryEndpoints.isEmpty ? "tcp://127.0.0.1:7702" : deliveryEndpoints.joined(separator: ",")
+  }
 
   @Option(help: "Stop after printing this many deliveries.")
   var count: Int?

@@ -27,6 +27,8 @@ final class TestDaemon {
   /// The command and delivery endpoints of every node, comma-separated.
   let commandEndpoints: String
   let deliveryEndpoints: String
+  /// Every node's gateway endpoint.
+  let gatewayEndpoints: [String]
   private let natsServer: NATSServerProcess?
 
   static let clusterMode = ProcessInfo.processInfo.environment["CHANNELCAST_TEST_CLUSTER"] == "1"
@@ -40,6 +42,7 @@ final class TestDaemon {
       nodes = [daemon]
       commandEndpoints = configuration.commandEndpoint
       deliveryEndpoints = configuration.deliveryEndpoint
+      gatewayEndpoints = [configuration.gatewayEndpoint]
       natsServer = nil
       context = try ZMQContext()
       return
@@ -72,6 +75,7 @@ final class TestDaemon {
     nodes = started.map(\.2)
     commandEndpoints = started.map(\.1.commandEndpoint).joined(separator: ",")
     deliveryEndpoints = started.map(\.1.deliveryEndpoint).joined(separator: ",")
+    gatewayEndpoints = started.map(\.1.gatewayEndpoint)
     natsServer = server
     context = try ZMQContext()
     directories = started.map(\.0)
