@@ -33,7 +33,8 @@ test-cluster: deps
 
 # The cluster's fault tests (Tests/EndToEndTests/ClusterFaultTests.swift): three nats-server and
 # three channelcastd processes; kill -9 of a node during a broadcast and of the stream's leader,
-# two NATS servers down and back, a node paused for 30 s. FAULT_RUNS times in a row (default 1).
+# two NATS servers down and back, a node paused for 30 s, a node cut off the network in a network
+# namespace and joined again (as root). FAULT_RUNS times in a row (default 1).
 FAULT_RUNS ?= 1
 test-cluster-faults: deps
 	swift build --build-tests

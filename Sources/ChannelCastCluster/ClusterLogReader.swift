@@ -14,6 +14,8 @@ import NATS
 final class ClusterLogReader {
   /// Entries held for the command thread at most.
   static let capacity = 16_384
+  /// How long the reader goes without an entry before it checks that the stream has none for it.
+  static let quietCheck = Duration.seconds(3)
 
   private let buffer = Buffer()
 
@@ -34,14 +36,26 @@ final class ClusterLogReader {
     let thread = Thread {
       defer { buffer.finished.signal() }
       var next = startSequence
+      var lastRead = ContinuousClock.now
       while buffer.isRunning {
         do throws(NATSError) {
           if reader == nil {
             reader = try OrderedReader(
               connection: connection, stream: stream, subject: subject, startSequence: next)
+            lastRead = .now
           }
-          guard let message = try reader?.next(timeoutMilliseconds: 100) else { continue }
+          guard let message = try reader?.next(timeoutMilliseconds: 100) else {
+            // Quiet for a while: a consumer that lost its way (after the network was cut, say)
+            // waits without failing. When the stream holds entries past the last one read, it
+            // is made again.
+            if ContinuousClock.now - lastRead > Self.quietCheck {
+              lastRead = .now
+              if try connection.streamState(stream).lastSequence >= next { reader = nil }
+            }
+            continue
+          }
           next = message.streamSequence + 1
+          lastRead = .now
           if buffer.put(message) { onAvailable() }
         } catch {
           buffer.note(error)

@@ -10,7 +10,8 @@ import Testing
 let clusterFaultTestsEnabled =
   ProcessInfo.processInfo.environment["CHANNELCAST_CLUSTER_FAULTS"] == "1"
 
-/// Faults a cluster must survive, on three nats-server and three channelcastd processes: each
+/// Faults a cluster must survive, on three nats-server and three channelcastd processes (one of
+/// them in a network namespace for the network cut, as root): each
 /// test checks every acknowledged message against the channel's history, its subscriber count
 /// and every subscriber's deliveries (`ClusterModel`). `make test-cluster-faults` runs them.
 @Suite(.serialized, .enabled(if: clusterFaultTestsEnabled))
@@ -19,13 +20,14 @@ struct ClusterFaultTests {
 
   /// A settled cluster with the channel and its subscribers, a consumer of every node's
   /// deliveries, and message 1 delivered to everyone.
-  private static func prepare(subscribers count: Int) async throws -> (
-    ClusterProcesses, ClusterModel, [DeliveryConsumer]
-  ) {
-    let cluster = try ClusterProcesses()
+  private static func prepare(
+    subscribers count: Int, namespace: NetworkNamespace? = nil, channelOwnedBy owner: Int? = nil
+  ) async throws -> (ClusterProcesses, ClusterModel, [DeliveryConsumer]) {
+    let cluster = try ClusterProcesses(namespace: namespace)
     do {
       for node in cluster.nodes { try await node.waitUntilServing(seconds: 60) }
       try await cluster.waitUntilSettled()
+      let channel = try owner.map { try Self.channel(servedBy: $0, in: cluster) } ?? Self.channel
       let users = (0..<count).map { "user-\($0)" }
       let client = try cluster.client()
       _ = try client.resultOf(
@@ -52,13 +54,24 @@ struct ClusterFaultTests {
     }
   }
 
+  static let partitions = ClusterPartitions(
+    channelPartitions: ClusterProcesses.channelPartitions,
+    userPartitions: ClusterProcesses.userPartitions)
+
   /// The node serving the channel's partition.
-  private static func channelOwner(_ cluster: ClusterProcesses) throws -> Int {
-    let partitions = ClusterPartitions(
-      channelPartitions: ClusterProcesses.channelPartitions,
-      userPartitions: ClusterProcesses.userPartitions)
+  private static func channelOwner(_ cluster: ClusterProcesses, of id: String = channel) throws
+    -> Int
+  {
+    try #require(cluster.owner(ofChannelPartition: partitions.partition(ofChannel: ByteString(id))))
+  }
+
+  /// A channel ID in a partition that node `index` serves.
+  private static func channel(servedBy index: Int, in cluster: ClusterProcesses) throws -> String {
+    let served = Set((cluster.cluster(of: index)?["channelPartitions"] as? [Int]) ?? [])
     return try #require(
-      cluster.owner(ofChannelPartition: partitions.partition(ofChannel: ByteString(channel))))
+      (0..<10_000).lazy.map { "@TOA#_fault-\($0)" }.first {
+        served.contains(partitions.partition(ofChannel: ByteString($0)))
+      })
   }
 
   @Test func killingTheChannelsOwnerDuringABroadcastLosesNothingAcknowledged() async throws {
@@ -119,7 +132,7 @@ extension ClusterFaultTests {
     let waiting = try ChannelCastClient(
       endpoint: cluster.commandEndpoints, context: .endToEndTests, timeoutMilliseconds: 60_000)
     try waiting.sendJSON(
-      "sendMessage", ["officialAccountID": Self.channel, "payload": ["n": 2], "clientMsgID": "m2"])
+      "sendMessage", ["officialAccountID": model.channel, "payload": ["n": 2], "clientMsgID": "m2"])
     try await Task.sleep(for: .seconds(5))
     for index in down { try cluster.restartServer(index) }
     let reply = try waiting.receiveJSON()
@@ -145,7 +158,7 @@ extension ClusterFaultTests {
       endpoint: cluster.nodes[owner].commandEndpoint, context: .endToEndTests,
       timeoutMilliseconds: 60_000)
     try queued.sendJSON(
-      "sendMessage", ["officialAccountID": Self.channel, "payload": ["n": 0], "clientMsgID": "q"])
+      "sendMessage", ["officialAccountID": model.channel, "payload": ["n": 0], "clientMsgID": "q"])
     for number in 2...4 { try await model.send(number, through: others) }
     try await Task.sleep(for: .seconds(30))
     cluster.nodes[owner].process.send(SIGCONT)
@@ -161,5 +174,31 @@ extension ClusterFaultTests {
     try model.checkChannel(through: cluster.commandEndpoints)
     try model.checkDeliveries(consumer)
     #expect(cluster.nodes[owner].process.isRunning, "\(cluster.nodes[owner].process.standardError)")
+  }
+}
+
+extension ClusterFaultTests {
+  @Test(.enabled(if: NetworkNamespace.available))
+  func aNodeCutOffTheNetworkIsReplacedAndRejoinsWhenHealed() async throws {
+    let namespace = try NetworkNamespace(subnet: 77)
+    defer { namespace.remove() }
+    let cutOff = ClusterProcesses.names.count - 1
+    let (cluster, model, consumer) = try await Self.prepare(
+      subscribers: 2000, namespace: namespace, channelOwnedBy: cutOff)
+    defer { cluster.stop() }
+    let others = cluster.nodes.indices.filter { $0 != cutOff }
+      .map { cluster.nodes[$0].commandEndpoint }.joined(separator: ",")
+    try namespace.cut()
+    // The others take its partitions over once its heartbeats stop; it decides nothing
+    // meanwhile, its own heartbeats failing.
+    for number in 2...4 { try await model.send(number, through: others) }
+    try await Task.sleep(for: .seconds(5))
+    try namespace.heal()
+    try await cluster.waitUntilSettled()
+    for number in 5...8 { try await model.send(number, through: cluster.commandEndpoints) }
+    try model.checkChannel(through: cluster.commandEndpoints)
+    try model.checkDeliveries(consumer)
+    #expect(
+      cluster.nodes[cutOff].process.isRunning, "\(cluster.nodes[cutOff].process.standardError)")
   }
 }

@@ -15,20 +15,27 @@ final class ClusterProcesses {
   private(set) var nodes: [DaemonProcess] = []
   let clientPorts: [Int]
   private let clusterPorts: [Int]
+  /// Where the NATS servers listen for clients.
+  private let serverHost: String
   /// Heartbeats and the owner timeout, short so that takeovers are quick in tests.
   static let heartbeatMilliseconds = 200
   static let ownerTimeoutMilliseconds = 1500
   static let channelPartitions = 8
   static let userPartitions = 32
 
-  init() throws {
+  /// With `namespace`, the last node runs in that network namespace, reaching the NATS servers
+  /// (which then listen on every interface) through its veth pair.
+  init(namespace: NetworkNamespace? = nil) throws {
     directory = try TemporaryDirectory.create()
     clientPorts = try (0..<3).map { _ in try NATSServerProcess.freePort() }
     clusterPorts = try (0..<3).map { _ in try NATSServerProcess.freePort() }
+    serverHost = namespace == nil ? "127.0.0.1" : "0.0.0.0"
     do {
       for index in 0..<3 { servers.append(try startServer(index)) }
-      let urls = clientPorts.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")
-      for name in Self.names {
+      for (index, name) in Self.names.enumerated() {
+        let inNamespace = namespace != nil && index == Self.names.count - 1
+        let host = inNamespace ? namespace!.hostAddress : "127.0.0.1"
+        let urls = clientPorts.map { "nats://\(host):\($0)" }.joined(separator: ",")
         nodes.append(
           try DaemonProcess(
             in: directory, name: name, dataDirectory: directory.appendingPathComponent(name),
@@ -41,7 +48,7 @@ final class ClusterProcesses {
               "--cluster-owner-timeout-milliseconds", "\(Self.ownerTimeoutMilliseconds)",
               "--cluster-request-timeout-milliseconds", "5000",
               "--delivery-high-water-mark", "0",
-            ]))
+            ], networkNamespace: inNamespace ? namespace!.name : nil))
       }
     } catch {
       stop()
@@ -53,7 +60,7 @@ final class ClusterProcesses {
   private func startServer(_ index: Int, folder: URL? = nil) throws -> NATSServerProcess {
     try NATSServerProcess(
       name: "s\(index + 1)", port: clientPorts[index], clusterPort: clusterPorts[index],
-      routes: clusterPorts, folder: folder)
+      routes: clusterPorts, folder: folder, host: serverHost)
   }
 
   /// Starts a killed nats-server again on its store.

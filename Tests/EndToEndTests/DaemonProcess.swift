@@ -39,21 +39,24 @@ final class DaemonProcess {
   }
 
   /// A daemon whose sockets are named `<name>-command` and `<name>-delivery` in `directory`,
-  /// which the caller made and removes, on `dataDirectory` (which may hold data already).
+  /// which the caller made and removes, on `dataDirectory` (which may hold data already). With
+  /// `networkNamespace`, it runs in that network namespace (`ip netns exec`); its `ipc://`
+  /// sockets, being files, are reached from everywhere all the same.
   convenience init(
     in directory: URL, name: String = "channelcastd", dataDirectory: URL, arguments: [String] = [],
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], networkNamespace: String? = nil
   ) throws {
     try self.init(
       in: directory, name: name, dataDirectory: dataDirectory, arguments: arguments,
-      environment: environment, ownsDirectory: false)
+      environment: environment, ownsDirectory: false, networkNamespace: networkNamespace)
   }
 
   private init(
     in directory: URL, name: String = "channelcastd", dataDirectory: URL, arguments: [String],
-    environment: [String: String] = [:], ownsDirectory: Bool
+    environment: [String: String] = [:], ownsDirectory: Bool, networkNamespace: String? = nil
   ) throws {
-    server = try BuiltProducts.executable(named: "channelcastd")
+    let daemon = try BuiltProducts.executable(named: "channelcastd")
+    server = networkNamespace == nil ? daemon : URL(fileURLWithPath: "/usr/sbin/ip")
     client = try BuiltProducts.executable(named: "channelcast")
     self.directory = directory
     self.dataDirectory = dataDirectory
@@ -62,7 +65,7 @@ final class DaemonProcess {
     deliveryEndpoint = "ipc://\(directory.path)/\(name)-delivery"
     gatewayEndpoint = "ipc://\(directory.path)/\(name)-gateway"
     self.arguments =
-      [
+      (networkNamespace.map { ["netns", "exec", $0, daemon.path] } ?? []) + [
         "--command-endpoint", commandEndpoint, "--delivery-endpoint", deliveryEndpoint,
         "--gateway-endpoint", gatewayEndpoint,
         "--shards", "2", "--data-directory", dataDirectory.path, "--metrics-address", "127.0.0.1:0",

@@ -12,9 +12,10 @@ public final class NATSServerProcess {
 
   /// Starts the server and waits until it accepts connections (up to 10 s). With `folder`
   /// (the folder of a server that was killed), it starts again on that one's store.
+  /// `host` is the address clients connect on (`0.0.0.0` for every interface).
   public init(
     name: String = "n1", port: Int, clusterPort: Int? = nil, routes: [Int] = [],
-    folder existing: URL? = nil
+    folder existing: URL? = nil, host: String = "127.0.0.1"
   ) throws {
     self.name = name
     self.port = port
@@ -25,7 +26,7 @@ public final class NATSServerProcess {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var config = """
       server_name: \(name)
-      listen: 127.0.0.1:\(port)
+      listen: \(host):\(port)
       max_payload: 8MB
       jetstream { store_dir: "\(folder.path)/store", max_memory_store: 64MB, max_file_store: 256MB }
 
