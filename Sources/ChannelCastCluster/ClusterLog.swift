@@ -52,19 +52,19 @@ public final class ClusterLog: OrderedMutationLog {
   public let settings: Settings
   /// This node in the log: `name/instance`.
   public let identity: String
-  private let connection: NATSConnection
-  private let publisher: StreamPublisher
-  private let reader: ClusterLogReader
+  let connection: NATSConnection
+  let publisher: StreamPublisher
+  let reader: ClusterLogReader
 
   /// Owners of the channel partitions, as read so far (in log order, ahead of what is applied).
-  public private(set) var channelLedger = PartitionLedger()
+  public internal(set) var channelLedger = PartitionLedger()
   /// Owners of the user partitions, as read so far.
-  public private(set) var userLedger = PartitionLedger()
+  public internal(set) var userLedger = PartitionLedger()
   /// The channel partitions this node decides for, by partition: its claim took effect (and
   /// was applied), and it has not released them.
-  public private(set) var servedChannelPartitions: [Int: UInt64] = [:]
+  public internal(set) var servedChannelPartitions: [Int: UInt64] = [:]
   /// The user partitions this node delivers to.
-  public private(set) var servedUserPartitions: [Int: UInt64] = [:]
+  public internal(set) var servedUserPartitions: [Int: UInt64] = [:]
   /// Told, on the command thread, the user partitions served after each change.
   public var userPartitionsChanged: ((Set<Int>) -> Void)?
   /// A user partition this node took from another node: the messages `from` (an identity) may
@@ -75,18 +75,18 @@ public final class ClusterLog: OrderedMutationLog {
   /// that what is sent again reaches the users before the messages after the takeover).
   public var userPartitionsTakenOver: (([Takeover]) -> Void)?
   /// Takeovers applied and not yet told.
-  private var takeoversToTell: [Takeover] = []
+  var takeoversToTell: [Takeover] = []
 
   /// The stream sequence of the last entry read, and of the last one applied.
-  public private(set) var readSequence: UInt64 = 0
-  public private(set) var appliedSequence: UInt64 = 0
+  public internal(set) var readSequence: UInt64 = 0
+  public internal(set) var appliedSequence: UInt64 = 0
   /// Entries the stream held after the last one read, when it was sent.
-  private var pendingAtLastRead: UInt64 = 0
+  var pendingAtLastRead: UInt64 = 0
   /// Entries of the stream this node has not applied yet (as of the last entry read): the
   /// replication lag.
   public var entriesBehind: UInt64 { readSequence + pendingAtLastRead - appliedSequence }
   /// Records that did not apply (a no-op on every node alike), with why, until taken.
-  public private(set) var refusedRecords: [String] = []
+  public internal(set) var refusedRecords: [String] = []
 
   /// Takes the records refused since the last call, for the log.
   public func takeRefusedRecords() -> [String] {
@@ -95,54 +95,42 @@ public final class ClusterLog: OrderedMutationLog {
   }
 
   /// Entries the ledger fenced off (records and releases of an ended term, stale claims).
-  public private(set) var fencedEntries = 0
+  public internal(set) var fencedEntries = 0
 
-  /// The messages whose fan-out this node started and has not finished, by channel and seq,
-  /// with their stream sequences.
-  private var messagesInFlight: [MessageKey: UInt64] = [:]
-  /// The latest messages applied (at most `recentMessagesLimit`), oldest first, with their
-  /// stream sequences: what a takeover of a user partition may send again.
-  private var recentMessages: [(sequence: UInt64, message: JournalRecord.SentMessage)] = []
-  static let recentMessagesLimit = 4096
-
-  private struct MessageKey: Hashable {
-    let officialAccountID: ByteString
-    let seq: UInt64
-  }
+  /// How far this node's fan-outs got, and the latest messages.
+  var progress = FanOutProgress()
 
   /// The stream sequence up to which this node has handed every message to its users (the
   /// fan-outs of every message up to it have finished).
-  public var fannedOutThrough: UInt64 {
-    messagesInFlight.values.min().map { $0 - 1 } ?? appliedSequence
-  }
+  public var fannedOutThrough: UInt64 { progress.watermark(applied: appliedSequence) }
 
   /// The messages of the log after stream sequence `after` and before `before` among the
-  /// latest ones applied, oldest first.
+  /// latest ones applied, in the order they were applied.
   public func recentMessages(after: UInt64, before: UInt64) -> [JournalRecord.SentMessage] {
-    recentMessages.filter { $0.sequence > after && $0.sequence < before }.map(\.message)
+    progress.messages(after: after, before: before)
   }
 
-  private var appended: [JournalRecord] = []
+  var appended: [JournalRecord] = []
   /// The sequences of this node's records acknowledged and not yet read back, ascending.
-  private var awaitingReadBack: [UInt64] = []
+  var awaitingReadBack: [UInt64] = []
   /// Entries read and not yet applied (read while a commit waited for its own records).
-  private var unapplied: [ReadEntry] = []
-  private var published: UInt64 = 0
+  var unapplied: [ReadEntry] = []
+  var published: UInt64 = 0
   /// The identity that last released each user partition (until it is claimed again).
-  private var releasedBy: [Int: String] = [:]
+  var releasedBy: [Int: String] = [:]
   /// The epoch of the last claim this node appended, by partition.
-  private var claimsAppended: [ClaimKey: UInt64] = [:]
+  var claimsAppended: [ClaimKey: UInt64] = [:]
   /// Claims of this node that took over a partition another node had (not a first claim).
-  public private(set) var takeovers = 0
+  public internal(set) var takeovers = 0
 
-  private struct ClaimKey: Hashable {
+  struct ClaimKey: Hashable {
     let space: LogEntry.Space
     let partition: Int
   }
 
   /// An entry as read, in log order: whether it takes effect, and whether it is one of this
   /// node's records (applied when it was decided).
-  private struct ReadEntry {
+  struct ReadEntry {
     let entry: LogEntry
     let sequence: UInt64
     let takesEffect: Bool
@@ -196,68 +184,21 @@ public final class ClusterLog: OrderedMutationLog {
     servedChannelPartitions[settings.partitions.partition(ofChannel: officialAccountID)] != nil
   }
 
-  // MARK: Ownership
-
-  /// Appends a claim of a partition for the epoch after the last one read, unless this node
-  /// already claimed that epoch (and has not read the claim back yet); returns whether it
-  /// appended one. It takes effect if it is the first claim of that epoch in the log:
-  /// `applyAvailable` then starts serving the partition.
-  func claimOnce(_ space: LogEntry.Space, _ partition: Int) throws -> Bool {
-    let epoch = (space == .channels ? channelLedger : userLedger).nextEpoch(of: partition)
-    let key = ClaimKey(space: space, partition: partition)
-    guard claimsAppended[key] != epoch else { return false }
-    claimsAppended[key] = epoch
-    try append(space, .claim, partition, epoch: epoch)
-    return true
-  }
-
-  /// Stops serving a channel (or user) partition at once and appends the release of its term,
-  /// so that the node it should go to can claim it.
-  /// If the release cannot be appended, the node serves the partition again and throws.
-  public func release(channelPartition partition: Int) throws {
-    guard let epoch = servedChannelPartitions.removeValue(forKey: partition) else { return }
-    do {
-      try append(.channels, .release, partition, epoch: epoch)
-    } catch {
-      servedChannelPartitions[partition] = epoch
-      throw error
-    }
-  }
-
-  public func release(userPartition partition: Int) throws {
-    guard let epoch = servedUserPartitions.removeValue(forKey: partition) else { return }
-    userPartitionsChanged?(Set(servedUserPartitions.keys))
-    do {
-      try append(.users, .release, partition, epoch: epoch)
-    } catch {
-      servedUserPartitions[partition] = epoch
-      userPartitionsChanged?(Set(servedUserPartitions.keys))
-      throw error
-    }
-  }
-
-  private func append(
-    _ space: LogEntry.Space, _ content: LogEntry.Content, _ partition: Int, epoch: UInt64
-  ) throws {
-    _ = try publish(
-      LogEntry(space: space, partition: partition, node: identity, epoch: epoch, content: content))
-  }
-
   // MARK: MutationLog
 
   public func append(_ record: JournalRecord) {
     // How far this node's fan-outs got is its own business, not the cluster's: it moves the
     // watermark its heartbeats carry.
     if case .messageFannedOut(let id, let seq) = record {
-      messagesInFlight[MessageKey(officialAccountID: id, seq: seq)] = nil
+      progress.finished(id, seq: seq)
       return
     }
-    if case .channelDeleted(let id) = record { forgetFanOuts(of: id) }
+    if case .channelDeleted(let id) = record { progress.forget(id) }
     appended.append(record)
   }
 
   /// The sequence of the last record the last commit published; nil when it had none.
-  public private(set) var lastCommitPosition: UInt64?
+  public internal(set) var lastCommitPosition: UInt64?
 
   public func commit() throws {
     lastCommitPosition = nil
@@ -287,7 +228,7 @@ public final class ClusterLog: OrderedMutationLog {
   /// Throws when they did not land in the order they were decided in: one was stored after a
   /// later one (a failover between them), so the log holds them in another order than this
   /// node applied them.
-  private func publishInOrder(_ entries: [LogEntry]) throws -> [UInt64] {
+  func publishInOrder(_ entries: [LogEntry]) throws -> [UInt64] {
     let messages = entries.map { entry in
       published += 1
       return OutgoingStreamMessage(
@@ -311,12 +252,12 @@ public final class ClusterLog: OrderedMutationLog {
     return sequences
   }
 
-  private func subject(of entry: LogEntry) -> String {
+  func subject(of entry: LogEntry) -> String {
     "\(settings.subjectPrefix).\(entry.space == .channels ? "channels" : "users").\(entry.partition)"
   }
 
   /// Publishes an entry and returns its sequence (see `publish(_:)` of a message).
-  private func publish(_ entry: LogEntry) throws -> UInt64 {
+  func publish(_ entry: LogEntry) throws -> UInt64 {
     published += 1
     return try publish(
       OutgoingStreamMessage(
@@ -325,7 +266,7 @@ public final class ClusterLog: OrderedMutationLog {
 
   /// Publishes a message and returns its sequence, publishing it again under the same message
   /// ID while the stream does not answer, up to the commit's patience.
-  private func publish(_ message: OutgoingStreamMessage) throws -> UInt64 {
+  func publish(_ message: OutgoingStreamMessage) throws -> UInt64 {
     let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
     while true {
       do {
@@ -338,161 +279,6 @@ public final class ClusterLog: OrderedMutationLog {
         guard retry, ContinuousClock.now < deadline else { throw error }
       }
       usleep(100_000)
-    }
-  }
-
-  // MARK: Reading and applying
-
-  /// Reads one entry into the ledgers, waiting until `deadline` at most; returns whether one
-  /// came. A record of this node that does not take effect throws: the node applied it when it
-  /// decided it, so its state is no longer the log's.
-  private func read(waitingUntil deadline: ContinuousClock.Instant?) throws -> Bool {
-    let wait =
-      deadline.map { max(0, Int((ContinuousClock.now.duration(to: $0)) / .milliseconds(1))) } ?? 0
-    guard let message = reader.next(timeoutMilliseconds: wait) else { return false }
-    let entry = try LogEntry.decode(message.data)
-    let ledger = entry.space == .channels ? channelLedger : userLedger
-    let previousOwner = ledger.owner(of: entry.partition)?.node
-    let verdict =
-      entry.space == .channels
-      ? channelLedger.apply(entry.ledgerEntry) : userLedger.apply(entry.ledgerEntry)
-    let takesEffect = verdict == .applies
-    if !takesEffect { fencedEntries += 1 }
-    readSequence = message.streamSequence
-    pendingAtLastRead = message.pending
-    let isOwnRecord = awaitingReadBack.first == message.streamSequence
-    if isOwnRecord {
-      awaitingReadBack.removeFirst()
-      guard takesEffect else {
-        throw ClusterLogError.fencedOff(partition: entry.partition, verdict: "\(verdict)")
-      }
-      // Its fan-out starts when the commit returns, before the entry is applied in turn.
-      if case .record(.messageSent(let sent)) = entry.content {
-        remember(sent, at: message.streamSequence, fanningOut: true)
-      }
-    }
-    unapplied.append(
-      ReadEntry(
-        entry: entry, sequence: message.streamSequence, takesEffect: takesEffect,
-        isOwnRecord: isOwnRecord, previousOwner: previousOwner))
-    return true
-  }
-
-  /// Applies, in log order, what has been read and what the reader has ready (up to `limit`
-  /// entries), the records to `service` (which sends their events to this node's users);
-  /// returns how many entries it applied. Throws if the service refuses a record (the log and
-  /// the state disagree) or the reader failed.
-  @discardableResult
-  public func applyAvailable(
-    to service: ChannelCastService, limit: Int = 4096, sendingEvents: Bool = true
-  ) throws -> Int {
-    var count = 0
-    while count < limit {
-      if unapplied.isEmpty, try !read(waitingUntil: nil) { break }
-      for read in unapplied {
-        if !takeoversToTell.isEmpty, !read.isUserClaim { tellTakeovers() }
-        try apply(read, to: service, sendingEvents: sendingEvents)
-      }
-      count += unapplied.count
-      unapplied.removeAll(keepingCapacity: true)
-    }
-    if !takeoversToTell.isEmpty { tellTakeovers() }
-    service.releaseDeliveries(through: appliedSequence)
-    return count
-  }
-
-  /// Applies entries until the one at `sequence` is applied, waiting for them up to
-  /// `timeoutMilliseconds`; returns whether it got there. Without `sendingEvents` (a node
-  /// starting), the records change the state and send nothing.
-  public func catchUp(
-    to sequence: UInt64, service: ChannelCastService, timeoutMilliseconds: Int64,
-    sendingEvents: Bool = true
-  ) throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
-    while appliedSequence < sequence {
-      try applyAvailable(to: service, sendingEvents: sendingEvents)
-      if appliedSequence < sequence, try !read(waitingUntil: deadline) { return false }
-    }
-    return true
-  }
-
-  private func apply(_ read: ReadEntry, to service: ChannelCastService, sendingEvents: Bool)
-    throws
-  {
-    defer { appliedSequence = read.sequence }
-    if read.isOwnRecord {
-      // Applied when decided; its deliveries leave now, after those of the entries before it.
-      service.releaseDeliveries(through: read.sequence)
-      return
-    }
-    guard read.takesEffect else { return }
-    let entry = read.entry
-    if case .record(.messageSent(let message)) = entry.content {
-      remember(message, at: read.sequence, fanningOut: sendingEvents)
-    }
-    switch entry.content {
-    case .record(let record):
-      if case .channelDeleted(let id) = record { forgetFanOuts(of: id) }
-      do {
-        try service.applyReplicated(record, sendingEvents: sendingEvents)
-      } catch {
-        // A record that does not follow from the ones before it (say, published again after a
-        // timeout behind a later one) is a no-op, the same on every node, rather than a reason
-        // for every node to stop.
-        refusedRecords.append("\(error)")
-      }
-    case .claim:
-      let mine = entry.node == identity
-      if mine, entry.epoch > 1 { takeovers += 1 }
-      switch entry.space {
-      case .channels:
-        servedChannelPartitions[entry.partition] = mine ? entry.epoch : nil
-      case .users:
-        servedUserPartitions[entry.partition] = mine ? entry.epoch : nil
-        userPartitionsChanged?(Set(servedUserPartitions.keys))
-        let released = releasedBy.removeValue(forKey: entry.partition)
-        if mine, let previous = read.previousOwner ?? released, previous != identity {
-          takeoversToTell.append((entry.partition, previous, read.sequence))
-        }
-      }
-    case .release:
-      // This node stopped serving it when it appended the release (and again here, should the
-      // append have timed out and the release made it into the log after all). Whoever claims
-      // it next sends again what the releasing node may not have handed over.
-      switch entry.space {
-      case .channels:
-        if entry.node == identity { servedChannelPartitions[entry.partition] = nil }
-      case .users:
-        if entry.node == identity, servedUserPartitions.removeValue(forKey: entry.partition) != nil
-        {
-          userPartitionsChanged?(Set(servedUserPartitions.keys))
-        }
-        releasedBy[entry.partition] = entry.node
-      }
-    }
-  }
-
-  private func tellTakeovers() {
-    let takeovers = takeoversToTell
-    takeoversToTell.removeAll()
-    userPartitionsTakenOver?(takeovers)
-  }
-
-  /// A deleted channel's fan-outs are never journaled as finished: the service stops
-  /// following them.
-  private func forgetFanOuts(of officialAccountID: ByteString) {
-    messagesInFlight = messagesInFlight.filter { $0.key.officialAccountID != officialAccountID }
-  }
-
-  private func remember(_ message: JournalRecord.SentMessage, at sequence: UInt64, fanningOut: Bool)
-  {
-    if fanningOut {
-      messagesInFlight[MessageKey(officialAccountID: message.officialAccountID, seq: message.seq)] =
-        sequence
-    }
-    recentMessages.append((sequence, message))
-    if recentMessages.count > 2 * Self.recentMessagesLimit {
-      recentMessages.removeFirst(recentMessages.count - Self.recentMessagesLimit)
     }
   }
 }

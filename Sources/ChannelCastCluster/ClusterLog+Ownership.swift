@@ -1,0 +1,52 @@
+import ChannelCastCore
+import ChannelCastProtocol
+import Foundation
+import NATS
+
+/// Claims and releases: how a node takes partitions and hands them on.
+extension ClusterLog {
+  /// Appends a claim of a partition for the epoch after the last one read, unless this node
+  /// already claimed that epoch (and has not read the claim back yet); returns whether it
+  /// appended one. It takes effect if it is the first claim of that epoch in the log:
+  /// `applyAvailable` then starts serving the partition.
+  func claimOnce(_ space: LogEntry.Space, _ partition: Int) throws -> Bool {
+    let epoch = (space == .channels ? channelLedger : userLedger).nextEpoch(of: partition)
+    let key = ClaimKey(space: space, partition: partition)
+    guard claimsAppended[key] != epoch else { return false }
+    claimsAppended[key] = epoch
+    try append(space, .claim, partition, epoch: epoch)
+    return true
+  }
+
+  /// Stops serving a channel (or user) partition at once and appends the release of its term,
+  /// so that the node it should go to can claim it.
+  /// If the release cannot be appended, the node serves the partition again and throws.
+  public func release(channelPartition partition: Int) throws {
+    guard let epoch = servedChannelPartitions.removeValue(forKey: partition) else { return }
+    do {
+      try append(.channels, .release, partition, epoch: epoch)
+    } catch {
+      servedChannelPartitions[partition] = epoch
+      throw error
+    }
+  }
+
+  public func release(userPartition partition: Int) throws {
+    guard let epoch = servedUserPartitions.removeValue(forKey: partition) else { return }
+    userPartitionsChanged?(Set(servedUserPartitions.keys))
+    do {
+      try append(.users, .release, partition, epoch: epoch)
+    } catch {
+      servedUserPartitions[partition] = epoch
+      userPartitionsChanged?(Set(servedUserPartitions.keys))
+      throw error
+    }
+  }
+
+  func append(
+    _ space: LogEntry.Space, _ content: LogEntry.Content, _ partition: Int, epoch: UInt64
+  ) throws {
+    _ = try publish(
+      LogEntry(space: space, partition: partition, node: identity, epoch: epoch, content: content))
+  }
+}
