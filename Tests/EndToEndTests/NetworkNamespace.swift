@@ -10,10 +10,16 @@ final class NetworkNamespace {
   let namespaceAddress: String
   private let hostLink: String
 
-  /// Whether this machine can make one: root, and `ip` installed.
-  static var available: Bool {
-    getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
-  }
+  /// Whether this machine can make one: root, `ip` installed, and a namespace with a veth
+  /// pair made and removed (a container may allow neither).
+  static let available: Bool = {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") else {
+      return false
+    }
+    guard let probe = try? NetworkNamespace(subnet: 254) else { return false }
+    probe.remove()
+    return true
+  }()
 
   /// `subnet` is the third octet of 10.201.x.0/24.
   init(subnet: Int) throws {
