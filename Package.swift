@@ -100,7 +100,7 @@ let package = Package(
     .executableTarget(
       name: "channelcast-bench",
       dependencies: [
-        "ChannelCastClient", "ChannelCastProtocol", "ZeroMQ",
+        "ChannelCastClient", "ChannelCastCore", "ChannelCastProtocol", "ZeroMQ",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],

@@ -18,6 +18,6 @@ struct BenchCommand: ParsableCommand {
       """,
     subcommands: [
       MegacastCommand.self, CompareCommand.self, MixedCommand.self, SubscribeCommand.self,
-      MemoryCommand.self, SnapshotPauseCommand.self, StressCommand.self,
+      MemoryCommand.self, SnapshotPauseCommand.self, StressCommand.self, ClusterCommand.self,
     ])
 }

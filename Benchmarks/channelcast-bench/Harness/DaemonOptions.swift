@@ -69,11 +69,12 @@ struct DaemonOptions: ParsableArguments {
   /// connects to the one given with --endpoint. `endpoints` starts it on those rather than on
   /// ipc:// endpoints in its temporary folder; `capturingInfoLog` keeps its info-level log;
   /// `curve` starts it with CURVE keys the harness makes (`DaemonUnderTest.curve`), which a
-  /// daemon at --endpoint does not have (`validate(curve:)` refuses that).
+  /// daemon at --endpoint does not have (`validate(curve:)` refuses that). `folder` and
+  /// `startSeconds` are `DaemonUnderTest`'s.
   func startDaemon(
     extraArguments: [String] = [], fsync: FsyncPolicy? = nil,
     endpoints: (command: String, delivery: String)? = nil, capturingInfoLog: Bool = false,
-    curve: Bool = false
+    curve: Bool = false, folder: URL? = nil, startSeconds: Double = 15
   ) throws -> DaemonUnderTest {
     if let endpoint {
       return DaemonUnderTest(commandEndpoint: endpoint, deliveryEndpoint: deliveryEndpoint)
@@ -92,7 +93,8 @@ struct DaemonOptions: ParsableArguments {
     }
     return try DaemonUnderTest(
       binary: daemonBinary, arguments: arguments, endpoints: endpoints,
-      capturingInfoLog: capturingInfoLog, curveKeys: curve ? try DaemonCurveKeys.generate() : nil)
+      capturingInfoLog: capturingInfoLog, curveKeys: curve ? try DaemonCurveKeys.generate() : nil,
+      folder: folder, startSeconds: startSeconds)
   }
 
   /// The settings to print with a report.

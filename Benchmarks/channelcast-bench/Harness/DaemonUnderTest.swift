@@ -88,15 +88,21 @@ final class DaemonUnderTest {
   /// its temporary folder, and waits until it answers. With `capturingInfoLog` it logs at info
   /// level into a file of that folder (`log`), else at warning level to the terminal. With
   /// `curveKeys` it requires CURVE: its key file and clients file are written into that folder.
+  /// `folder` names that folder (a node of the cluster scenario's, inside the cluster's folder)
+  /// instead of a fresh one in the temporary directory; `startSeconds` bounds the wait for its
+  /// first answer (a cluster node first joins the cluster).
   init(
     binary: String, arguments: [String], endpoints: (command: String, delivery: String)? = nil,
-    capturingInfoLog: Bool = false, curveKeys: DaemonCurveKeys? = nil
+    capturingInfoLog: Bool = false, curveKeys: DaemonCurveKeys? = nil, folder: URL? = nil,
+    startSeconds: Double = 15
   ) throws {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw BenchmarkError(
         "no channelcastd at \(binary): build it with `swift build -c release` or pass --daemon")
     }
-    let folder = FileManager.default.temporaryDirectory
+    let folder =
+      folder
+      ?? FileManager.default.temporaryDirectory
       .appendingPathComponent("channelcast-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     commandEndpoint = endpoints?.command ?? "ipc://\(folder.path)/command"
@@ -128,7 +134,8 @@ final class DaemonUnderTest {
       ? try DaemonLog(url: folder.appendingPathComponent("channelcastd.log")) : nil
     let process = try Self.run(launch, logLevel: log == nil ? "warning" : "info", log: log)
     state = .running(process, log: log)
-    try waitUntilAnswering(process, log: log, Deadline("channelcastd start", seconds: 15))
+    try waitUntilAnswering(
+      process, log: log, Deadline("channelcastd start", seconds: startSeconds))
   }
 
   /// Whether `binary` has a gateway socket (builds before it do not know the flag).
@@ -264,6 +271,21 @@ final class DaemonUnderTest {
           + "\(process.terminationStatus) after SIGTERM; a clean stop exits 0")
     }
     return elapsed
+  }
+
+  /// Kills a started daemon with SIGKILL, as a crash would (no snapshot, no goodbye to a
+  /// cluster), and waits for it to end; keeps its folder until `stop()`. Returns the monotonic
+  /// nanoseconds just before the signal.
+  @discardableResult
+  func killAbruptly() throws -> UInt64 {
+    guard case .running(let process, _) = state else {
+      throw BenchmarkError("only a running daemon started by the harness can be killed")
+    }
+    let signalled = MonotonicClock.nanoseconds()
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    state = .stopped
+    return signalled
   }
 
   /// Starts a cleanly stopped daemon again on the same endpoints and data directory, logging at
