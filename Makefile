@@ -25,9 +25,10 @@ test: deps
 # The protocol's tests again, each against a cluster of three nodes on a nats-server of its own
 # (CHANNELCAST_TEST_CLUSTER=1, see Tests/ChannelCastServerTests/TestDaemon.swift), requests
 # spread over the nodes.
-CLUSTER_SUITES := AccountOperationTests|SubscriptionOperationTests|MessageOperationTests|\
-	ProtocolTests|AbuseLimitTests|HostileInputTests|BoundedFanOutTests|SlowConsumerPolicyTests|\
-	FanOutIntegrationTests|ClusterGatewayTests
+CLUSTER_SUITES := AccountOperationTests|SubscriptionOperationTests|MessageOperationTests
+CLUSTER_SUITES := $(CLUSTER_SUITES)|ProtocolTests|AbuseLimitTests|HostileInputTests
+CLUSTER_SUITES := $(CLUSTER_SUITES)|BoundedFanOutTests|SlowConsumerPolicyTests
+CLUSTER_SUITES := $(CLUSTER_SUITES)|FanOutIntegrationTests|ClusterGatewayTests
 test-cluster: deps
 	CHANNELCAST_TEST_CLUSTER=1 $(SWIFT_TEST) --filter '$(CLUSTER_SUITES)'
 
