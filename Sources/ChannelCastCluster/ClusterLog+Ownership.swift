@@ -12,11 +12,26 @@ extension ClusterLog {
   func claimOnce(_ space: LogEntry.Space, _ partition: Int) throws -> Bool {
     let epoch = (space == .channels ? channelLedger : userLedger).nextEpoch(of: partition)
     let key = ClaimKey(space: space, partition: partition)
-    guard claimsAppended[key] != epoch else { return false }
-    claimsAppended[key] = epoch
-    try append(space, .claim, partition, epoch: epoch)
+    // A claim not read back after a while did not make it into the log (its publish failed,
+    // or its acknowledgement was lost with a server): claiming the same epoch again is safe,
+    // since only the first claim of an epoch counts.
+    if let earlier = claimsAppended[key], earlier.epoch == epoch,
+      ContinuousClock.now - earlier.at < Self.claimPatience
+    {
+      return false
+    }
+    claimsAppended[key] = (epoch, .now)
+    do {
+      try append(space, .claim, partition, epoch: epoch)
+    } catch {
+      claimsAppended[key] = nil
+      throw error
+    }
     return true
   }
+
+  /// How long a claim this node appended is waited for before it is appended again.
+  static let claimPatience = Duration.seconds(2)
 
   /// Stops serving a channel (or user) partition at once and appends the release of its term,
   /// so that the node it should go to can claim it.

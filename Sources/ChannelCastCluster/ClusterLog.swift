@@ -119,7 +119,7 @@ public final class ClusterLog: OrderedMutationLog {
   /// The identity that last released each user partition (until it is claimed again).
   var releasedBy: [Int: String] = [:]
   /// The epoch of the last claim this node appended, by partition.
-  var claimsAppended: [ClaimKey: UInt64] = [:]
+  var claimsAppended: [ClaimKey: (epoch: UInt64, at: ContinuousClock.Instant)] = [:]
   /// Claims of this node that took over a partition another node had (not a first claim).
   public internal(set) var takeovers = 0
 

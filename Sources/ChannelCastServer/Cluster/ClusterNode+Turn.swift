@@ -37,7 +37,7 @@ extension ClusterNode {
         try log.rebalance(members: membership.members)
       }
     } catch let error as NATSError {
-      logger.warning("could not read the cluster's log to its end: \(error)")
+      logger.warning("could not reach the cluster's log (it tries again): \(error)")
     } catch {
       throw .clusterLogFailed("\(error)")
     }

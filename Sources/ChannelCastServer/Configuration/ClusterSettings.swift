@@ -1,5 +1,4 @@
-/// The settings of cluster mode (in progress: checked, not yet used), as the `cluster…` keys
-/// give them. `DaemonConfiguration.clusterSettings` is nil in single-node mode, when `natsURLs`
+/// The settings of cluster mode, as the `cluster…` keys give them. `DaemonConfiguration.clusterSettings` is nil in single-node mode, when `natsURLs`
 /// is empty.
 public struct ClusterSettings: Sendable, Equatable {
   /// The NATS servers of the cluster (`nats://` or `tls://` URLs); a node connects to any.

@@ -1,13 +1,12 @@
 extension ConfigurationKey {
-  /// The keys of cluster mode (in progress: checked, not yet used), the last of `all`. With
-  /// `clusterNatsURLs` empty, the default, the daemon runs alone and the others do not matter.
+  /// The keys of cluster mode, the last of `all`. With `clusterNatsURLs` empty, the default,
+  /// the daemon runs alone and the others do not matter.
   static let cluster: [ConfigurationKey] = [
     stringList(
       "clusterNatsURLs",
       help:
         "NATS servers of the cluster this node joins (nats:// or tls:// URLs; as a flag, "
-        + "comma-separated). Empty: single-node mode. Cluster mode is in progress: the daemon "
-        + "checks these settings but does not use them yet.",
+        + "comma-separated). Empty: single-node mode.",
       \.cluster.natsURLs, problem: ClusterSettings.problem(withNATSURL:)),
     string(
       "clusterNodeName",
