@@ -166,9 +166,6 @@ public final class ClusterLog: OrderedMutationLog {
       startSequence: 1, onAvailable: onAvailable)
   }
 
-  /// The last error reading the log met, when it has not read since (it keeps trying).
-  public var readFailure: NATSError? { reader.failure }
-
   /// The stream's last sequence now (a round trip to the stream's leader).
   public func streamLastSequence() throws(NATSError) -> UInt64 {
     try connection.streamState(settings.streamName).lastSequence
