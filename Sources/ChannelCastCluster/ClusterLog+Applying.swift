@@ -113,8 +113,18 @@ extension ClusterLog {
         servedUserPartitions[entry.partition] = mine ? entry.epoch : nil
         userPartitionsChanged?(Set(servedUserPartitions.keys))
         let released = releasedBy.removeValue(forKey: entry.partition)
-        if mine, let previous = read.previousOwner ?? released, previous != identity {
-          takeoversToTell.append((entry.partition, previous, read.sequence))
+        if mine, let previous = read.previousOwner {
+          if previous != identity {
+            takeoversToTell.append(
+              Takeover(
+                partition: entry.partition, from: previous, at: read.sequence,
+                handedOverThrough: nil))
+          }
+        } else if mine, let released, released.node != identity {
+          takeoversToTell.append(
+            Takeover(
+              partition: entry.partition, from: released.node, at: read.sequence,
+              handedOverThrough: released.handedOverThrough))
         }
       }
     case .release:
@@ -129,7 +139,7 @@ extension ClusterLog {
         {
           userPartitionsChanged?(Set(servedUserPartitions.keys))
         }
-        releasedBy[entry.partition] = entry.node
+        releasedBy[entry.partition] = (entry.node, entry.handedOverThrough)
       }
     }
   }

@@ -50,7 +50,9 @@ extension ClusterLog {
     guard let epoch = servedUserPartitions.removeValue(forKey: partition) else { return }
     userPartitionsChanged?(Set(servedUserPartitions.keys))
     do {
-      try append(.users, .release, partition, epoch: epoch)
+      // Everything up to what this node applied has been handed to the partition's users
+      // (`rebalance` releases only then); its successor sends again what comes after.
+      try append(.users, .release, partition, epoch: epoch, handedOverThrough: appliedSequence)
     } catch {
       servedUserPartitions[partition] = epoch
       userPartitionsChanged?(Set(servedUserPartitions.keys))
@@ -59,9 +61,12 @@ extension ClusterLog {
   }
 
   func append(
-    _ space: LogEntry.Space, _ content: LogEntry.Content, _ partition: Int, epoch: UInt64
+    _ space: LogEntry.Space, _ content: LogEntry.Content, _ partition: Int, epoch: UInt64,
+    handedOverThrough: UInt64 = 0
   ) throws {
     _ = try publish(
-      LogEntry(space: space, partition: partition, node: identity, epoch: epoch, content: content))
+      LogEntry(
+        space: space, partition: partition, node: identity, epoch: epoch, content: content,
+        handedOverThrough: handedOverThrough))
   }
 }

@@ -67,9 +67,16 @@ public final class ClusterLog: OrderedMutationLog {
   public internal(set) var servedUserPartitions: [Int: UInt64] = [:]
   /// Told, on the command thread, the user partitions served after each change.
   public var userPartitionsChanged: ((Set<Int>) -> Void)?
-  /// A user partition this node took from another node: the messages `from` (an identity) may
-  /// not have handed to the partition's users, up to stream sequence `at`, are to be sent again.
-  public typealias Takeover = (partition: Int, from: String, at: UInt64)
+  /// A user partition this node took from another node, at stream sequence `at`: the messages
+  /// `from` (an identity) may not have handed to the partition's users are to be sent again:
+  /// those after `handedOverThrough` when `from` released the partition, after the last
+  /// watermark `from` wrote when it was taken from it.
+  public struct Takeover: Sendable, Equatable {
+    public let partition: Int
+    public let from: String
+    public let at: UInt64
+    public let handedOverThrough: UInt64?
+  }
   /// Told, on the command thread, of this node's claims of user partitions other nodes held,
   /// once for each run of such claims in the log, before the entry after them is applied (so
   /// that what is sent again reaches the users before the messages after the takeover).
@@ -116,8 +123,9 @@ public final class ClusterLog: OrderedMutationLog {
   /// Entries read and not yet applied (read while a commit waited for its own records).
   var unapplied: [ReadEntry] = []
   var published: UInt64 = 0
-  /// The identity that last released each user partition (until it is claimed again).
-  var releasedBy: [Int: String] = [:]
+  /// The identity that last released each user partition (until it is claimed again), and
+  /// the sequence it handed the partition over through.
+  var releasedBy: [Int: (node: String, handedOverThrough: UInt64)] = [:]
   /// The epoch of the last claim this node appended, by partition.
   var claimsAppended: [ClaimKey: (epoch: UInt64, at: ContinuousClock.Instant)] = [:]
   /// Claims of this node that took over a partition another node had (not a first claim).

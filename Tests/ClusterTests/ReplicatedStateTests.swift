@@ -152,6 +152,52 @@ import Testing
   }
 }
 
+extension ReplicatedStateTests {
+  /// A node that hands a user partition on names, in its release, the position through which
+  /// it delivered to the partition's users; the node that claims it sends again the messages
+  /// after that position, not after the releasing node's later watermark (which goes on
+  /// moving with the deliveries to its other partitions).
+  @Test func aClaimAfterAReleaseResumesFromThePositionTheReleaseNames() throws {
+    let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
+    defer { server.stop() }
+    let connection = try NATSConnection(urls: [server.url], name: "test")
+    let a = try Self.replica(connection, node: "a")
+    try Self.takeOver(a)
+    let b = try Self.replica(connection, node: "b")
+    var takenOver: [ClusterLog.Takeover] = []
+    b.log.userPartitionsTakenOver = { takenOver += $0 }
+    // "a" hands "b" the partitions "b" is preferred for, then sends a message on a channel it
+    // kept: the message lands after the releases.
+    try a.log.rebalance(members: ["b": b.log.identity])
+    let releasedAt = a.log.appliedSequence
+    #expect(
+      try a.log.catchUp(
+        to: a.log.streamLastSequence(), service: a.service, timeoutMilliseconds: 10_000))
+    let channel = try #require(
+      (0..<1000).lazy.map { "@TOA#_kept\($0)" }.first { a.log.serves(channel: ByteString($0)) })
+    try Self.call(
+      a.service,
+      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
+    )
+    try Self.call(
+      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    let messageAt = try #require(a.log.lastCommitPosition ?? a.log.appliedSequence)
+    #expect(
+      try b.log.catchUp(
+        to: b.log.streamLastSequence(), service: b.service, timeoutMilliseconds: 10_000))
+    try Self.takeOver(b, members: ["a": a.log.identity])
+    #expect(!takenOver.isEmpty)
+    for takeover in takenOver {
+      #expect(takeover.from == a.log.identity)
+      #expect(takeover.handedOverThrough == releasedAt)
+      #expect(takeover.at > messageAt)
+      let resent = b.log.recentMessages(
+        after: takeover.handedOverThrough ?? 0, before: takeover.at)
+      #expect(resent.map(\.officialAccountID) == [ByteString(channel)])
+    }
+  }
+}
+
 /// Deliveries go nowhere in these tests: only the state is compared.
 private final class DiscardingSink: DeliverySink {
   func deliver(_ deliveries: UnsafeBufferPointer<Delivery>) -> Int { deliveries.count }

@@ -46,7 +46,7 @@ struct ClusterFaultTests {
       // Until message 1 reaches everyone, the consumer may not be connected to every node yet.
       try await Task.sleep(for: .milliseconds(500))
       try await model.send(1, through: cluster.commandEndpoints)
-      try model.checkDeliveries(consumer, seconds: 30)
+      try Self.checkDeliveries(model, consumer, cluster, seconds: 30)
       return (cluster, model, consumer)
     } catch {
       cluster.stop()
@@ -57,6 +57,27 @@ struct ClusterFaultTests {
   static let partitions = ClusterPartitions(
     channelPartitions: ClusterProcesses.channelPartitions,
     userPartitions: ClusterProcesses.userPartitions)
+
+  /// `ClusterModel.checkDeliveries`, and when subscribers miss messages, what each node says
+  /// (its partitions, its log) and which user partitions the missing ones are in.
+  private static func checkDeliveries(
+    _ model: ClusterModel, _ consumer: [DeliveryConsumer], _ cluster: ClusterProcesses,
+    seconds: Double = 60
+  ) throws {
+    let missing = try model.checkDeliveries(consumer, seconds: seconds)
+    guard !missing.isEmpty else { return }
+    let byPartition = Dictionary(grouping: missing) {
+      partitions.partition(ofUser: ByteString($0))
+    }.mapValues(\.count)
+    var report = "missing subscribers by user partition: \(byPartition)\n"
+    for (index, node) in cluster.nodes.enumerated() {
+      report +=
+        "node \(index) cluster: \(cluster.cluster(of: index).map { "\($0)" } ?? "no answer")\n"
+      let log = node.process.standardError.split(separator: "\n").suffix(60)
+      report += "node \(index) log:\n" + log.joined(separator: "\n") + "\n"
+    }
+    Issue.record(Comment(rawValue: report))
+  }
 
   /// The node serving the channel's partition.
   private static func channelOwner(_ cluster: ClusterProcesses, of id: String = channel) throws
@@ -88,7 +109,7 @@ struct ClusterFaultTests {
     let takeover = ContinuousClock.now - killed
     for number in 4...6 { try await model.send(number, through: through) }
     try model.checkChannel(through: through)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
     #expect(takeover < .seconds(10), "the channel answered again after \(takeover)")
     // The killed node comes back, catches up from the log and gets partitions again.
     try cluster.nodes[owner].restart()
@@ -96,7 +117,7 @@ struct ClusterFaultTests {
     try await cluster.waitUntilSettled()
     try await model.send(7, through: cluster.commandEndpoints)
     try model.checkChannel(through: cluster.commandEndpoints)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
   }
 }
 
@@ -119,7 +140,7 @@ extension ClusterFaultTests {
     try cluster.restartServer(leader)
     try await model.send(6, through: cluster.commandEndpoints)
     try model.checkChannel(through: cluster.commandEndpoints)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
   }
 
   @Test func twoServersDownThenBackLosesNothingAcknowledged() async throws {
@@ -142,7 +163,7 @@ extension ClusterFaultTests {
     // Sent again with its clientMsgID (the same seq if it was acknowledged), then more.
     for number in 2...5 { try await model.send(number, through: cluster.commandEndpoints) }
     try model.checkChannel(through: cluster.commandEndpoints)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
     for node in cluster.nodes { #expect(node.process.isRunning, "\(node.process.standardError)") }
   }
 
@@ -172,7 +193,7 @@ extension ClusterFaultTests {
     try await cluster.waitUntilSettled()
     for number in 5...8 { try await model.send(number, through: cluster.commandEndpoints) }
     try model.checkChannel(through: cluster.commandEndpoints)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
     #expect(cluster.nodes[owner].process.isRunning, "\(cluster.nodes[owner].process.standardError)")
   }
 }
@@ -201,7 +222,7 @@ extension ClusterFaultTests {
     try await cluster.waitUntilSettled()
     for number in 5...8 { try await model.send(number, through: cluster.commandEndpoints) }
     try model.checkChannel(through: cluster.commandEndpoints)
-    try model.checkDeliveries(consumer)
+    try Self.checkDeliveries(model, consumer, cluster)
     #expect(
       cluster.nodes[cutOff].process.isRunning, "\(cluster.nodes[cutOff].process.standardError)")
   }

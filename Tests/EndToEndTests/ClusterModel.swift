@@ -99,7 +99,9 @@ final class ClusterModel {
   /// message (at least once), for up to `seconds`; checks that what each node delivered to
   /// each subscriber came in seq order (leaving out repeats). Across nodes there is no order:
   /// a consumer reads its connections in turn.
-  func checkDeliveries(_ consumers: [DeliveryConsumer], seconds: Double = 60) throws {
+  /// Returns the subscribers still missing messages, for the caller's diagnostics.
+  @discardableResult
+  func checkDeliveries(_ consumers: [DeliveryConsumer], seconds: Double = 60) throws -> [String] {
     let wanted = Set(acknowledged.keys)
     var complete = Set(subscribers.filter { (firstSeen[$0] ?? []).isSuperset(of: wanted) })
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -133,8 +135,9 @@ final class ClusterModel {
     for (node, users) in seen {
       for (user, seqs) in users where seqs != seqs.sorted() {
         Issue.record("node \(node) sent \(user) messages out of order: \(seqs)")
-        return
+        return missing
       }
     }
+    return missing
   }
 }

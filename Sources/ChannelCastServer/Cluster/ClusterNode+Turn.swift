@@ -73,23 +73,35 @@ extension ClusterNode {
   }
 
   /// Sends again, to the users of the user partitions this node took over, the messages their
-  /// previous owners may not have handed to them: from each previous owner, those after its
-  /// last watermark (all the recent ones when it never wrote one) up to the takeover. Once per
-  /// previous owner for all the partitions taken from it.
+  /// previous owners may not have handed to them: those after the sequence a release names,
+  /// or after the last watermark of a node the partitions were taken from (all the recent ones
+  /// when it never wrote one), up to the takeover. Once per previous owner and starting point
+  /// for all the partitions taken from it.
   func resendAfter(_ takeovers: [ClusterLog.Takeover]) {
-    for (previous, takeovers) in Dictionary(grouping: takeovers, by: \.from) {
-      let watermark = membership.watermark(of: previous) ?? 0
+    let groups = Dictionary(grouping: takeovers) { takeover in
+      ResendStart(
+        from: takeover.from,
+        after: takeover.handedOverThrough ?? membership.watermark(of: takeover.from) ?? 0)
+    }
+    for (start, takeovers) in groups {
       let partitions = DeliveryScope.Partitions(
         partitions: log.settings.partitions, owned: takeovers.map(\.partition))
-      let messages = log.recentMessages(after: watermark, before: takeovers.map(\.at).max()!)
+      let messages = log.recentMessages(after: start.after, before: takeovers.map(\.at).max()!)
       let resent = service.resendMessages(messages, toUsersOf: partitions)
       logger.info(
         "took user partitions over",
         metadata: [
-          "partitions": "\(takeovers.count)", "from": "\(previous)",
-          "watermark": "\(watermark)", "messagesSentAgain": "\(resent)",
+          "partitions": "\(takeovers.count)", "from": "\(start.from)",
+          "after": "\(start.after)", "messagesSentAgain": "\(resent)",
+          "released": "\(takeovers[0].handedOverThrough != nil)",
         ])
     }
+  }
+
+  /// Where the messages sent again after a takeover start: after `after`, of node `from`.
+  private struct ResendStart: Hashable {
+    let from: String
+    let after: UInt64
   }
 
   /// Decides a request another node forwarded, if this node serves its partition (the
