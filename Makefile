@@ -35,13 +35,15 @@ test-cluster: deps
 # The cluster's fault tests (Tests/EndToEndTests/ClusterFaultTests.swift): three nats-server and
 # three channelcastd processes; kill -9 of a node during a broadcast and of the stream's leader,
 # two NATS servers down and back, a node paused for 30 s, a node cut off the network in a network
-# namespace and joined again (as root). FAULT_RUNS times in a row (default 1).
+# namespace and joined again (as root); and a node started again after the log was trimmed, from
+# the snapshot (ClusterSnapshotProcessTests.swift). FAULT_RUNS times in a row (default 1).
 FAULT_RUNS ?= 1
 test-cluster-faults: deps
 	swift build --build-tests
 	for run in $$(seq $(FAULT_RUNS)); do \
 		echo "fault tests, run $$run of $(FAULT_RUNS)"; \
-		CHANNELCAST_CLUSTER_FAULTS=1 $(SWIFT_TEST) --skip-build --filter ClusterFaultTests || exit 1; \
+		CHANNELCAST_CLUSTER_FAULTS=1 $(SWIFT_TEST) --skip-build \
+			--filter 'ClusterFaultTests|ClusterSnapshotProcessTests' || exit 1; \
 	done
 
 # Three NATS servers and three channelcastd nodes on loopback until Ctrl-C (Deploy/cluster/).

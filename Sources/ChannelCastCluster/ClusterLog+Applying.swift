@@ -12,6 +12,12 @@ extension ClusterLog {
     let wait =
       deadline.map { max(0, Int((ContinuousClock.now.duration(to: $0)) / .milliseconds(1))) } ?? 0
     guard let message = reader.next(timeoutMilliseconds: wait) else { return false }
+    // Every entry once, in order: one read before (a consumer made again) is passed over;
+    // one after a hole means the entries between were trimmed.
+    if message.streamSequence <= readSequence { return true }
+    guard message.streamSequence == readSequence + 1 else {
+      throw ClusterLogError.gap(expected: readSequence + 1, found: message.streamSequence)
+    }
     let entry = try LogEntry.decode(message.data)
     let ledger = entry.space == .channels ? channelLedger : userLedger
     let previousOwner = ledger.owner(of: entry.partition)?.node

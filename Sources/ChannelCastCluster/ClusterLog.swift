@@ -151,10 +151,12 @@ public final class ClusterLog: OrderedMutationLog {
     }
   }
 
-  /// Creates the stream if it does not exist and starts reading it from the beginning;
-  /// `onAvailable` is called from the reader's thread when entries arrive.
+  /// Creates the stream if it does not exist and starts reading it from the beginning, or
+  /// after the snapshot `position` (whose service state the caller loaded); `onAvailable` is
+  /// called from the reader's thread when entries arrive.
   public init(
     connection: NATSConnection, settings: Settings,
+    startingAfter position: ClusterSnapshot.Position? = nil,
     onAvailable: @escaping @Sendable () -> Void = {}
   ) throws(NATSError) {
     self.connection = connection
@@ -169,9 +171,30 @@ public final class ClusterLog: OrderedMutationLog {
       120_000, 2 * settings.publishPatienceMilliseconds)
     try connection.addStream(configuration)
     publisher = try StreamPublisher(connection: connection)
+    if let position {
+      channelLedger = PartitionLedger(terms: position.channelTerms)
+      userLedger = PartitionLedger(terms: position.userTerms)
+      releasedBy = position.releasedBy
+      progress = FanOutProgress(recent: position.recentMessages)
+      readSequence = position.logSequence
+      appliedSequence = position.logSequence
+    }
     reader = try ClusterLogReader(
       connection: connection, stream: settings.streamName, subject: "\(settings.subjectPrefix).>",
-      startSequence: 1, onAvailable: onAvailable)
+      startSequence: readSequence + 1, onAvailable: onAvailable)
+  }
+
+  /// The snapshot of the log as applied now, with `service`'s state (which must be the state
+  /// this log applied to); nil while entries read or records decided are not applied yet
+  /// (during a run), when the state is not the log's at any one position.
+  public func snapshot(of service: ChannelCastService, takenAtMs: Int64) -> ClusterSnapshot? {
+    guard unapplied.isEmpty, appended.isEmpty, awaitingReadBack.isEmpty else { return nil }
+    let position = ClusterSnapshot.Position(
+      logSequence: appliedSequence, channelTerms: channelLedger.terms,
+      userTerms: userLedger.terms, releasedBy: releasedBy,
+      recentMessages: progress.recentMessages)
+    return ClusterSnapshot(
+      position: position, service: service.state.takeSnapshot(takenAtMs: takenAtMs))
   }
 
   /// The stream's last sequence now (a round trip to the stream's leader).
@@ -301,6 +324,9 @@ public enum ClusterLogError: Error, CustomStringConvertible {
   /// The acknowledged record did not come back from the stream in time (with the last error
   /// reading it met).
   case notReadBack(sequence: UInt64, reading: String?)
+  /// The stream's next entry is not the one after the last read: the entries between were
+  /// trimmed (after a snapshot) before this node read them.
+  case gap(expected: UInt64, found: UInt64)
 
   public var description: String {
     switch self {
@@ -311,6 +337,9 @@ public enum ClusterLogError: Error, CustomStringConvertible {
         + "(\(verdict)): the cluster ignores it"
     case .outOfOrder(let sequence, let after):
       "a record landed at \(sequence), after \(after), which this node decided later"
+    case .gap(let expected, let found):
+      "the log's next entry is \(found), not \(expected): the entries between were trimmed "
+        + "after a snapshot before this node read them; it must start again from the snapshot"
     case .notReadBack(let sequence, let reading):
       "the stream acknowledged record \(sequence) but did not deliver it back in time"
         + (reading.map { " (reading: \($0))" } ?? "")

@@ -3,7 +3,8 @@ import NATS
 import Synchronization
 
 /// The cluster's live nodes, from heartbeats in a key-value bucket: every node writes, under its
-/// name, its identity and how far its fan-out got (`identity watermark`) every
+/// name, its identity, how far its fan-out got and how far it applied the log
+/// (`identity watermark applied`) every
 /// `heartbeatMilliseconds`, on a thread of its own (`cc-heartbeat`), and watches the bucket for
 /// the others'. A node whose key has not been written for `ownerTimeoutMilliseconds` of this
 /// node's own clock, while this node's own writes kept arriving through the same watch, is
@@ -12,7 +13,8 @@ import Synchronization
 ///
 /// The watermark is the stream sequence up to which the node has handed every message of the
 /// log to its users: whoever takes one of its user partitions over sends the messages after it
-/// again (`watermark(of:)` keeps the last one each identity wrote).
+/// again (`watermark(of:)` keeps the last one each identity wrote). How far the live nodes
+/// applied the log bounds how far it may be trimmed (`lowestApplied`).
 ///
 /// It is also this node's lease: `leaseHolds` is false once this node's own last successful
 /// heartbeat is older than half the owner timeout (NATS unreachable, or the process was
@@ -38,6 +40,8 @@ public final class ClusterMembership: @unchecked Sendable {
     var members: [String: String] = [:]
     /// The last watermark each identity wrote.
     var watermarks: [String: UInt64] = [:]
+    /// How far each identity had applied the log, as it last wrote.
+    var applied: [String: UInt64] = [:]
     var lastHeartbeat: ContinuousClock.Instant?
     var stopped = false
   }
@@ -46,21 +50,25 @@ public final class ClusterMembership: @unchecked Sendable {
   private let lock = NSLock()
   private let settings: Settings
   private let finished = DispatchSemaphore(value: 0)
-  /// This node's watermark, set by the command thread, written with each heartbeat.
+  /// This node's watermark and applied position, set by the command thread, written with
+  /// each heartbeat.
   private let ownWatermark = Atomic<UInt64>(0)
+  private let ownApplied = Atomic<UInt64>(0)
 
-  /// Starts heartbeating as `identity` under `name`, with `watermark` to begin with;
+  /// Starts heartbeating as `identity` under `name`, with `watermark` and `applied` (see
+  /// `setPositions`) to begin with;
   /// `changed` is called on the heartbeat thread with the live nodes each time they change.
   public init(
     connection: NATSConnection, name: String, identity: String, watermark: UInt64,
-    settings: Settings, changed: @escaping @Sendable ([String: String]) -> Void
+    applied: UInt64, settings: Settings, changed: @escaping @Sendable ([String: String]) -> Void
   ) throws(NATSError) {
     self.settings = settings
     ownWatermark.store(watermark, ordering: .relaxed)
+    ownApplied.store(applied, ordering: .relaxed)
     let bucket = try KeyValueBucket(
       connection: connection, name: settings.bucketName, replicas: settings.replicas,
       maxAgeMilliseconds: Int64(max(60_000, 10 * settings.ownerTimeoutMilliseconds)))
-    try bucket.put(name, Self.heartbeat(identity, watermark: watermark))
+    try bucket.put(name, Self.heartbeat(identity, watermark: watermark, applied: applied))
     nonisolated(unsafe) let watcher = try KeyValueWatcher(bucket: bucket)
     lockedState { $0.lastHeartbeat = .now }
     let thread = Thread { [self] in
@@ -79,9 +87,18 @@ public final class ClusterMembership: @unchecked Sendable {
     lockedState { $0.watermarks[identity] }
   }
 
-  /// Sets the watermark the next heartbeats carry (command thread).
-  public func setWatermark(_ sequence: UInt64) {
-    ownWatermark.store(sequence, ordering: .relaxed)
+  /// Sets the watermark and applied position the next heartbeats carry (command thread).
+  public func setPositions(watermark: UInt64, applied: UInt64) {
+    ownWatermark.store(watermark, ordering: .relaxed)
+    ownApplied.store(applied, ordering: .relaxed)
+  }
+
+  /// The lowest log position the live nodes have applied, as they last wrote; 0 while a live
+  /// node's is not known.
+  public var lowestApplied: UInt64 {
+    lockedState { shared in
+      shared.members.values.map { shared.applied[$0] ?? 0 }.min() ?? 0
+    }
   }
 
   /// Whether this node's own heartbeats are recent enough for it to decide as an owner.
@@ -117,8 +134,10 @@ public final class ClusterMembership: @unchecked Sendable {
     }
   }
 
-  private static func heartbeat(_ identity: String, watermark: UInt64) -> [UInt8] {
-    Array("\(identity) \(watermark)".utf8)
+  private static func heartbeat(_ identity: String, watermark: UInt64, applied: UInt64)
+    -> [UInt8]
+  {
+    Array("\(identity) \(watermark) \(applied)".utf8)
   }
 
   private func heartbeat(
@@ -139,7 +158,9 @@ public final class ClusterMembership: @unchecked Sendable {
     while !lockedState({ $0.stopped }) {
       let now = ContinuousClock.now
       if now >= nextBeat {
-        let value = Self.heartbeat(identity, watermark: ownWatermark.load(ordering: .relaxed))
+        let value = Self.heartbeat(
+          identity, watermark: ownWatermark.load(ordering: .relaxed),
+          applied: ownApplied.load(ordering: .relaxed))
         if (try? bucket.put(name, value)) != nil {
           lockedState { $0.lastHeartbeat = now }
         }
@@ -158,6 +179,9 @@ public final class ClusterMembership: @unchecked Sendable {
         if writer == identity { ownWriteSeen = .now }
         if fields.count > 1, let watermark = UInt64(fields[1]) {
           lockedState { $0.watermarks[writer] = watermark }
+        }
+        if fields.count > 2, let applied = UInt64(fields[2]) {
+          lockedState { $0.applied[writer] = applied }
         }
       }
       let members = lastWrites.filter { ownWriteSeen - $0.value.at <= timeout }

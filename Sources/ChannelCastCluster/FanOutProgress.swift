@@ -21,6 +21,18 @@ struct FanOutProgress {
   /// The latest messages applied, oldest first (as they were applied), with their sequences.
   private var recent: [(sequence: UInt64, message: JournalRecord.SentMessage)] = []
 
+  init() {}
+
+  /// The progress of a node that starts from a snapshot: nothing in flight, its latest messages.
+  init(recent: [(sequence: UInt64, message: JournalRecord.SentMessage)]) {
+    self.recent = recent
+  }
+
+  /// The latest messages applied, oldest first, with their sequences: what a snapshot keeps.
+  var recentMessages: [(sequence: UInt64, message: JournalRecord.SentMessage)] {
+    Array(recent.suffix(Self.recentMessagesLimit))
+  }
+
   /// A message applied at stream sequence `sequence`; its fan-out started when `fanningOut`.
   mutating func applied(_ message: JournalRecord.SentMessage, at sequence: UInt64, fanningOut: Bool)
   {

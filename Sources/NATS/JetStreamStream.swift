@@ -70,9 +70,10 @@ extension NATSConnection {
   }
 
   /// The name of the server that leads the stream's replicas now (nil for a stream of one
-  /// server outside a cluster), and the stream's last sequence.
+  /// server outside a cluster), and the stream's first and last sequences (the first is the
+  /// last + 1 when the stream holds nothing).
   public func streamState(_ name: String) throws(NATSError) -> (
-    leader: String?, lastSequence: UInt64
+    leader: String?, firstSequence: UInt64, lastSequence: UInt64
   ) {
     var info: UnsafeMutablePointer<jsStreamInfo>?
     var code = jsErrCode(0)
@@ -81,7 +82,27 @@ extension NATSConnection {
     try check(status, "js_GetStreamInfo(\(name))", jetStreamCode: code)
     guard let info else { throw NATSError(NATS_ERR, operation: "js_GetStreamInfo(\(name))") }
     let leader = info.pointee.Cluster?.pointee.Leader.map { String(cString: $0) }
-    return (leader, info.pointee.State.LastSeq)
+    let state = info.pointee.State
+    return (leader, max(state.FirstSeq, 1), state.LastSeq)
+  }
+
+  /// Removes the stream's messages before `sequence` (those of `subject` only, when given);
+  /// the sequences of the rest do not change. Nothing is before 1: the call then does nothing
+  /// (JetStream would take a purge up to 1 for a purge of everything).
+  public func purgeStream(_ name: String, before sequence: UInt64, subject: String? = nil)
+    throws(NATSError)
+  {
+    guard sequence > 1 else { return }
+    var options = jsOptions()
+    jsOptions_Init(&options)
+    let filter = subject.map { strdup($0) }
+    defer { filter.map { free($0) } }
+    options.Stream.Purge.Sequence = sequence
+    options.Stream.Purge.Subject = filter.map { UnsafePointer($0) } ?? nil
+    var code = jsErrCode(0)
+    try check(
+      js_PurgeStream(jetStream, name, &options, &code), "js_PurgeStream(\(name))",
+      jetStreamCode: code)
   }
 
   /// Publishes `data` on `subject` and waits for the stream's acknowledgement (a majority of

@@ -163,7 +163,7 @@ import Testing
         "--cluster-nats-urls", "--cluster-node-name", "--cluster-channel-partitions",
         "--cluster-user-partitions", "--cluster-stream-replicas",
         "--cluster-heartbeat-milliseconds", "--cluster-owner-timeout-milliseconds",
-        "--cluster-request-timeout-milliseconds",
+        "--cluster-request-timeout-milliseconds", "--cluster-snapshot-entries",
       ])
     #expect(cluster.allSatisfy { !$0.isReloadable })
   }

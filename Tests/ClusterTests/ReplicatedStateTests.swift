@@ -13,12 +13,12 @@ import Testing
   static let channels = (0..<6).map { "@TOA#_c\($0)" }
   static let users = (0..<30).map { "user-\($0)" }
 
-  private static func makeState() -> ChannelCastState {
+  static func makeState() -> ChannelCastState {
     ChannelCastState(
       shardCount: 2, directory: UserDirectory(), retention: HistoryRetention(ServiceLimits()))
   }
 
-  private static func makeService(state: ChannelCastState, log: (any MutationLog)?)
+  static func makeService(state: ChannelCastState, log: (any MutationLog)?)
     -> ChannelCastService
   {
     ChannelCastService(
@@ -29,14 +29,14 @@ import Testing
 
   /// Sends `request` and ends the run (commits the log); returns the reply.
   @discardableResult
-  private static func call(_ service: ChannelCastService, _ request: String) throws -> String {
+  static func call(_ service: ChannelCastService, _ request: String) throws -> String {
     let reply = service.handle(Array(request.utf8)).reply
     try service.finishRun()
     return String(decoding: reply, as: UTF8.self)
   }
 
   /// Every read the protocol offers for the test's channels and users.
-  private static func observe(_ service: ChannelCastService) throws -> [String] {
+  static func observe(_ service: ChannelCastService) throws -> [String] {
     var requests = [#"{"op":"listOfficialAccounts","limit":100}"#]
     for channel in channels {
       requests += [
@@ -48,7 +48,7 @@ import Testing
     return try requests.map { try call(service, $0) }
   }
 
-  private static func settings(_ node: String) -> ClusterLog.Settings {
+  static func settings(_ node: String) -> ClusterLog.Settings {
     var settings = ClusterLog.Settings(nodeName: node, partitions: partitions)
     settings.streamName = "CC"
     settings.subjectPrefix = "cc.log"
@@ -57,7 +57,7 @@ import Testing
   }
 
   /// A node that applies the log into a fresh state, read to the stream's end.
-  private static func replica(_ connection: NATSConnection, node: String) throws -> (
+  static func replica(_ connection: NATSConnection, node: String) throws -> (
     log: ClusterLog, service: ChannelCastService
   ) {
     let log = try ClusterLog(connection: connection, settings: settings(node))
@@ -70,7 +70,7 @@ import Testing
 
   /// Makes `log`'s node the owner of every partition it prefers among `members` (alone: all),
   /// its claims read back and applied.
-  private static func takeOver(
+  static func takeOver(
     _ node: (log: ClusterLog, service: ChannelCastService), members: [String: String] = [:]
   ) throws {
     try node.log.rebalance(members: members)

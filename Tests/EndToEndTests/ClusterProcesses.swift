@@ -25,7 +25,10 @@ final class ClusterProcesses {
 
   /// With `namespace`, the last node runs in that network namespace, reaching the NATS servers
   /// (which then listen on every interface) through its veth pair.
-  init(namespace: NetworkNamespace? = nil) throws {
+  ///
+  /// With `snapshotEntries`, the nodes snapshot the log every that many entries (the default
+  /// otherwise: 100,000, more than any test appends).
+  init(namespace: NetworkNamespace? = nil, snapshotEntries: Int? = nil) throws {
     directory = try TemporaryDirectory.create()
     clientPorts = try (0..<3).map { _ in try NATSServerProcess.freePort() }
     clusterPorts = try (0..<3).map { _ in try NATSServerProcess.freePort() }
@@ -48,7 +51,8 @@ final class ClusterProcesses {
               "--cluster-owner-timeout-milliseconds", "\(Self.ownerTimeoutMilliseconds)",
               "--cluster-request-timeout-milliseconds", "5000",
               "--delivery-high-water-mark", "0",
-            ], networkNamespace: inNamespace ? namespace!.name : nil))
+            ] + (snapshotEntries.map { ["--cluster-snapshot-entries", "\($0)"] } ?? []),
+            networkNamespace: inNamespace ? namespace!.name : nil))
       }
     } catch {
       stop()

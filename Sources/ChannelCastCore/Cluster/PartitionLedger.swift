@@ -53,6 +53,37 @@ public struct PartitionLedger: Sendable {
 
   public init() {}
 
+  /// A partition's last term, as a snapshot keeps it.
+  public struct Term: Sendable, Equatable {
+    public let partition: Int
+    public let epoch: UInt64
+    /// The term's node while it is under way; nil once released.
+    public let owner: String?
+
+    public init(partition: Int, epoch: UInt64, owner: String?) {
+      self.partition = partition
+      self.epoch = epoch
+      self.owner = owner
+    }
+  }
+
+  /// Every partition's last term, by partition: all a ledger knows.
+  public var terms: [Term] {
+    epochs.keys.sorted().map { partition in
+      Term(partition: partition, epoch: epochs[partition]!, owner: owners[partition]?.node)
+    }
+  }
+
+  /// The ledger `terms` came from.
+  public init(terms: [Term]) {
+    for term in terms {
+      epochs[term.partition] = term.epoch
+      if let owner = term.owner {
+        owners[term.partition] = Owner(node: owner, epoch: term.epoch)
+      }
+    }
+  }
+
   /// The partition's owner, nil while no claim took effect.
   public func owner(of partition: Int) -> Owner? {
     owners[partition]

@@ -22,11 +22,20 @@ public struct ServiceSnapshot: @unchecked Sendable {
   let index: SubscriptionIndex
   let userCount: Int
   let retiredLastSeq: [ByteString: UInt64]
-  let inFlightMessages: [JournalRecord.SentMessage]
+  private(set) var inFlightMessages: [JournalRecord.SentMessage]
   public let takenAtMs: Int64
   /// The event feed's `logSeq` of the last record the snapshot holds (0 before the first):
   /// recovery counts on from it. The daemon sets it; the service does not know the feed.
   public var lastLogSeq: UInt64 = 0
+
+  /// The snapshot without the messages whose fan-out was under way: a cluster's snapshot
+  /// holds what every node has alike, and which messages a node has handed to its users is
+  /// its own (the cluster sends again what a node that left may not have).
+  public func withoutInFlightMessages() -> ServiceSnapshot {
+    var snapshot = self
+    snapshot.inFlightMessages = []
+    return snapshot
+  }
 
   /// Writes the snapshot's records, in the order `SnapshotRecordType` describes.
   public func write(to output: inout some SnapshotOutput) throws {

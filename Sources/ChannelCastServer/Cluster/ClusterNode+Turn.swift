@@ -11,7 +11,7 @@ extension ClusterNode {
   /// to this node's forwards. Throws `clusterLogFailed` when the log cannot be applied.
   func turn(decide: (ArraySlice<UInt8>) -> [UInt8]) throws(DaemonPartError) {
     if let failure { throw .clusterLogFailed(failure) }
-    membership.setWatermark(log.fannedOutThrough)
+    membership.setPositions(watermark: log.fannedOutThrough, applied: log.appliedSequence)
     let arrived = inbox.take()
     do {
       try log.applyAvailable(to: service)
@@ -36,6 +36,7 @@ extension ClusterNode {
         lastRebalance = .now
         try log.rebalance(members: membership.members)
       }
+      offerSnapshotIfDue()
     } catch let error as NATSError {
       logger.warning("could not reach the cluster's log (it tries again): \(error)")
     } catch {
@@ -70,6 +71,19 @@ extension ClusterNode {
               + "ms; the request may or may not have taken effect")),
         for: forward.client)
     }
+  }
+
+  /// Hands the snapshot writer the state as applied now when one is due: this node serves
+  /// channel partition 0 (so that one node at a time writes them), `snapshotEntries` entries
+  /// were applied since the latest snapshot, and none is being written. The log may be trimmed
+  /// up to it, no further than every live node has applied.
+  func offerSnapshotIfDue() {
+    guard leaseHeld, log.servedChannelPartitions[0] != nil, !snapshotWriter.isBusy,
+      log.appliedSequence >= snapshotWriter.latestSequence + UInt64(settings.snapshotEntries),
+      let snapshot = log.snapshot(of: service, takenAtMs: SystemTimeSource().nowMilliseconds())
+    else { return }
+    snapshotWriter.write(
+      snapshot, trimLogBefore: min(membership.lowestApplied, snapshot.position.logSequence) + 1)
   }
 
   /// Sends again, to the users of the user partitions this node took over, the messages their

@@ -41,6 +41,7 @@ final class ClusterNode {
   let service: ChannelCastService
   let inbox: ClusterInbox
   let membership: ClusterMembership
+  let snapshotWriter: ClusterSnapshotWriter
   let logger: Logger
   var requestSubscription: NATSSubscription?
   var replySubscription: NATSSubscription?
@@ -70,13 +71,15 @@ final class ClusterNode {
   var forwardedOut: UInt64 = 0
   var forwardedIn: UInt64 = 0
 
-  /// Connects to NATS, checks the partition settings against the cluster's, opens the log,
-  /// makes the service that commits to it (`makeService`) and applies the log into its state
-  /// up to its end, then starts heartbeating and taking forwarded requests. Throws when NATS
-  /// cannot be reached, the settings differ, or the log cannot be applied.
+  /// Connects to NATS, checks the partition settings against the cluster's, loads the latest
+  /// snapshot into the state `makeState` makes (when the cluster has one), opens the log after
+  /// it, makes the service that commits to it (`makeService`) and applies the log into its
+  /// state up to its end, then starts heartbeating and taking forwarded requests. Throws when
+  /// NATS cannot be reached, the settings differ, or the snapshot or the log cannot be loaded.
   init(
     settings: ClusterSettings, scope: DeliveryScope, logger: Logger,
-    makeService: (any MutationLog) -> ChannelCastService
+    makeState: () -> ChannelCastState,
+    makeService: (ChannelCastState, any MutationLog) -> ChannelCastService
   ) throws {
     self.settings = settings
     self.logger = logger
@@ -84,23 +87,32 @@ final class ClusterNode {
     self.inbox = inbox
     let partitions = ClusterPartitions(
       channelPartitions: settings.channelPartitions, userPartitions: settings.userPartitions)
-    (connection, log) = try Self.whenNATSAnswers(logger: logger) {
+    let (connection, store) = try Self.whenNATSAnswers(logger: logger) {
       let connection = try NATSConnection(
         urls: settings.natsURLs, name: "channelcastd-\(settings.nodeName)",
         timeoutMilliseconds: Int64(settings.requestTimeoutMilliseconds))
+      let bucket = try KeyValueBucket(
+        connection: connection, name: "CHANNELCAST_SETTINGS", replicas: settings.streamReplicas)
       try ClusterSettingsAgreement(
         channelPartitions: settings.channelPartitions, userPartitions: settings.userPartitions
-      ).check(
-        against: KeyValueBucket(
-          connection: connection, name: "CHANNELCAST_SETTINGS", replicas: settings.streamReplicas
-        ))
-      var logSettings = ClusterLog.Settings(nodeName: settings.nodeName, partitions: partitions)
-      logSettings.replicas = settings.streamReplicas
-      let log = try ClusterLog(connection: connection, settings: logSettings) { inbox.signal() }
-      return (connection, log)
+      ).check(against: bucket)
+      let store = try ClusterSnapshotStore(
+        connection: connection, bucket: bucket, replicas: settings.streamReplicas)
+      return (connection, store)
     }
+    self.connection = connection
+    let state = makeState()
+    let snapshot = try Self.loadLatestSnapshot(from: store, into: state, logger: logger)
+    var logSettings = ClusterLog.Settings(nodeName: settings.nodeName, partitions: partitions)
+    logSettings.replicas = settings.streamReplicas
+    let log = try Self.whenNATSAnswers(logger: logger) {
+      try ClusterLog(connection: connection, settings: logSettings, startingAfter: snapshot) {
+        inbox.signal()
+      }
+    }
+    self.log = log
     log.userPartitionsChanged = { scope.setOwned($0) }
-    let service = makeService(log)
+    let service = makeService(state, log)
     self.service = service
     let end = try log.streamLastSequence()
     guard
@@ -111,7 +123,15 @@ final class ClusterNode {
     }
     try service.finishRun()
     logger.info(
-      "applied the cluster's log", metadata: ["entries": "\(end)", "node": "\(log.identity)"])
+      "applied the cluster's log",
+      metadata: [
+        "after": "\(snapshot?.logSequence ?? 0)", "through": "\(end)",
+        "node": "\(log.identity)",
+      ])
+    snapshotWriter = ClusterSnapshotWriter(
+      store: store, logStream: logSettings.streamName,
+      entriesBetween: UInt64(settings.snapshotEntries), latest: snapshot?.logSequence ?? 0
+    ) { [logger] outcome in Self.log(outcome, logger) }
     let instance = log.identity.split(separator: "/").last.map(String.init) ?? "0"
     replyPrefix = "\(Self.rpcPrefix).reply.\(settings.nodeName).\(instance)"
     var membershipSettings = ClusterMembership.Settings()
@@ -120,9 +140,8 @@ final class ClusterNode {
     membershipSettings.replicas = settings.streamReplicas
     membership = try ClusterMembership(
       connection: connection, name: settings.nodeName, identity: log.identity,
-      watermark: log.fannedOutThrough, settings: membershipSettings
+      watermark: log.fannedOutThrough, applied: log.appliedSequence, settings: membershipSettings
     ) { _ in inbox.postMembersChanged() }
-    let connection = connection
     requestSubscription = try NATSSubscription(
       connection: connection, subject: "\(Self.rpcPrefix).node.\(settings.nodeName)"
     ) { message in
@@ -173,11 +192,49 @@ final class ClusterNode {
     }
   }
 
-  /// Stops heartbeating and taking requests.
+  /// Loads the cluster's latest snapshot into `state` (empty); returns what the log's reader
+  /// needs of it, nil when the cluster has none yet.
+  private static func loadLatestSnapshot(
+    from store: ClusterSnapshotStore, into state: ChannelCastState, logger: Logger
+  ) throws -> ClusterSnapshot.Position? {
+    guard let manifest = try whenNATSAnswers(logger: logger, { try store.latest() }) else {
+      return nil
+    }
+    let started = ContinuousClock.now
+    let position = try ClusterSnapshot.load(try store.read(manifest), into: state)
+    logger.info(
+      "loaded the cluster's snapshot",
+      metadata: [
+        "logSequence": "\(manifest.logSequence)", "bytes": "\(manifest.bytes)",
+        "milliseconds": "\((ContinuousClock.now - started) / .milliseconds(1))",
+      ])
+    return position
+  }
+
+  private static func log(_ outcome: ClusterSnapshotWriter.Outcome, _ logger: Logger) {
+    switch outcome {
+    case .written(let manifest, let trimmed, let milliseconds):
+      logger.info(
+        "wrote a snapshot of the cluster's log",
+        metadata: [
+          "logSequence": "\(manifest.logSequence)", "bytes": "\(manifest.bytes)",
+          "chunks": "\(manifest.chunks)", "milliseconds": "\(milliseconds)",
+          "logTrimmedBefore": "\(trimmed)",
+        ])
+    case .notNeeded:
+      break
+    case .failed(let reason):
+      logger.warning(
+        "could not write a snapshot of the cluster's log (tried again later): \(reason)")
+    }
+  }
+
+  /// Stops heartbeating, taking requests and writing snapshots.
   func stop() {
     requestSubscription?.unsubscribe()
     replySubscription?.unsubscribe()
     membership.stop()
+    snapshotWriter.stop()
   }
 }
 

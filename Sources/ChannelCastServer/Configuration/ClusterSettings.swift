@@ -19,6 +19,9 @@ public struct ClusterSettings: Sendable, Equatable {
   /// How long a node waits for a partition's owner to answer a forwarded request, or for the
   /// stream to acknowledge a record, before it answers `unavailable`.
   public var requestTimeoutMilliseconds = 5_000
+  /// Entries of the log after the latest snapshot at which a new one is written (to
+  /// JetStream, by the node serving channel partition 0), and the log trimmed up to it.
+  public var snapshotEntries = 100_000
 
   /// The most characters of a node's name.
   static let nodeNameMaxLength = 64

@@ -50,5 +50,13 @@ extension ConfigurationKey {
         + "internal: it may or may not have taken effect), to read the log to its end before a "
         + "read of every channel (then unavailable), and for each call to NATS.",
       100...600_000, \.cluster.requestTimeoutMilliseconds),
+    integer(
+      "clusterSnapshotEntries",
+      help:
+        "Entries of the cluster's log after the latest snapshot at which the node serving "
+        + "channel partition 0 writes a new one to JetStream and trims the log up to it (and "
+        + "no further than every live node has applied). A starting node loads the latest "
+        + "snapshot and reads the log after it.",
+      1...1_000_000_000, \.cluster.snapshotEntries),
   ]
 }

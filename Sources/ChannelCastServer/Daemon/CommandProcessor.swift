@@ -46,13 +46,15 @@ final class CommandProcessor {
     clusterMetrics = cluster == nil ? nil : metrics.map { ClusterMetrics(factory: $0.factory) }
     if let cluster {
       persistence = nil
-      let node = try ClusterNode(settings: cluster.settings, scope: cluster.scope, logger: logger) {
-        log in
-        ChannelCastService(
-          state: ChannelCastState(
-            shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits)),
-          limits: limits, fanOut: fanOut, log: log)
-      }
+      let node = try ClusterNode(
+        settings: cluster.settings, scope: cluster.scope, logger: logger,
+        makeState: {
+          ChannelCastState(
+            shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits))
+        },
+        makeService: { state, log in
+          ChannelCastService(state: state, limits: limits, fanOut: fanOut, log: log)
+        })
       self.cluster = node
       service = node.service
       return
