@@ -83,7 +83,10 @@ final class DaemonProcess {
   /// Runs `channelcast` with `arguments` against this daemon and waits for it to finish.
   func channelcast(_ arguments: [String]) async throws -> ChildProcess {
     let child = try startChannelCast(arguments + ["--endpoint", commandEndpoint])
-    try #require(await child.waitForExit(), "channelcast \(arguments) did not finish")
+    // Generous: under the parallel test run a command's start and its 10 s timeout can
+    // outlast the default 20 s.
+    try #require(
+      await child.waitForExit(seconds: 60), "channelcast \(arguments) did not finish")
     return child
   }
 
