@@ -184,7 +184,14 @@ extension ClusterFaultTests {
     try await Task.sleep(for: .seconds(30))
     cluster.nodes[owner].process.send(SIGCONT)
     // Its reply: unavailable (it may no longer decide), or ok from the new owner.
-    let reply = try queued.receiveJSON()
+    let reply: JSONReply
+    do {
+      reply = try queued.receiveJSON()
+    } catch {
+      let log = cluster.nodes[owner].process.standardError.split(separator: "\n").suffix(40)
+      Issue.record("the paused node's log:\n\(log.joined(separator: "\n"))")
+      throw error
+    }
     if reply.ok, let seq = reply.result["seq"] as? Int {
       model.record(seq: seq, msgKey: reply.result["msgKey"] as? String ?? "")
     } else {

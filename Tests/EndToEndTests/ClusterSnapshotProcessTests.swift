@@ -48,6 +48,17 @@ struct ClusterSnapshotProcessTests {
     try await cluster.waitUntilSettled()
     let log = cluster.nodes[restarted].process.standardError
     #expect(log.contains("loaded the cluster's snapshot"), "\(log)")
+    #expect(log.contains("from=JetStream"), "\(log)")
+    // Started once more while the cluster's latest snapshot is the same, it loads the copy
+    // the first start kept in its data directory.
+    try await cluster.nodes[restarted].kill9()
+    try cluster.nodes[restarted].restart()
+    try await cluster.nodes[restarted].waitUntilServing(seconds: 60)
+    let again = cluster.nodes[restarted].process.standardError
+    if Self.loadedSequence(again) == Self.loadedSequence(log) {
+      #expect(again.contains("from=dataDirectory"), "\(again)")
+    }
+    try await cluster.waitUntilSettled()
 
     // It answers every read as a node that never stopped.
     let reads: [(String, [String: Any])] = [
@@ -82,5 +93,15 @@ struct ClusterSnapshotProcessTests {
     // (clientMsgID m1000: the ones above were m0 to m500)
     try await model.send(1000, through: cluster.nodes[restarted].commandEndpoint)
     #expect(try model.checkDeliveries(consumers, seconds: 30).isEmpty)
+  }
+
+  /// The log sequence of the snapshot a node's log says it loaded.
+  private static func loadedSequence(_ log: String) -> Substring? {
+    guard
+      let line = log.split(separator: "\n").first(where: {
+        $0.contains("loaded the cluster's snapshot")
+      })
+    else { return nil }
+    return line.split(separator: " ").first { $0.hasPrefix("logSequence=") }
   }
 }

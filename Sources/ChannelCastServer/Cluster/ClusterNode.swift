@@ -77,7 +77,7 @@ final class ClusterNode {
   /// state up to its end, then starts heartbeating and taking forwarded requests. Throws when
   /// NATS cannot be reached, the settings differ, or the snapshot or the log cannot be loaded.
   init(
-    settings: ClusterSettings, scope: DeliveryScope, logger: Logger,
+    settings: ClusterSettings, scope: DeliveryScope, cacheDirectory: String, logger: Logger,
     makeState: () -> ChannelCastState,
     makeService: (ChannelCastState, any MutationLog) -> ChannelCastService
   ) throws {
@@ -102,7 +102,8 @@ final class ClusterNode {
     }
     self.connection = connection
     let state = makeState()
-    let snapshot = try Self.loadLatestSnapshot(from: store, into: state, logger: logger)
+    let snapshot = try Self.loadLatestSnapshot(
+      from: store, cache: SnapshotCache(directory: cacheDirectory), into: state, logger: logger)
     var logSettings = ClusterLog.Settings(nodeName: settings.nodeName, partitions: partitions)
     logSettings.replicas = settings.streamReplicas
     let log = try Self.whenNATSAnswers(logger: logger) {
@@ -192,20 +193,26 @@ final class ClusterNode {
     }
   }
 
-  /// Loads the cluster's latest snapshot into `state` (empty); returns what the log's reader
-  /// needs of it, nil when the cluster has none yet.
+  /// Loads the cluster's latest snapshot into `state` (empty), from the data directory's copy
+  /// when it is that snapshot, else from JetStream (and keeps a copy); returns what the log's
+  /// reader needs of it, nil when the cluster has none yet.
   private static func loadLatestSnapshot(
-    from store: ClusterSnapshotStore, into state: ChannelCastState, logger: Logger
+    from store: ClusterSnapshotStore, cache: SnapshotCache, into state: ChannelCastState,
+    logger: Logger
   ) throws -> ClusterSnapshot.Position? {
     guard let manifest = try whenNATSAnswers(logger: logger, { try store.latest() }) else {
       return nil
     }
     let started = ContinuousClock.now
-    let position = try ClusterSnapshot.load(try store.read(manifest), into: state)
+    let cached = cache.bytes(of: manifest)
+    let bytes = try cached ?? store.read(manifest)
+    let position = try ClusterSnapshot.load(bytes, into: state)
+    if cached == nil { cache.keep(bytes, of: manifest, logger: logger) }
     logger.info(
       "loaded the cluster's snapshot",
       metadata: [
         "logSequence": "\(manifest.logSequence)", "bytes": "\(manifest.bytes)",
+        "from": "\(cached == nil ? "JetStream" : "dataDirectory")",
         "milliseconds": "\((ContinuousClock.now - started) / .milliseconds(1))",
       ])
     return position

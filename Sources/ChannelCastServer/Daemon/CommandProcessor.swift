@@ -47,7 +47,8 @@ final class CommandProcessor {
     if let cluster {
       persistence = nil
       let node = try ClusterNode(
-        settings: cluster.settings, scope: cluster.scope, logger: logger,
+        settings: cluster.settings, scope: cluster.scope, cacheDirectory: directory.path,
+        logger: logger,
         makeState: {
           ChannelCastState(
             shardCount: fanOut.shardCount, directory: users, retention: HistoryRetention(limits))
