@@ -29,13 +29,8 @@ public struct ClusterSnapshot: Sendable {
   }
 
   public let position: Position
-  /// The service's state; nil for a snapshot read back (it is loaded into a state directly).
-  let service: ServiceSnapshot?
-
-  init(position: Position, service: ServiceSnapshot) {
-    self.position = position
-    self.service = service
-  }
+  /// The service's state (a snapshot read back is loaded into a state directly, by `load`).
+  let service: ServiceSnapshot
 
   /// The snapshot as stored.
   public func encoded() throws -> [UInt8] {
@@ -67,7 +62,7 @@ public struct ClusterSnapshot: Sendable {
       writer.appendLengthPrefixed(body)
     }
     var records = RecordsOutput(writer: writer)
-    try service?.withoutInFlightMessages().write(to: &records)
+    try service.withoutInFlightMessages().write(to: &records)
     return records.writer.bytes
   }
 
