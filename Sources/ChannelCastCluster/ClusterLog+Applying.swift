@@ -119,18 +119,23 @@ extension ClusterLog {
         servedUserPartitions[entry.partition] = mine ? entry.epoch : nil
         userPartitionsChanged?(Set(servedUserPartitions.keys))
         let released = releasedBy.removeValue(forKey: entry.partition)
-        if mine, let previous = read.previousOwner {
+        guard mine else { break }
+        if let previous = read.previousOwner {
+          // Taken from a node that stopped heartbeating: it handed over what its watermark says.
           if previous != identity {
             takeoversToTell.append(
               Takeover(
                 partition: entry.partition, from: previous, at: read.sequence,
                 handedOverThrough: nil))
           }
-        } else if mine, let released, released.node != identity {
+        } else {
+          // Nobody delivered to the partition's users since its release (which may be this
+          // node's own: it takes back what it let go when the node it went to did not claim
+          // it), or ever, on its first claim (a message may come before it).
           takeoversToTell.append(
             Takeover(
-              partition: entry.partition, from: released.node, at: read.sequence,
-              handedOverThrough: released.handedOverThrough))
+              partition: entry.partition, from: released?.node ?? identity, at: read.sequence,
+              handedOverThrough: released?.handedOverThrough ?? 0))
         }
       }
     case .release:

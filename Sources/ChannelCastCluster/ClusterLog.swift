@@ -67,18 +67,19 @@ public final class ClusterLog: OrderedMutationLog {
   public internal(set) var servedUserPartitions: [Int: UInt64] = [:]
   /// Told, on the command thread, the user partitions served after each change.
   public var userPartitionsChanged: ((Set<Int>) -> Void)?
-  /// A user partition this node took from another node, at stream sequence `at`: the messages
-  /// `from` (an identity) may not have handed to the partition's users are to be sent again:
-  /// those after `handedOverThrough` when `from` released the partition, after the last
-  /// watermark `from` wrote when it was taken from it.
+  /// A user partition this node claimed at stream sequence `at`: the messages `from` (an
+  /// identity) may not have handed to the partition's users are to be sent again: those after
+  /// `handedOverThrough` when `from` released the partition (or the partition never had an
+  /// owner: 0, `from` this node), after the last watermark `from` wrote when it was taken
+  /// from it.
   public struct Takeover: Sendable, Equatable {
     public let partition: Int
     public let from: String
     public let at: UInt64
     public let handedOverThrough: UInt64?
   }
-  /// Told, on the command thread, of this node's claims of user partitions other nodes held,
-  /// once for each run of such claims in the log, before the entry after them is applied (so
+  /// Told, on the command thread, of this node's claims of user partitions (but of those
+  /// it held already), once for each run of such claims in the log, before the entry after them is applied (so
   /// that what is sent again reaches the users before the messages after the takeover).
   public var userPartitionsTakenOver: (([Takeover]) -> Void)?
   /// Takeovers applied and not yet told.
@@ -295,19 +296,10 @@ public final class ClusterLog: OrderedMutationLog {
   /// Publishes a message and returns its sequence, publishing it again under the same message
   /// ID while the stream does not answer, up to the commit's patience.
   func publish(_ message: OutgoingStreamMessage) throws -> UInt64 {
-    let deadline = ContinuousClock.now + .milliseconds(settings.publishPatienceMilliseconds)
-    while true {
-      do {
-        return try connection.publish(
-          message.data, subject: message.subject, messageID: message.messageID
-        ).sequence
-      } catch {
-        // No stream leader answers while one is being elected: 4 to 9 s in nats-server 2.9.
-        let retry = error.isTimeout || error.isNoResponders
-        guard retry, ContinuousClock.now < deadline else { throw error }
-      }
-      usleep(100_000)
-    }
+    try connection.publish(
+      message.data, subject: message.subject, messageID: message.messageID,
+      retryingFor: .milliseconds(settings.publishPatienceMilliseconds)
+    ).sequence
   }
 }
 

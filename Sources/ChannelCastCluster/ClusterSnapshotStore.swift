@@ -102,7 +102,10 @@ public struct ClusterSnapshotStore: Sendable {
     var chunks = 0
     for start in stride(from: 0, to: max(bytes.count, 1), by: chunkBytes) {
       let chunk = Array(bytes[start..<min(bytes.count, start + chunkBytes)])
-      let sequence = try publish(chunk, subject: subject, id: "snapshot-\(logSequence)-\(chunks)")
+      let sequence = try connection.publish(
+        chunk, subject: subject, messageID: "snapshot-\(logSequence)-\(chunks)",
+        retryingFor: publishPatience
+      ).sequence
       if firstChunk == nil { firstChunk = sequence }
       chunks += 1
     }
@@ -141,20 +144,5 @@ public struct ClusterSnapshotStore: Sendable {
       )
     }
     return bytes
-  }
-
-  /// Publishes a chunk, again under the same message ID while no stream leader answers.
-  private func publish(_ chunk: [UInt8], subject: String, id: String) throws -> UInt64 {
-    let deadline = ContinuousClock.now + publishPatience
-    while true {
-      do {
-        return try connection.publish(chunk, subject: subject, messageID: id).sequence
-      } catch {
-        guard error.isTimeout || error.isNoResponders, ContinuousClock.now < deadline else {
-          throw error
-        }
-      }
-      usleep(100_000)
-    }
   }
 }

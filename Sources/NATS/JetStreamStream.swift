@@ -128,4 +128,23 @@ extension NATSConnection {
     return PublishAcknowledgement(
       sequence: ack.pointee.Sequence, isDuplicate: ack.pointee.Duplicate)
   }
+
+  /// `publish` again under the same `messageID` (so the stream stores it once) while no stream
+  /// leader answers (a timeout, no responders: 4 to 9 s while nats-server 2.9 elects one),
+  /// every 100 ms for up to `patience`; any other error, or the last one, is thrown.
+  public func publish(
+    _ data: [UInt8], subject: String, messageID: String, retryingFor patience: Duration
+  ) throws(NATSError) -> PublishAcknowledgement {
+    let deadline = ContinuousClock.now + patience
+    while true {
+      do {
+        return try publish(data, subject: subject, messageID: messageID)
+      } catch {
+        guard error.isTimeout || error.isNoResponders, ContinuousClock.now < deadline else {
+          throw error
+        }
+      }
+      usleep(100_000)
+    }
+  }
 }

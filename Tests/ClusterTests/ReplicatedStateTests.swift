@@ -1,10 +1,11 @@
-import ChannelCastCluster
 import ChannelCastCore
 import ChannelCastProtocol
 import Foundation
 import NATS
 import NATSTestSupport
 import Testing
+
+@testable import ChannelCastCluster
 
 /// A node that decides and a node that only applies the replicated log reach the same state;
 /// a stale owner's records are fenced off. Against a real nats-server with JetStream.
@@ -193,6 +194,75 @@ extension ReplicatedStateTests {
       #expect(takeover.at > messageAt)
       let resent = b.log.recentMessages(
         after: takeover.handedOverThrough ?? 0, before: takeover.at)
+      #expect(resent.map(\.officialAccountID) == [ByteString(channel)])
+    }
+  }
+
+  /// A node that takes back a user partition it released (the node it released it to never
+  /// claimed it: gone again, or cut off) sends again the messages after its release: nobody
+  /// delivered them to the partition's users meanwhile. (A network-cut fault test found this.)
+  @Test func aNodeClaimingBackWhatItReleasedResumesFromItsRelease() throws {
+    let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
+    defer { server.stop() }
+    let connection = try NATSConnection(urls: [server.url], name: "test")
+    let a = try Self.replica(connection, node: "a")
+    try Self.takeOver(a)
+    var takenOver: [ClusterLog.Takeover] = []
+    a.log.userPartitionsTakenOver = { takenOver += $0 }
+    // "a" releases what "b" is preferred for; "b" never claims it.
+    try Self.takeOver(a, members: ["b": "b/never-claims"])
+    #expect(takenOver.isEmpty)
+    let releasedAt = a.log.appliedSequence
+    #expect(a.log.servedUserPartitions.count < Self.partitions.userPartitions)
+    let channel = try #require(
+      (0..<1000).lazy.map { "@TOA#_kept\($0)" }.first { a.log.serves(channel: ByteString($0)) })
+    try Self.call(
+      a.service,
+      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
+    )
+    try Self.call(
+      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    // "b" is gone: "a" claims its partitions back.
+    try Self.takeOver(a)
+    #expect(a.log.servedUserPartitions.count == Self.partitions.userPartitions)
+    #expect(!takenOver.isEmpty)
+    for takeover in takenOver {
+      #expect(takeover.from == a.log.identity)
+      let start = try #require(takeover.handedOverThrough)
+      #expect(start <= releasedAt)
+      let resent = a.log.recentMessages(after: start, before: takeover.at)
+      #expect(resent.map(\.officialAccountID) == [ByteString(channel)])
+    }
+  }
+
+  /// A message decided before a user partition's first claim (a cluster starting) is sent to
+  /// the partition's users again when it is claimed: nobody delivered it to them.
+  @Test func aFirstClaimResendsTheMessagesBeforeIt() throws {
+    let server = try NATSServerProcess(port: try NATSServerProcess.freePort())
+    defer { server.stop() }
+    let connection = try NATSConnection(urls: [server.url], name: "test")
+    let a = try Self.replica(connection, node: "a")
+    var takenOver: [ClusterLog.Takeover] = []
+    a.log.userPartitionsTakenOver = { takenOver += $0 }
+    let channel = "@TOA#_early"
+    #expect(
+      try a.log.claimOnce(.channels, Self.partitions.partition(ofChannel: ByteString(channel))))
+    #expect(
+      try a.log.catchUp(
+        to: a.log.streamLastSequence(), service: a.service, timeoutMilliseconds: 10_000))
+    try Self.call(
+      a.service,
+      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
+    )
+    try Self.call(
+      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    #expect(a.log.servedUserPartitions.isEmpty)
+    try Self.takeOver(a)
+    #expect(takenOver.count == Self.partitions.userPartitions)
+    for takeover in takenOver {
+      #expect(takeover.from == a.log.identity)
+      #expect(takeover.handedOverThrough == 0)
+      let resent = a.log.recentMessages(after: 0, before: takeover.at)
       #expect(resent.map(\.officialAccountID) == [ByteString(channel)])
     }
   }
