@@ -36,6 +36,7 @@ final class ClusterLogReader {
     let thread = Thread {
       defer { buffer.finished.signal() }
       var next = startSequence
+      var rereadFrom: UInt64?
       var lastRead = ContinuousClock.now
       while buffer.isRunning {
         do throws(NATSError) {
@@ -54,8 +55,21 @@ final class ClusterLogReader {
             }
             continue
           }
-          next = message.streamSequence + 1
           lastRead = .now
+          // Every entry once, in order. The C client's ordered consumer is meant to see to
+          // that; should it repeat an entry or skip some after a reconnect, the repeat is
+          // passed over and a skip read again, once, from a new consumer, while the stream
+          // holds the entries skipped. A hole that stays (entries trimmed before this node
+          // read them) goes on to `ClusterLog`, which stops on it.
+          if message.streamSequence < next { continue }
+          if message.streamSequence > next, rereadFrom != next,
+            try connection.streamState(stream).firstSequence <= next
+          {
+            rereadFrom = next
+            reader = nil
+            continue
+          }
+          next = message.streamSequence + 1
           if buffer.put(message) { onAvailable() }
         } catch {
           buffer.note(error)
