@@ -51,10 +51,18 @@ cluster-demo: build
 	Deploy/cluster/demo.sh .build/release
 
 # The binding, core, storage and daemon tests under ThreadSanitizer, in their own build folder.
+TSAN_TEST := TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
+	$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan
+# The cluster's threads too: the replicated log's tests on a nats-server, then the protocol's
+# tests that pass under ThreadSanitizer's slowness with the test clusters' short heartbeats
+# (in-process nodes: log reader, heartbeats, forwarding, snapshot writer, the C client's
+# callbacks).
+TSAN_CLUSTER_SUITES := MessageOperationTests|SubscriptionOperationTests|AccountOperationTests
+TSAN_CLUSTER_SUITES := $(TSAN_CLUSTER_SUITES)|ClusterGatewayTests|ProtocolTests
 test-tsan: deps
-	TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
-		$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan \
-		--filter 'ZeroMQTests|ChannelCastProtocolTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests'
+	$(TSAN_TEST) --filter \
+		'ZeroMQTests|ChannelCastProtocolTests|ChannelCastCoreTests|ChannelCastStorageTests|ChannelCastServerTests|ClusterTests\.'
+	CHANNELCAST_TEST_CLUSTER=1 $(TSAN_TEST) --skip-build --filter '$(TSAN_CLUSTER_SUITES)'
 
 # The fuzz targets (Fuzz/), built as libFuzzer programs with AddressSanitizer in their own build
 # folder, each run for FUZZ_SECONDS on a copy of its seed corpus (Fuzz/Corpus); fails on a crash.

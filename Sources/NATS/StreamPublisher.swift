@@ -1,5 +1,8 @@
 import CNATS
-import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Publishes many messages to JetStream streams at once and waits for all their
 /// acknowledgements (`js_PublishMsgAsync`, `js_PublishAsyncComplete`): one wait for a whole
@@ -8,11 +11,15 @@ import Synchronization
 ///
 /// Ownership: one thread publishes at a time (not Sendable). The C client calls the
 /// acknowledgement handler on its reply thread, only while `publishAll` runs; the handler
-/// records outcomes in `Acknowledgements`, behind its mutex.
+/// records outcomes in `Acknowledgements`, behind its lock.
 public final class StreamPublisher {
   /// The batch being published: which message of the batch each C message is, and the
   /// outcomes so far.
-  private final class Acknowledgements: Sendable {
+  ///
+  /// `@unchecked Sendable`: `batch` is guarded by `lock`, a pthread mutex, which
+  /// ThreadSanitizer sees (it does not see into the standard library's `Mutex`, and reported
+  /// the handler's writes on the C client's thread as races).
+  private final class Acknowledgements: @unchecked Sendable {
     struct Batch {
       /// Keyed by the C message's address (`UInt(bitPattern:)`). Not by message ID: a batch
       /// may repeat an ID. An address is removed before its message is destroyed, so a reused
@@ -21,7 +28,24 @@ public final class StreamPublisher {
       var outcomes: [PublishOutcome] = []
     }
 
-    let batch = Mutex(Batch())
+    private var batch = Batch()
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+      lock = .allocate(capacity: 1)
+      pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+      pthread_mutex_destroy(lock)
+      lock.deallocate()
+    }
+
+    func withLock<Result>(_ body: (inout Batch) -> Result) -> Result {
+      pthread_mutex_lock(lock)
+      defer { pthread_mutex_unlock(lock) }
+      return body(&batch)
+    }
 
     /// The `jsOptions.PublishAsync.AckHandler`: with `ack` the stream stored the message,
     /// with `error` the server refused it or nothing answered.
@@ -40,7 +64,7 @@ public final class StreamPublisher {
             jetStreamCode: error?.pointee.ErrCode ?? jsErrCode(0)))
       }
       let key = UInt(bitPattern: message)
-      Unmanaged<Acknowledgements>.fromOpaque(closure).takeUnretainedValue().batch.withLock {
+      Unmanaged<Acknowledgements>.fromOpaque(closure).takeUnretainedValue().withLock {
         if let index = $0.indices.removeValue(forKey: key) { $0.outcomes[index] = outcome }
       }
       // The handler owns the message it is given.
@@ -92,13 +116,13 @@ public final class StreamPublisher {
   public func publishAll(_ messages: [OutgoingStreamMessage], timeoutMilliseconds: Int64)
     -> [PublishOutcome]
   {
-    acknowledgements.batch.withLock {
+    acknowledgements.withLock {
       $0 = Acknowledgements.Batch(
         outcomes: Array(repeating: .unresolved, count: messages.count))
     }
     for (index, message) in messages.enumerated() {
       guard let refusal = send(message, index: index) else { continue }
-      acknowledgements.batch.withLock {
+      acknowledgements.withLock {
         // An I/O error may come after some of the message's bytes reached the socket.
         $0.outcomes[index] =
           refusal.status == Int32(bitPattern: NATS_IO_ERROR.rawValue)
@@ -120,7 +144,7 @@ public final class StreamPublisher {
     // as outstanding until the handler returns. Wait for it (it only records an outcome), so
     // that no handler of this batch runs after the return.
     _ = js_PublishAsyncComplete(jetStream, nil)
-    return acknowledgements.batch.withLock { batch in
+    return acknowledgements.withLock { batch in
       defer { batch = Acknowledgements.Batch() }
       return batch.outcomes
     }
@@ -141,7 +165,7 @@ public final class StreamPublisher {
     // Known before it is sent: its acknowledgement may come back before `js_PublishMsgAsync`
     // returns.
     let key = UInt(bitPattern: created)
-    acknowledgements.batch.withLock { $0.indices[key] = index }
+    acknowledgements.withLock { $0.indices[key] = index }
     let published = message.messageID.withCString { id in
       var options = jsPubOptions()
       jsPubOptions_Init(&options)
@@ -150,7 +174,7 @@ public final class StreamPublisher {
       return js_PublishMsgAsync(jetStream, &natsMessage, &options)
     }
     guard published != NATS_OK else { return nil }
-    acknowledgements.batch.withLock { _ = $0.indices.removeValue(forKey: key) }
+    acknowledgements.withLock { _ = $0.indices.removeValue(forKey: key) }
     natsMsg_Destroy(natsMessage)
     return NATSError(published, operation: "js_PublishMsgAsync(\(message.subject))")
   }
