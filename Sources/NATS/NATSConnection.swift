@@ -28,6 +28,9 @@ public final class NATSConnection: @unchecked Sendable {
     try check(natsOptions_SetTimeout(options, timeoutMilliseconds), "natsOptions_SetTimeout")
     // Keep trying for good: a cluster node waits for NATS to come back rather than give up.
     try check(natsOptions_SetMaxReconnect(options, -1), "natsOptions_SetMaxReconnect")
+    // Publish at once instead of leaving it to the client's flusher thread: a forwarded
+    // request and its reply each wait for that thread's turn otherwise.
+    try check(natsOptions_SetSendAsap(options, true), "natsOptions_SetSendAsap")
     var connection: OpaquePointer?
     try check(natsConnection_Connect(&connection, options), "natsConnection_Connect")
     var jsOptions = jsOptions()
