@@ -16,10 +16,12 @@ import Synchronization
 /// again (`watermark(of:)` keeps the last one each identity wrote). How far the live nodes
 /// applied the log bounds how far it may be trimmed (`lowestApplied`).
 ///
-/// It is also this node's lease: `leaseHolds` is false once this node's own last successful
+/// It is also this node's lease: `lease` is nil once this node's own last successful
 /// heartbeat is older than half the owner timeout (NATS unreachable, or the process was
 /// paused), since the others may take its partitions over soon after; the node must not decide
-/// for its partitions then.
+/// for its partitions then. A lease won back after such a gap has a new term, so that a node
+/// that was not running to see the gap (paused, its heartbeat thread resuming first) still
+/// sees that it lapsed.
 ///
 /// Ownership: the heartbeat thread owns the watcher and the table of last writes; what other
 /// threads read (`members`, the watermarks, the time of the last heartbeat) is under `lock` (an
@@ -43,6 +45,8 @@ public final class ClusterMembership: @unchecked Sendable {
     /// How far each identity had applied the log, as it last wrote.
     var applied: [String: UInt64] = [:]
     var lastHeartbeat: ContinuousClock.Instant?
+    /// The lease's term: one more each time a heartbeat is written after a lapse.
+    var leaseTerm: UInt64 = 0
     var stopped = false
   }
 
@@ -101,11 +105,20 @@ public final class ClusterMembership: @unchecked Sendable {
     }
   }
 
-  /// Whether this node's own heartbeats are recent enough for it to decide as an owner.
-  public var leaseHolds: Bool {
-    guard let last = lockedState({ $0.lastHeartbeat }) else { return false }
-    return ContinuousClock.now - last < .milliseconds(settings.ownerTimeoutMilliseconds / 2)
+  /// The term of this node's lease while its own heartbeats are recent enough for it to
+  /// decide as an owner; nil while they are not. A decision is safe under the term the node
+  /// last read the log to its end in, and no other.
+  public var lease: UInt64? {
+    lockedState { shared in
+      guard let last = shared.lastHeartbeat, ContinuousClock.now - last < leaseLength else {
+        return nil
+      }
+      return shared.leaseTerm
+    }
   }
+
+  /// How long a heartbeat keeps the lease: half the owner timeout.
+  private var leaseLength: Duration { .milliseconds(settings.ownerTimeoutMilliseconds / 2) }
 
   /// Stops heartbeating (the others take this node for dead an owner timeout later) and waits
   /// for the thread.
@@ -162,7 +175,10 @@ public final class ClusterMembership: @unchecked Sendable {
           identity, watermark: ownWatermark.load(ordering: .relaxed),
           applied: ownApplied.load(ordering: .relaxed))
         if (try? bucket.put(name, value)) != nil {
-          lockedState { $0.lastHeartbeat = now }
+          lockedState { shared in
+            if let last = shared.lastHeartbeat, now - last >= leaseLength { shared.leaseTerm += 1 }
+            shared.lastHeartbeat = now
+          }
         }
         nextBeat = now + interval
       }

@@ -154,6 +154,24 @@ import Testing
 }
 
 extension ReplicatedStateTests {
+  /// A channel ID in a channel partition that `log`'s node serves.
+  static func channel(servedBy log: ClusterLog) throws -> String {
+    try #require(
+      (0..<1000).lazy.map { "@TOA#_kept\($0)" }.first { log.serves(channel: ByteString($0)) })
+  }
+
+  /// Creates `channel` and sends it one message, through its owner's `service`.
+  static func createAndSendOneMessage(to channel: String, through service: ChannelCastService)
+    throws
+  {
+    try call(
+      service,
+      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
+    )
+    try call(
+      service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+  }
+
   /// A node that hands a user partition on names, in its release, the position through which
   /// it delivered to the partition's users; the node that claims it sends again the messages
   /// after that position, not after the releasing node's later watermark (which goes on
@@ -174,14 +192,8 @@ extension ReplicatedStateTests {
     #expect(
       try a.log.catchUp(
         to: a.log.streamLastSequence(), service: a.service, timeoutMilliseconds: 10_000))
-    let channel = try #require(
-      (0..<1000).lazy.map { "@TOA#_kept\($0)" }.first { a.log.serves(channel: ByteString($0)) })
-    try Self.call(
-      a.service,
-      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
-    )
-    try Self.call(
-      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    let channel = try Self.channel(servedBy: a.log)
+    try Self.createAndSendOneMessage(to: channel, through: a.service)
     let messageAt = try #require(a.log.lastCommitPosition ?? a.log.appliedSequence)
     #expect(
       try b.log.catchUp(
@@ -214,14 +226,8 @@ extension ReplicatedStateTests {
     #expect(takenOver.isEmpty)
     let releasedAt = a.log.appliedSequence
     #expect(a.log.servedUserPartitions.count < Self.partitions.userPartitions)
-    let channel = try #require(
-      (0..<1000).lazy.map { "@TOA#_kept\($0)" }.first { a.log.serves(channel: ByteString($0)) })
-    try Self.call(
-      a.service,
-      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
-    )
-    try Self.call(
-      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    let channel = try Self.channel(servedBy: a.log)
+    try Self.createAndSendOneMessage(to: channel, through: a.service)
     // "b" is gone: "a" claims its partitions back.
     try Self.takeOver(a)
     #expect(a.log.servedUserPartitions.count == Self.partitions.userPartitions)
@@ -250,12 +256,7 @@ extension ReplicatedStateTests {
     #expect(
       try a.log.catchUp(
         to: a.log.streamLastSequence(), service: a.service, timeoutMilliseconds: 10_000))
-    try Self.call(
-      a.service,
-      #"{"op":"createOfficialAccount","officialAccountID":"\#(channel)","ownerUserID":"o","officialAccountName":"N"}"#
-    )
-    try Self.call(
-      a.service, #"{"op":"sendMessage","officialAccountID":"\#(channel)","payload":{"n":1}}"#)
+    try Self.createAndSendOneMessage(to: channel, through: a.service)
     #expect(a.log.servedUserPartitions.isEmpty)
     try Self.takeOver(a)
     #expect(takenOver.count == Self.partitions.userPartitions)

@@ -20,15 +20,23 @@ extension ClusterNode {
           "a record of the cluster's log does not apply: ignored, as on every node",
           metadata: ["reason": "\(refusal)"])
       }
-      let lease = membership.leaseHolds
-      if lease, !leaseHeld {
-        leaseHeld = try log.catchUp(
+      let lease = membership.lease
+      if let lease, lease != caughtUpInLease {
+        if caughtUpInLease != nil {
+          logger.warning(
+            """
+            this node's lease lapsed (its heartbeats stopped for a while: paused, or NATS \
+            unreachable): it reads the log to its end before it decides again
+            """)
+        }
+        let caughtUp = try log.catchUp(
           to: log.streamLastSequence(), service: service,
           timeoutMilliseconds: Int64(settings.requestTimeoutMilliseconds))
-      } else if !lease, leaseHeld {
+        caughtUpInLease = caughtUp ? lease : nil
+      } else if lease == nil, caughtUpInLease != nil {
         logger.warning(
           "this node's heartbeats are late: it decides nothing until they are written again")
-        leaseHeld = false
+        caughtUpInLease = nil
       }
       if arrived.membersChanged || ContinuousClock.now - lastRebalance > .milliseconds(250),
         leaseHeld

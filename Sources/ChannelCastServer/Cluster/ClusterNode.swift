@@ -63,10 +63,16 @@ final class ClusterNode {
   var lastRebalance = ContinuousClock.now - .seconds(1)
   /// A failure to apply the log met outside `turn`, which throws it.
   var failure: String?
-  /// Whether this node may decide as an owner: its lease holds (`ClusterMembership`), and since
-  /// it last did not, the node has read the log to its end (a node that was paused or cut off
-  /// learns of the takeovers meanwhile before it decides anything).
-  var leaseHeld = false
+  /// The term of this node's lease (`ClusterMembership.lease`) in which it read the log to its
+  /// end; nil until it has in the current one.
+  var caughtUpInLease: UInt64?
+  /// Whether this node may decide as an owner: its lease holds, in the term in which it read
+  /// the log to its end (a node that was paused or cut off learns of the takeovers meanwhile
+  /// before it decides anything, even when its heartbeats resumed before it looked).
+  var leaseHeld: Bool {
+    guard let caughtUpInLease else { return false }
+    return membership.lease == caughtUpInLease
+  }
   /// Requests this node forwarded, and requests it decided for other nodes.
   var forwardedOut: UInt64 = 0
   var forwardedIn: UInt64 = 0
