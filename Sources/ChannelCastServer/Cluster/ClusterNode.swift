@@ -121,7 +121,7 @@ final class ClusterNode {
     log.userPartitionsChanged = { scope.setOwned($0) }
     let service = makeService(state, log)
     self.service = service
-    let end = try log.streamLastSequence()
+    let end = try Self.whenNATSAnswers(logger: logger) { try log.streamLastSequence() }
     guard
       try log.catchUp(
         to: end, service: service, timeoutMilliseconds: 600_000, sendingEvents: false)
@@ -145,10 +145,14 @@ final class ClusterNode {
     membershipSettings.heartbeatMilliseconds = settings.heartbeatMilliseconds
     membershipSettings.ownerTimeoutMilliseconds = settings.ownerTimeoutMilliseconds
     membershipSettings.replicas = settings.streamReplicas
-    membership = try ClusterMembership(
-      connection: connection, name: settings.nodeName, identity: log.identity,
-      watermark: log.fannedOutThrough, applied: log.appliedSequence, settings: membershipSettings
-    ) { _ in inbox.postMembersChanged() }
+    // The heartbeats' bucket may have no JetStream leader yet (servers starting with the node).
+    membership = try Self.whenNATSAnswers(logger: logger) {
+      try ClusterMembership(
+        connection: connection, name: settings.nodeName, identity: log.identity,
+        watermark: log.fannedOutThrough, applied: log.appliedSequence,
+        settings: membershipSettings
+      ) { _ in inbox.postMembersChanged() }
+    }
     requestSubscription = try NATSSubscription(
       connection: connection, subject: "\(Self.rpcPrefix).node.\(settings.nodeName)"
     ) { message in
