@@ -215,7 +215,7 @@ final class ClusterNode {
     }
     let started = ContinuousClock.now
     let cached = cache.bytes(of: manifest)
-    let bytes = try cached ?? store.read(manifest)
+    let bytes = try cached ?? whenNATSAnswers(logger: logger) { try store.read(manifest) }
     let position = try ClusterSnapshot.load(bytes, into: state)
     if cached == nil { cache.keep(bytes, of: manifest, logger: logger) }
     logger.info(
