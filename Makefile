@@ -50,7 +50,8 @@ test-cluster-faults: deps
 cluster-demo: build
 	Deploy/cluster/demo.sh .build/release
 
-# The binding, core, storage and daemon tests under ThreadSanitizer, in their own build folder.
+# The binding, core, storage, daemon and replicated-log tests under ThreadSanitizer, in their
+# own build folder.
 TSAN_TEST := TSAN_OPTIONS="suppressions=$(CURDIR)/.ci/tsan-suppressions.txt halt_on_error=1" \
 	$(SWIFT_TEST) --sanitize=thread --scratch-path .build-tsan
 # The cluster's threads too: the replicated log's tests on a nats-server, then the protocol's

@@ -78,9 +78,10 @@ public final class ClusterLog: OrderedMutationLog {
     public let at: UInt64
     public let handedOverThrough: UInt64?
   }
-  /// Told, on the command thread, of this node's claims of user partitions (but of those
-  /// it held already), once for each run of such claims in the log, before the entry after them is applied (so
-  /// that what is sent again reaches the users before the messages after the takeover).
+  /// Told, on the command thread, of this node's claims of user partitions (except those it
+  /// held already), once for each run of such claims in the log, before the entry after them
+  /// is applied (so that what is sent again reaches the users before the messages after the
+  /// takeover).
   public var userPartitionsTakenOver: (([Takeover]) -> Void)?
   /// Takeovers applied and not yet told.
   var takeoversToTell: [Takeover] = []

@@ -24,9 +24,9 @@ import Synchronization
 /// sees that it lapsed.
 ///
 /// Ownership: the heartbeat thread owns the watcher and the table of last writes; what other
-/// threads read (`members`, the watermarks, the time of the last heartbeat) is under `lock` (an
-/// NSLock, which ThreadSanitizer sees): `@unchecked Sendable` for that reason. The command
-/// thread sets this node's watermark in an atomic.
+/// threads read (`members`, the watermarks, the last heartbeat's time and the lease's term)
+/// is under `lock` (an NSLock, which ThreadSanitizer sees): `@unchecked Sendable` for that
+/// reason. The command thread sets this node's watermark in an atomic.
 public final class ClusterMembership: @unchecked Sendable {
   public struct Settings: Sendable {
     public var bucketName = "CHANNELCAST_NODES"
